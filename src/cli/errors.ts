@@ -1,0 +1,25 @@
+// A UsageError is the user's mistake (bad flag, bad file): the entry scripts print its message on one line,
+// without a stack trace, and exit with code 2. Anything else is a bug or a fault and keeps its stack.
+
+export class UsageError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Runs an entry script's main, turning UsageError into "error: <message>" + exit 2. */
+export async function runMain(main: () => Promise<number | void>): Promise<void> {
+  try {
+    const code = await main();
+    process.exitCode = typeof code === 'number' ? code : 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
+}
