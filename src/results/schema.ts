@@ -7,12 +7,13 @@ export const SCHEMA_VERSION = 1 as const;
 export interface Sample {
   n: number;
   trial: number;
-  /** process.memoryUsage() inside the child, after GC settled with the objects still alive */
+  /** the child's own RSS reading (process.memoryUsage().rss; /proc/self/statm for python), after GC settled */
   rss: number;
-  heapUsed: number;
-  heapTotal: number;
-  external: number;
-  arrayBuffers: number;
+  /** process.memoryUsage() inside a node child; absent for the python designs (no V8 heap) */
+  heapUsed?: number;
+  heapTotal?: number;
+  external?: number;
+  arrayBuffers?: number;
   /** the child's RSS read by the parent through pidusage (/proc/<pid>/stat) at the same moment */
   pidusageRss: number;
   /** Redis designs: INFO memory used_memory of the private redis-server after the objects were stored */

@@ -1,0 +1,216 @@
+// `npm run model -- [flags]`: the post's token arithmetic for any variant of its scenario, per design, with the
+// formulas printed next to the post's own figures. All arithmetic lives in src/model/tokens.ts; this file only
+// parses flags, optionally reads measured per-object costs from a results file, and formats.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { runMain, UsageError } from '../src/cli/errors.ts';
+import { POST_REFERENCE, SCHEMA_VERSION } from '../src/results/schema.ts';
+import type { DesignResult, Results } from '../src/results/schema.ts';
+import {
+  DESIGNS, POST_ESTIMATES, POST_SCENARIO, describeScenario, modelScenario,
+  type Design, type ScenarioParams, type ScenarioResult,
+} from '../src/model/tokens.ts';
+
+const HELP = `usage: npm run model -- [options]
+
+Tokens/day and cache memory for the 2015 post's alarm-notifier scenario (defaults = the post's numbers).
+  --alarms N             alarms (default ${POST_SCENARIO.alarms})
+  --firing F             share of alarms firing per evaluation, 0..1 (default ${POST_SCENARIO.firingFraction})
+  --repeat post|worst    worst = every alarm repeats its action at every evaluation (default post)
+  --interval S           evaluation interval, seconds (default ${POST_SCENARIO.evaluationIntervalS})
+  --trusts N             trusts (default ${POST_SCENARIO.trusts})
+  --workers N            notifier processes (default ${POST_SCENARIO.workers}; the post says "several")
+  --lifetime S           token lifetime, seconds (default ${POST_SCENARIO.tokenLifetimeS})
+  --margin S             refresh margin before expiry, seconds (default ${POST_SCENARIO.refreshMarginS}, keystoneauth)
+  --design D             none | per-worker | shared | all (default all)
+  --token-model M        renewal (exact for Poisson arrivals) | window (upper bound) (default renewal)
+  --bytes-per-object B   in-process bytes per cached entry, for the per-worker design
+  --redis-bytes-per-key B  bytes per key in the shared store, for the shared design
+  --results PATH         a results JSON: per-object rss/heapUsed (and Redis used_memory) per measured design
+  --json                 machine-readable output
+  --help                 this text
+`;
+
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+
+/** Strict number parsing: "1e6", "1_000_000" and "0.01" are fine; "", "12abc", "0x10", "NaN" are not. */
+function num(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const s = raw.replaceAll('_', '');
+  if (!NUMBER.test(s)) throw new UsageError(`--${flag} needs a number (got "${raw}")`);
+  return Number(s);
+}
+
+function oneOf<T extends string>(flag: string, raw: string | undefined, allowed: readonly T[]): T | undefined {
+  if (raw === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(raw)) throw new UsageError(`--${flag} must be one of ${allowed.join(', ')} (got "${raw}")`);
+  return raw as T;
+}
+
+interface Measured {
+  id: string;
+  status: string;
+  rssPerObject: number | null;
+  heapPerObject: number | null;
+  /** rss per object × entries a per-worker cache holds */
+  rssPerWorker: number | null;
+  redisPerKey: number | null;
+  /** redis used_memory per key × live keys in the shared store */
+  redisStore: number | null;
+}
+
+/** Reads only what the model needs, refusing anything that does not look like our results file. */
+function loadResults(path: string): Results {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read results file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new UsageError(`results file ${path} is not valid JSON`);
+  }
+  const r = data as Partial<Results> | null;
+  if (!r || typeof r !== 'object' || !Array.isArray(r.designs)) throw new UsageError(`results file ${path} has no designs array`);
+  if (r.schema !== SCHEMA_VERSION) throw new UsageError(`results file ${path} has schema ${String(r.schema)}, expected ${SCHEMA_VERSION}`);
+  for (const d of r.designs as unknown[]) {
+    const dd = d as Partial<DesignResult> | null;
+    if (!dd || typeof dd.id !== 'string' || typeof dd.perObject !== 'object' || dd.perObject === null) {
+      throw new UsageError(`results file ${path} has a design without id/perObject`);
+    }
+  }
+  return r as Results;
+}
+
+const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+function measuredRows(results: Results, perWorker: ScenarioResult, shared: ScenarioResult): Measured[] {
+  return results.designs.map((d) => {
+    const rss = finite(d.perObject.rss?.bytes);
+    const redis = finite(d.perObject.redisUsedMemory?.bytes);
+    return {
+      id: d.id, status: d.status, rssPerObject: rss, heapPerObject: finite(d.perObject.heapUsed?.bytes),
+      rssPerWorker: rss === null ? null : rss * perWorker.cacheEntriesPerWorker,
+      redisPerKey: redis, redisStore: redis === null || shared.sharedStoreKeys === null ? null : redis * shared.sharedStoreKeys,
+    };
+  });
+}
+
+const count = (v: number) => Math.round(v).toLocaleString('en-US');
+const mb = (b: number | null) => (b === null ? '–' : `${(b / 1048576).toFixed(1)} MB`);
+const bytes = (b: number | null) => (b === null ? '–' : b >= 1024 ? `${(b / 1024).toFixed(1)} KB` : `${Math.round(b)} B`);
+const pct = (v: number) => `${Number((v * 100).toPrecision(3))} %`;
+
+function table(head: string[], rows: string[][]): string[] {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ').trimEnd();
+  return [line(head), ...rows.map(line)];
+}
+
+async function main(): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: process.argv.slice(2),
+      strict: true,
+      allowPositionals: false,
+      options: Object.fromEntries([
+        ...['alarms', 'firing', 'repeat', 'interval', 'trusts', 'workers', 'lifetime', 'margin', 'design', 'token-model',
+          'bytes-per-object', 'redis-bytes-per-key', 'results'].map((k) => [k, { type: 'string' as const }]),
+        ['json', { type: 'boolean' as const }], ['help', { type: 'boolean' as const }],
+      ]),
+    }));
+  } catch (err) {
+    // parseArgs throws TypeErrors with codes ERR_PARSE_ARGS_*: that is the user's input, not a bug
+    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see --help)`);
+  }
+  const v = values as Record<string, string | boolean | undefined>;
+  if (v.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const s = (k: string) => v[k] as string | undefined;
+  const params: Partial<ScenarioParams> = Object.fromEntries(Object.entries({
+    alarms: num('alarms', s('alarms')),
+    firingFraction: num('firing', s('firing')),
+    repeatActions: oneOf('repeat', s('repeat'), ['post', 'worst'] as const),
+    evaluationIntervalS: num('interval', s('interval')),
+    trusts: num('trusts', s('trusts')),
+    workers: num('workers', s('workers')),
+    tokenLifetimeS: num('lifetime', s('lifetime')),
+    refreshMarginS: num('margin', s('margin')),
+    tokenModel: oneOf('token-model', s('token-model'), ['renewal', 'window'] as const),
+  }).filter(([, x]) => x !== undefined));
+  const designArg = oneOf('design', s('design'), [...DESIGNS, 'all'] as const) ?? 'all';
+  const bytesPerObject = num('bytes-per-object', s('bytes-per-object'));
+  const redisBytesPerKey = num('redis-bytes-per-key', s('redis-bytes-per-key'));
+
+  // The library validates ranges with RangeError; here they are the user's mistake.
+  const model = (p: Partial<ScenarioParams>) => {
+    try {
+      return modelScenario({ ...params, ...p });
+    } catch (err) {
+      if (err instanceof RangeError) throw new UsageError(err.message);
+      throw err;
+    }
+  };
+  // bytes-per-object is what one worker keeps per trust in the per-worker design; the shared design keeps a
+  // different (smaller) handle, so the flag is not applied to it.
+  const all: Record<Design, ScenarioResult> = {
+    'none': model({ design: 'none' }),
+    'per-worker': model({ design: 'per-worker', bytesPerObject }),
+    'shared': model({ design: 'shared', redisBytesPerKey }),
+  };
+  const shown = designArg === 'all' ? [...DESIGNS] : [designArg];
+  const measured = s('results') ? measuredRows(loadResults(s('results')!), all['per-worker'], all.shared) : undefined;
+  const worst = model({ design: 'none', repeatActions: 'worst' });
+  const comparison = {
+    noCache: { post: POST_ESTIMATES.noCachePerDay, model: all.none.tokensPerDay },
+    worstCaseNoCache: { post: POST_ESTIMATES.worstCasePerDay, model: worst.tokensPerDay },
+    cached: { post: POST_ESTIMATES.cachedPerDay, postShare: POST_ESTIMATES.cachedShareOfNoCache,
+      model: all['per-worker'].tokensPerDay, modelShare: all['per-worker'].shareOfNoCache },
+  };
+
+  if (v.json) {
+    process.stdout.write(JSON.stringify({ designs: shown.map((d) => all[d]), comparison, measured }, null, 2) + '\n');
+    return 0;
+  }
+  const p = all.none.params;
+  const out: string[] = [
+    `scenario: ${count(p.alarms)} alarms, ${p.repeatActions === 'worst' ? 'all' : pct(p.firingFraction)} firing every ${p.evaluationIntervalS} s, ` +
+      `${count(p.trusts)} trusts, ${p.workers} workers, token ${p.tokenLifetimeS} s − ${p.refreshMarginS} s margin, ${p.tokenModel} model`,
+    '',
+    ...table(['design', 'tokens/day', 'of no cache', 'window bound', 'entries/worker', 'cache/worker', 'shared store'],
+      shown.map((d) => {
+        const r = all[d];
+        return [d, count(r.tokensPerDay), pct(r.shareOfNoCache), count(r.tokensPerDayWindow), count(r.cacheEntriesPerWorker),
+          mb(r.cacheBytesPerWorker), r.sharedStoreKeys === null ? '–' : `${count(r.sharedStoreKeys)} keys ${r.sharedStoreBytes === null ? '' : mb(r.sharedStoreBytes)}`.trim()];
+      })),
+  ];
+  const pw = all['per-worker'];
+  out.push('', `reference: the post's ${bytes(POST_REFERENCE.bytesPerObject)}/client (python, 2015) × ${count(pw.cacheEntriesPerWorker)} entries = ` +
+    `${mb(POST_REFERENCE.bytesPerObject * pw.cacheEntriesPerWorker)} per worker, ${mb(POST_REFERENCE.bytesPerObject * pw.cacheEntriesPerWorker * p.workers)} for ${p.workers} workers`);
+  if (measured) {
+    out.push('', 'measured per-object costs (results file) × the model\'s entries:');
+    out.push(...table(['design', 'status', 'rss/object', 'heap/object', 'per worker (rss)', 'redis/key', 'redis store'],
+      measured.map((m) => [m.id, m.status, bytes(m.rssPerObject), bytes(m.heapPerObject), mb(m.rssPerWorker), bytes(m.redisPerKey), mb(m.redisStore)])));
+  }
+  out.push('', 'arithmetic:');
+  // the first lines (notifications, period, per-trust rate) are common to every design: print them once
+  const printed = new Set<string>();
+  for (const d of shown) {
+    for (const line of describeScenario(all[d])) if (!printed.has(line)) printed.add(line), out.push(line);
+  }
+  out.push('', 'the post vs this model:',
+    `  no cache:   post ${count(comparison.noCache.post)}/day, model ${count(comparison.noCache.model)}`,
+    `  worst case: post ${count(comparison.worstCaseNoCache.post)}/day, model ${count(comparison.worstCaseNoCache.model)}`,
+    `  cached:     post ~${count(comparison.cached.post)}/day ("10 %"), model per-worker ${count(comparison.cached.model)} (${pct(comparison.cached.modelShare)}), ` +
+      `shared ${count(all.shared.tokensPerDay)} (${pct(all.shared.shareOfNoCache)})`);
+  process.stdout.write(out.join('\n') + '\n');
+  return 0;
+}
+
+await runMain(main);

@@ -1,0 +1,47 @@
+// One sample = one fresh process: build n entries of one design and measure, nothing else. Started by
+// src/measure/runner.ts with --expose-gc; talks to the parent over IPC only.
+import { designById } from '../src/designs/index.ts';
+import { buildEntries } from '../src/measure/build.ts';
+import { readMemory, settleGc } from '../src/measure/gc.ts';
+import type { ParentMessage, StartMessage, WorkerMessage } from '../src/measure/protocol.ts';
+
+const send = (m: WorkerMessage) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
+
+/** Held at module level so nothing can collect the entries before the parent has taken its readings. */
+let held: unknown[] = [];
+
+async function run(start: StartMessage): Promise<void> {
+  const info = designById(start.design);
+  if (!info?.load) throw new Error(`unknown node design ${start.design}`);
+  const design = await (await info.load())(start.ctx);
+  const [warmupTrust, ...trustIds] = start.trustIds;
+
+  // Warm-up: one full create + token round trip loads lazy modules, JITs the hot paths and opens shared pools.
+  const warm = await design.create(warmupTrust);
+  await design.token(warm);
+  await settleGc();
+  const baseline = readMemory();
+
+  const t0 = performance.now();
+  held = await buildEntries(design, trustIds.slice(0, start.n), start.concurrency);
+  const buildMs = performance.now() - t0;
+
+  const gcRounds = await settleGc();
+  const memory = readMemory();
+  const redisUsedMemory = design.serverUsedMemory ? await design.serverUsedMemory() : undefined;
+  await send({ type: 'reading', baseline, memory, redisUsedMemory, buildMs, gcRounds });
+}
+
+process.on('message', (msg: ParentMessage) => {
+  if (msg.type === 'start') {
+    run(msg).catch(async (err: Error) => {
+      await send({ type: 'error', message: err.message.split('\n')[0] });
+      process.exit(1);
+    });
+  } else if (msg.type === 'release') {
+    // The parent has its readings; the entries can go with the process.
+    if (held.length < 0) console.log(held);
+    process.exit(0);
+  }
+});
+process.on('disconnect', () => process.exit(1));

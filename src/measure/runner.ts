@@ -1,0 +1,105 @@
+// Runs one sample: forks a fresh worker, hands it the job over IPC, and when the worker reports its reading takes
+// the outside view (pidusage RSS of the worker and of the redis-server) before letting the worker exit.
+// Any way a worker can fail — crash, OOM kill, error message, timeout — becomes a FailedSample with a reason.
+import { fork } from 'node:child_process';
+import pidusage from 'pidusage';
+import type { DesignContext } from '../designs/design.ts';
+import type { FailedSample, Sample } from '../results/schema.ts';
+import { trackChild } from '../util/processes.ts';
+import { redact } from '../util/redact.ts';
+import type { ParentMessage, WorkerMessage } from './protocol.ts';
+
+import { workerBundle } from './worker-bundle.ts';
+
+export interface SampleJob {
+  design: string;
+  n: number;
+  trial: number;
+  /** warm-up trust first, then at least n trusts */
+  trustIds: string[];
+  ctx: DesignContext;
+  /** pid of the private redis-server this sample uses, for its RSS */
+  redisPid?: number;
+  concurrency?: number;
+  /** whole sample, ms */
+  timeoutMs: number;
+  /** V8 old-space limit for the worker, MB (a crash test sets it tiny) */
+  maxOldSpaceMb?: number;
+}
+
+export type SampleOutcome = { ok: true; sample: Sample } | { ok: false; failure: FailedSample };
+
+async function rssOf(pid: number | undefined): Promise<number | undefined> {
+  if (!pid) return undefined;
+  try {
+    return (await pidusage(pid)).memory;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function runNodeSample(job: SampleJob): Promise<SampleOutcome> {
+  const worker = await workerBundle();
+  const execArgv = ['--expose-gc'];
+  if (job.maxOldSpaceMb) execArgv.push(`--max-old-space-size=${job.maxOldSpaceMb}`);
+  const child = fork(worker, [], { execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+  const untrack = trackChild(child);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+
+  return new Promise<SampleOutcome>((resolve) => {
+    let done = false;
+    let reason: string | undefined;
+    const finish = (outcome: SampleOutcome) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      untrack();
+      resolve(outcome);
+    };
+    const fail = (why: string) => finish({ ok: false, failure: { n: job.n, trial: job.trial, reason: redact(why) } });
+    const timer = setTimeout(() => {
+      reason = `timed out after ${Math.round(job.timeoutMs / 1000)} s`;
+      child.kill('SIGKILL');
+    }, job.timeoutMs);
+
+    child.on('message', async (msg: WorkerMessage) => {
+      if (msg.type === 'error') {
+        reason = msg.message;
+        return;
+      }
+      const [pidusageRss, redisRss] = await Promise.all([rssOf(child.pid), rssOf(job.redisPid)]);
+      const m = msg.memory;
+      const sample: Sample = {
+        n: job.n,
+        trial: job.trial,
+        rss: m.rss,
+        heapUsed: m.heapUsed,
+        heapTotal: m.heapTotal,
+        external: m.external,
+        arrayBuffers: m.arrayBuffers,
+        pidusageRss: pidusageRss ?? NaN,
+        buildMs: Math.round(msg.buildMs),
+      };
+      if (msg.redisUsedMemory !== undefined) sample.redisUsedMemory = msg.redisUsedMemory;
+      if (redisRss !== undefined) sample.redisRss = redisRss;
+      child.send({ type: 'release' } satisfies ParentMessage);
+      finish({ ok: true, sample });
+    });
+    child.on('exit', (code, signal) => {
+      if (done) return;
+      const oom = /heap out of memory|Allocation failed/i.test(stderr);
+      const why = reason
+        ?? (oom ? 'worker ran out of memory (V8 heap limit)' : signal ? `worker killed by ${signal}${signal === 'SIGKILL' ? ' (out of memory, or stopped)' : ''}` : `worker exited with code ${code}`);
+      const tail = !reason && !oom ? stderr.trim().split('\n').filter(Boolean).pop() : undefined;
+      fail(tail ? `${why}: ${tail.slice(0, 300)}` : why);
+    });
+    child.on('error', (err) => fail(`cannot start worker: ${err.message}`));
+    child.send({ type: 'start', design: job.design, n: job.n, trustIds: job.trustIds.slice(0, job.n + 1), ctx: job.ctx, concurrency: job.concurrency ?? 8 } satisfies ParentMessage);
+  });
+}
+
+export const stopPidusage = () => pidusage.clear();

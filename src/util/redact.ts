@@ -1,0 +1,17 @@
+// Last line of defence for secrets: any text that leaves the harness (error reasons, logs, stderr of a child)
+// passes through redact(). Token ids are recognised by shape (Fernet's "gAAAAA" prefix, 32-hex UUID tokens after
+// a token header) and known secrets (passwords, the sealing key) are registered when they enter the process.
+const secrets = new Set<string>();
+
+export function registerSecret(value: string | undefined): void {
+  if (value && value.length >= 4) secrets.add(value);
+}
+
+const FERNET = /gAAAAA[A-Za-z0-9_\-=]{20,}/g;
+const HEADER_TOKEN = /(x-(?:auth|subject)-token["']?\s*[:=]\s*["']?)[^\s"',}]+/gi;
+
+export function redact(text: string): string {
+  let out = text.replace(FERNET, '[token]').replace(HEADER_TOKEN, '$1[token]');
+  for (const s of secrets) out = out.split(s).join('[secret]');
+  return out;
+}
