@@ -1,5 +1,6 @@
 // One sample = one fresh process: build n entries of one design and measure, nothing else. Started by
 // src/measure/runner.ts with --expose-gc; talks to the parent over IPC only.
+import { tokensObtained } from '../src/keystone/auth.ts';
 import { designById } from '../src/designs/index.ts';
 import { buildEntries } from '../src/measure/build.ts';
 import { readMemory, settleGc } from '../src/measure/gc.ts';
@@ -16,9 +17,11 @@ async function run(start: StartMessage): Promise<void> {
   const design = await (await info.load())(start.ctx);
   const [warmupTrust, ...trustIds] = start.trustIds;
 
-  // Warm-up: one full create + token round trip loads lazy modules, JITs the hot paths and opens shared pools.
-  const warm = await design.create(warmupTrust);
-  await design.token(warm);
+  // Warm-up: as many concurrent creates as the build will run (all with the warm-up trust) load lazy modules,
+  // JIT the hot paths and open every connection of the shared pools, so none of that lands in the n > 0 samples.
+  const warm = await Promise.all(Array.from({ length: start.concurrency }, () => design.create(warmupTrust)));
+  await design.token(warm[0]);
+  warm.length = 0;
   await settleGc();
   const baseline = readMemory();
 
@@ -29,7 +32,7 @@ async function run(start: StartMessage): Promise<void> {
   const gcRounds = await settleGc();
   const memory = readMemory();
   const redisUsedMemory = design.serverUsedMemory ? await design.serverUsedMemory() : undefined;
-  await send({ type: 'reading', baseline, memory, redisUsedMemory, buildMs, gcRounds });
+  await send({ type: 'reading', baseline, memory, redisUsedMemory, buildMs, gcRounds, tokens: tokensObtained() });
 }
 
 process.on('message', (msg: ParentMessage) => {

@@ -16,7 +16,8 @@ export interface RedisHandle {
   key: string;
 }
 
-export const redisKey = (trustId: string) => `kcb:trust:${createHash('sha256').update(trustId).digest('hex')}`;
+/** The key names the design (so two designs can share a server) and hides the trust id behind SHA-256. */
+export const redisKey = (design: string, trustId: string) => `kcb:${design}:${createHash('sha256').update(trustId).digest('hex')}`;
 
 interface StoredRecord {
   token: string;
@@ -42,7 +43,7 @@ export async function createRedisDesign(ctx: DesignContext, id: string, sealer?:
   const design: CacheDesign<RedisHandle> = {
     id,
     async create(trustId) {
-      const handle = { trustId, key: redisKey(trustId) };
+      const handle = { trustId, key: redisKey(id, trustId) };
       await store(handle);
       return handle;
     },

@@ -119,12 +119,18 @@ async function attempt(target: AuthTarget, opts: AuthOptions): Promise<AuthResul
   return { tokenId, expiresAt, body };
 }
 
+let succeeded = 0;
+/** Tokens this process obtained: the worker reports it, so a run against a real Keystone still counts tokens. */
+export const tokensObtained = () => succeeded;
+
 /** Authenticates, retrying 5xx/timeouts/network errors with exponential back-off; 4xx and malformed fail at once. */
 export async function authenticate(target: AuthTarget, opts: AuthOptions = {}): Promise<AuthResult> {
   const retries = opts.retries ?? 2;
   for (let i = 0; ; i++) {
     try {
-      return await attempt(target, opts);
+      const result = await attempt(target, opts);
+      succeeded++;
+      return result;
     } catch (err) {
       const retriable = err instanceof KeystoneError && ['server', 'timeout', 'network'].includes(err.kind);
       if (!retriable || i >= retries) throw err;

@@ -26,6 +26,8 @@ export interface ReadingMessage {
   memory: MemoryReading;
   redisUsedMemory?: number;
   buildMs: number;
+  /** tokens the worker obtained from Keystone (warm-up included) */
+  tokens: number;
   /** how many GC rounds it took heapUsed to settle */
   gcRounds: number;
 }

@@ -83,6 +83,7 @@ export async function runNodeSample(job: SampleJob): Promise<SampleOutcome> {
         arrayBuffers: m.arrayBuffers,
         pidusageRss: pidusageRss ?? NaN,
         buildMs: Math.round(msg.buildMs),
+        tokens: msg.tokens,
       };
       if (msg.redisUsedMemory !== undefined) sample.redisUsedMemory = msg.redisUsedMemory;
       if (redisRss !== undefined) sample.redisRss = redisRss;

@@ -22,6 +22,8 @@ export interface Sample {
   redisRss?: number;
   /** python design: tracemalloc bytes reported by the python child */
   tracemalloc?: number;
+  /** tokens the worker obtained from Keystone, warm-up included (counted client-side) */
+  tokens?: number;
   /** wall time the child spent building the n objects */
   buildMs?: number;
 }

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Idempotent set-up, run by npm's prebench/pretest hooks and by .ci/run. Fast (< 1 s) when everything is there.
+# - node_modules missing or older than package-lock.json → npm ci
+# - redis-server (needed), python3-keystoneclient (python reference design), chromium + fonts (report test):
+#   installed with apt-get when missing and we are root; otherwise the exact command is printed and, for the
+#   required redis-server, we exit 2.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ ! -d node_modules || ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "setup: installing npm dependencies (npm ci)…" >&2
+  npm ci --no-audit --no-fund >&2
+fi
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+/usr/bin/python3 -c 'import keystoneclient, keystoneauth1' >/dev/null 2>&1 || missing+=(python3-keystoneclient python3-keystoneauth1)
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
+[[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
+
+if (( ${#missing[@]} )); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${missing[*]} (apt-get)…" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
+    apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >&2
+  elif ! command -v redis-server >/dev/null 2>&1; then
+    echo "error: redis-server is missing; run: sudo apt-get install -y ${missing[*]}" >&2
+    exit 2
+  else
+    echo "setup: optional packages missing (python reference design / report browser test): sudo apt-get install -y ${missing[*]}" >&2
+  fi
+fi

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { leastSquares } from '../src/stats/ols.ts';
+import { meanWithCi, t975 } from '../src/stats/t-dist.ts';
+import { bootstrapSlopeCi, mulberry32 } from '../src/stats/bootstrap.ts';
+import { perObjectSlope } from '../src/stats/per-object.ts';
+import type { Sample } from '../src/results/schema.ts';
+
+/** Samples on a known line (fixed cost + slope × n) with seeded noise. */
+function synthetic(slope: number, noise: number, trials = 5, sizes = [0, 2500, 5000, 7500, 10000]): Sample[] {
+  const rand = mulberry32(42);
+  const out: Sample[] = [];
+  for (let trial = 1; trial <= trials; trial++) {
+    for (const n of sizes) {
+      const v = 50e6 + slope * n + (rand() - 0.5) * 2 * noise;
+      out.push({ n, trial, rss: v, heapUsed: v, heapTotal: v, external: 1000, arrayBuffers: 10, pidusageRss: v });
+    }
+  }
+  return out;
+}
+
+describe('statistics', () => {
+  it('least squares recovers an exact line with R² = 1', () => {
+    const f = leastSquares([0, 1, 2, 3], [10, 13, 16, 19]);
+    expect(f.slope).toBeCloseTo(3, 12);
+    expect(f.intercept).toBeCloseTo(10, 12);
+    expect(f.r2).toBeCloseTo(1, 12);
+  });
+
+  it('t quantiles match the table and approach the normal', () => {
+    expect(t975(4)).toBeCloseTo(2.776, 3);
+    expect(t975(1000)).toBeCloseTo(1.962, 2);
+  });
+
+  it('mean CI contains the mean and narrows with less spread', () => {
+    const wide = meanWithCi([1, 5, 9, 3, 7]);
+    const narrow = meanWithCi([4.9, 5, 5.1, 5, 5]);
+    expect(wide.ci95[0]).toBeLessThan(5);
+    expect(wide.ci95[1]).toBeGreaterThan(5);
+    expect(narrow.ci95[1] - narrow.ci95[0]).toBeLessThan(wide.ci95[1] - wide.ci95[0]);
+  });
+
+  it('per-object slope recovers a known 47 KB/object from noisy samples, CI covering it', () => {
+    const s = perObjectSlope(synthetic(48_128, 2e6), 'rss')!;
+    expect(s.bytes).toBeGreaterThan(47_000);
+    expect(s.bytes).toBeLessThan(49_300);
+    expect(s.ci95[0]).toBeLessThan(48_128);
+    expect(s.ci95[1]).toBeGreaterThan(48_128);
+    expect(s.trialSlopes).toHaveLength(5);
+    expect(s.r2).toBeGreaterThan(0.99);
+    expect(s.intercept).toBeGreaterThan(48e6);
+  });
+
+  it('a flat metric has slope ~0 and a CI that covers 0', () => {
+    const s = perObjectSlope(synthetic(0, 1e5), 'heapUsed')!;
+    expect(Math.abs(s.bytes)).toBeLessThan(20);
+    expect(s.ci95[0]).toBeLessThan(0);
+    expect(s.ci95[1]).toBeGreaterThan(0);
+  });
+
+  it('falls back to a bootstrap CI with a single trial', () => {
+    const s = perObjectSlope(synthetic(600, 5e4, 1), 'heapUsed')!;
+    expect(Number.isFinite(s.ci95[0])).toBe(true);
+    expect(s.ci95[0]).toBeLessThan(s.bytes);
+    expect(bootstrapSlopeCi([0, 1], [0, 1])).toEqual([NaN, NaN]);
+  });
+
+  it('skips metrics a design does not have', () => {
+    expect(perObjectSlope(synthetic(1, 1), 'redisUsedMemory')).toBeUndefined();
+  });
+});
