@@ -8,7 +8,7 @@ import { designById } from '../src/designs/index.ts';
 import { runCampaign, type DesignTally } from '../src/measure/campaign.ts';
 import { startStandInEnv, type KeystoneEnv } from '../src/measure/keystone-env.ts';
 import { buildPlan, sweepSizes } from '../src/measure/plan.ts';
-import { stopPidusage } from '../src/measure/runner.ts';
+import { stopPidusage, WORKER_NODE_FLAGS } from '../src/measure/runner.ts';
 import { assembleResults, designResult } from '../src/results/assemble.ts';
 import { baseMeta } from '../src/results/meta.ts';
 import type { LatencyResult, Meta, Results } from '../src/results/schema.ts';
@@ -62,6 +62,7 @@ async function main(): Promise<number> {
     ...baseMeta(argv, startedAt),
     durationMs: Date.now() - startedAt.getTime(),
     sizes: sweepSizes(opts.maxsize, opts.steps),
+    workerFlags: WORKER_NODE_FLAGS,
     trials: opts.trials,
     keystone: { kind: keystone.kind, url: keystone.url, version: keystone.version, catalogServices: keystone.catalogServices },
     redis: { kind: opts.redisUrl ? 'external' : 'private', version: redisVersion },
@@ -91,9 +92,8 @@ async function main(): Promise<number> {
       const { probeRedisVersion } = await import('../src/redis/probe.ts');
       redisVersion = await probeRedisVersion();
     }
-    const runPython = runnable.some((id) => designById(id)!.runtime === 'python')
-      ? (await import('../src/designs/python/runner.ts')).runPythonSample
-      : undefined;
+    const python = runnable.some((id) => designById(id)!.runtime === 'python') ? await import('../src/designs/python/runner.ts') : undefined;
+    const runPython = python && ((job: Parameters<typeof python.runPythonSample>[0]) => python.runPythonSample({ ...job, trace: opts.pythonTracemalloc }));
     const campaign = await runCampaign(plan, keystone, {
       concurrency: opts.concurrency,
       timeoutS: opts.timeoutS,

@@ -65,7 +65,7 @@ describe('full client', () => {
     const c = new KeystoneV3Client(ctx.keystone, ks.trustIds[5]);
     await c.authenticate();
     expect(c.getEndpoint('compute')).toMatch(/:8774\/v2\.1$/);
-    expect(c.getEndpoint('identity', 'internal')).toMatch(/^http:\/\/internal\./);
+    expect(c.getEndpoint('identity', 'internal')).toMatch(/:5000\/v3$/);
     expect(c.getEndpoint('no-such-service')).toBeUndefined();
     await c.close();
   });

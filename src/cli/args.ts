@@ -10,6 +10,7 @@ import { UsageError } from './errors.ts';
 export interface BenchOptions {
   maxsize: number;
   pythonMaxsize: number;
+  pythonTracemalloc: boolean;
   steps: number;
   trials: number;
   designs: string[];
@@ -41,7 +42,8 @@ Options:
   --trials T             sweeps per design; the CI is taken across trials (default 5)
   --designs LIST         comma-separated design ids, or "all" (default all)
                          ${DESIGNS.map((d) => d.id).join(', ')}
-  --python-maxsize N     largest N for the python designs, capped by --maxsize (default 1000)
+  --python-maxsize N     largest N for the python designs, capped by --maxsize (default 2000)
+  --python-tracemalloc   python designs also report tracemalloc bytes (inflates their RSS: a cross-check only)
   --out DIR              where results, charts and the report go (default results)
   --name NAME            base name of the results files (default latest)
   --concurrency C        authentications in flight while a worker builds (default 16)
@@ -96,7 +98,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
         'catalog-services': { type: 'string' }, 'keystone-url': { type: 'string' }, 'redis-url': { type: 'string' },
         latency: { type: 'boolean', default: true }, report: { type: 'boolean', default: true },
         quiet: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
-        'worker-max-old-space': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+        'worker-max-old-space': { type: 'string' }, 'python-tracemalloc': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
       },
     });
   } catch (err) {
@@ -115,7 +117,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   if (unknown.length || ids.length === 0) {
     throw new UsageError(`unknown design ${unknown.map((u) => `"${u}"`).join(', ') || '(none given)'}; known: ${DESIGNS.map((d) => d.id).join(', ')}`);
   }
-  const pythonMaxsize = Math.min(maxsize, int('python-maxsize', v['python-maxsize'], 1000, 4));
+  const pythonMaxsize = Math.min(maxsize, int('python-maxsize', v['python-maxsize'], 2000, 4));
 
   // Refuse sizes the machine cannot hold, with the prediction, instead of swapping or being OOM-killed later.
   const budget = totalmem() * 0.7;
@@ -164,6 +166,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   return {
     maxsize,
     pythonMaxsize,
+    pythonTracemalloc: v['python-tracemalloc'] as boolean,
     steps,
     trials,
     designs: ids,

@@ -36,10 +36,10 @@ export const DEFAULT_SERVICES: ReadonlyArray<readonly [string, string, number, s
 export const hexId = (): string => randomBytes(16).toString('hex');
 
 /**
- * Builds a catalog of `services` services (the defaults first, then numbered extras) with fresh ids.
- * Endpoint hosts use the internal/admin naming real clouds use, so URL lengths are realistic.
+ * Builds a catalog of `services` services (the defaults first, then numbered extras) with fresh ids, every
+ * interface on `host` as a single-node deployment registers them.
  */
-export function buildCatalog(services = DEFAULT_SERVICES.length, host = 'controller.cloud.example'): CatalogService[] {
+export function buildCatalog(services = DEFAULT_SERVICES.length, host = '127.0.0.1', projectId = hexId()): CatalogService[] {
   const out: CatalogService[] = [];
   for (let i = 0; i < services; i++) {
     const [type, name, port, path] = DEFAULT_SERVICES[i] ?? [`service-${i}`, `service${i}`, 10000 + i, ''];
@@ -47,7 +47,8 @@ export function buildCatalog(services = DEFAULT_SERVICES.length, host = 'control
       id: hexId(),
       interface: which,
       region_id: 'RegionOne',
-      url: `http://${which === 'public' ? host : `${which}.${host}`}:${port}${path}`,
+      // Keystone substitutes %(project_id)s with the token's project when it builds the catalog.
+      url: `http://${host}:${port}${path.replace('%(project_id)s', projectId)}`,
       region: 'RegionOne',
     });
     out.push({ endpoints: [iface('public'), iface('internal'), iface('admin')], id: hexId(), type, name });

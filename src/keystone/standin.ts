@@ -5,11 +5,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { buildCatalog, hexId, type CatalogService } from './catalog.ts';
+import { pyJson } from './py-json.ts';
 import { newTokenId, PROJECT_TOKEN_LENGTH, TRUST_TOKEN_LENGTH } from './token-id.ts';
 
 export interface StandInOptions {
   /** services in the catalog (× 3 interfaces); Keystone deployments commonly have ~13 */
   services?: number;
+  /** host in the catalog's endpoint URLs (default 127.0.0.1, as scripts/keystone-local.sh registers them) */
+  catalogHost?: string;
   /** token lifetime, seconds (Keystone's default 3600) */
   tokenLifetimeS?: number;
   /** trusts created at start-up, trustor → trustee on the bench project */
@@ -86,14 +89,15 @@ async function readBody(req: IncomingMessage, limit = 1 << 20): Promise<string> 
 export async function startStandIn(options: StandInOptions = {}): Promise<StandIn> {
   const now = options.now ?? Date.now;
   const lifetimeMs = (options.tokenLifetimeS ?? 3600) * 1000;
-  const catalog: CatalogService[] = buildCatalog(options.services ?? 13);
-  const catalogJson = JSON.stringify(catalog);
+  const projectId = hexId();
+  const catalog: CatalogService[] = buildCatalog(options.services ?? 13, options.catalogHost, projectId);
+  const catalogJson = pyJson(catalog);
   const secret = () => randomBytes(18).toString('base64url');
   const trustee: User = { id: hexId(), name: 'bench-trustee', password: secret() };
   const trustor: User = { id: hexId(), name: 'bench-trustor', password: secret() };
   const users = new Map([trustee, trustor].map((u) => [u.name, u]));
-  const project = { id: hexId(), name: 'bench', domain: DOMAIN };
-  const role = { id: hexId(), name: 'member' };
+  const project = { id: projectId, name: 'bench', domain: DOMAIN };
+  const roles = [{ id: hexId(), name: 'reader' }, { id: hexId(), name: 'member' }];
   const trusts = new Map<string, Trust>();
   const tokens = new Map<string, IssuedToken>();
   const recorded: string[] = [];
@@ -119,28 +123,31 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
   });
 
-  function tokenBody(t: IssuedToken, user: User, withCatalog: boolean) {
+  // Fernet timestamps have one-second resolution; Keystone prints them with six zero microsecond digits.
+  const isoSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', '.000000Z');
+
+  /** The token document in Keystone 22's key order and role shapes (test/fixtures/real-keystone-shape.json). */
+  function tokenBody(t: IssuedToken, user: User, withCatalog: boolean): string {
     const token: Record<string, unknown> = {
       methods: ['password'],
       user: { domain: DOMAIN, id: user.id, name: user.name, password_expires_at: null },
       audit_ids: [t.auditId],
-      expires_at: new Date(t.expiresAt).toISOString().replace('Z', '000Z'),
-      issued_at: new Date(t.expiresAt - lifetimeMs).toISOString().replace('Z', '000Z'),
+      expires_at: isoSeconds(t.expiresAt),
+      issued_at: isoSeconds(t.expiresAt - lifetimeMs),
     };
     if (t.trustId) {
-      token['OS-TRUST:trust'] = {
-        id: t.trustId,
-        impersonation: false,
-        trustee_user: { id: trustee.id },
-        trustor_user: { id: trustor.id },
-      };
+      token['OS-TRUST:trust'] = { id: t.trustId, trustor_user: { id: trustor.id }, trustee_user: { id: trustee.id }, impersonation: false };
+      token.project = { domain: DOMAIN, id: project.id, name: project.name };
+      // A trust token carries the delegated role and the roles it implies, as full role documents.
+      token.roles = roles.map((r) => ({ id: r.id, name: r.name, domain_id: null, description: null, options: { immutable: true } }));
+    } else {
+      token.project = { domain: DOMAIN, id: project.id, name: project.name };
+      token.is_domain = false;
+      token.roles = roles;
     }
-    token.project = { domain: DOMAIN, id: project.id, name: project.name };
-    token.is_domain = false;
-    token.roles = [role];
     // The catalog is the same for every token: serialise it once and splice it in (it is ~90 % of the body).
-    const head = JSON.stringify({ token }).slice(0, -2);
-    return withCatalog ? `${head},"catalog":${catalogJson}}}` : `${head}}}`;
+    const head = pyJson({ token }).slice(0, -2);
+    return withCatalog ? `${head}, "catalog": ${catalogJson}}}` : `${head}}}`;
   }
 
   function userFromIdentity(identity: any): User | undefined {

@@ -27,6 +27,13 @@ export interface SampleJob {
   maxOldSpaceMb?: number;
 }
 
+/**
+ * Flags of every node worker (recorded in the results' meta). --max-semi-space-size=1 pins V8's young generation:
+ * by default it grows with the allocation rate up to 3 × 16 MB and stays committed, a step in RSS that depends on
+ * how fast the build allocated, not on how many objects it keeps — with it pinned, RSS slopes measure retention.
+ */
+export const WORKER_NODE_FLAGS = ['--expose-gc', '--max-semi-space-size=1'];
+
 export type SampleOutcome = { ok: true; sample: Sample } | { ok: false; failure: FailedSample };
 
 async function rssOf(pid: number | undefined): Promise<number | undefined> {
@@ -40,7 +47,7 @@ async function rssOf(pid: number | undefined): Promise<number | undefined> {
 
 export async function runNodeSample(job: SampleJob): Promise<SampleOutcome> {
   const worker = await workerBundle();
-  const execArgv = ['--expose-gc'];
+  const execArgv = [...WORKER_NODE_FLAGS];
   if (job.maxOldSpaceMb) execArgv.push(`--max-old-space-size=${job.maxOldSpaceMb}`);
   const child = fork(worker, [], { execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
   const untrack = trackChild(child);

@@ -105,6 +105,8 @@ export interface Meta {
   /** which Keystone served the run: the embedded stand-in or a real one (URL and version, never a secret) */
   keystone: { kind: 'stand-in' | 'real'; url: string; version: string; catalogServices?: number };
   redis: { kind: 'private' | 'external'; version: string };
+  /** node flags of the sample workers */
+  workerFlags?: string[];
   /** true when the run was interrupted and this file holds only the samples that completed */
   partial?: boolean;
 }

@@ -1,0 +1,101 @@
+// The short summary as Markdown (summary.md, README.md) and as plain text for the terminal.
+import type { DesignResult, MetricName, Results } from '../results/schema.ts';
+import {
+  METRIC_LABELS, UNIT_NOTE, formatBytes, formatCount, formatMs, formatSlope, machineLine,
+} from '../report/format.ts';
+
+/** Columns of the summary table; the optional ones appear only when some design has that metric. */
+export function summaryMetrics(r: Results): MetricName[] {
+  const always: MetricName[] = ['heapUsed', 'external', 'rss', 'pidusageRss', 'redisUsedMemory'];
+  const optional: MetricName[] = ['redisRss', 'tracemalloc'];
+  return [...always, ...optional.filter((m) => r.designs.some((d) => d.perObject[m]))];
+}
+
+export function metricHeader(m: MetricName): string {
+  return m === 'redisUsedMemory' || m === 'redisRss' ? `${METRIC_LABELS[m]} per key` : `${METRIC_LABELS[m]} per object`;
+}
+
+export function statusText(d: DesignResult): string {
+  return d.status === 'partial' ? `partial (${d.failures.length} failed)` : d.status;
+}
+
+/** Keeps a table cell on one line and its pipes literal. */
+function cell(s: string): string {
+  return s.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+}
+
+function table(head: string[], rows: string[][]): string {
+  return [
+    `| ${head.map(cell).join(' | ')} |`,
+    `|${head.map(() => ' --- ').join('|')}|`,
+    ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
+  ].join('\n');
+}
+
+export function methodLine(r: Results): string {
+  return `Per-object cost = least-squares slope of memory over N (N = ${r.meta.sizes.join(', ')}; ` +
+    `${r.meta.trials} trials, one fresh process each): mean over trials, its 95 % CI in brackets, ` +
+    `R² of the fit over all samples. ${UNIT_NOTE}.`;
+}
+
+export function referenceLine(r: Results): string {
+  return `Reference: ${r.reference.label} = **${formatBytes(r.reference.bytesPerObject)} per object**.`;
+}
+
+export function summaryTableMarkdown(r: Results): string {
+  const metrics = summaryMetrics(r);
+  const head = ['Design', 'Status', ...metrics.map(metricHeader), 'Tokens issued'];
+  const rows = r.designs.map((d) => [
+    `\`${d.id}\``, statusText(d), ...metrics.map((m) => formatSlope(d.perObject[m])), formatCount(d.tokensIssued),
+  ]);
+  const legend = r.designs.map((d) => `- \`${d.id}\`: ${cell(d.title)}${d.note ? ` — ${cell(d.note)}` : ''}`);
+  return `${table(head, rows)}\n\n${legend.join('\n')}`;
+}
+
+export function latencyMarkdown(r: Results): string {
+  if (!r.latency?.length) return '';
+  const rows = r.latency.map((l) => [
+    l.name, l.design ? `\`${l.design}\`` : '–', formatMs(l.meanMs), formatMs(l.p50Ms), formatMs(l.p99Ms),
+    `±${l.rme.toFixed(1)} %`, formatCount(l.samples),
+  ]);
+  return table(['Operation', 'Design', 'mean', 'p50', 'p99', '±rme', 'samples'], rows);
+}
+
+export function failuresMarkdown(r: Results): string {
+  const lines = r.designs.flatMap((d) =>
+    d.failures.map((f) => `- \`${d.id}\` N = ${f.n}, trial ${f.trial}: ${cell(f.reason)}`));
+  return lines.join('\n');
+}
+
+export function summaryMarkdown(r: Results): string {
+  const parts = [
+    '# Per-object memory of Keystone-client cache designs',
+    `${machineLine(r)}${r.meta.partial ? ' · **interrupted run: partial results**' : ''}`,
+    methodLine(r),
+    summaryTableMarkdown(r),
+    referenceLine(r),
+  ];
+  const lat = latencyMarkdown(r);
+  if (lat) parts.push('## Latency per lookup', lat);
+  const failed = failuresMarkdown(r);
+  if (failed) parts.push('## Failed samples', failed);
+  return parts.join('\n\n') + '\n';
+}
+
+/** Narrow plain-text form for the terminal: value ± CI half-width, no R², one line per design. */
+export function summaryTerminal(r: Results): string {
+  const short = (d: DesignResult, m: MetricName) => {
+    const s = d.perObject[m];
+    return s ? `${formatBytes(s.bytes)} ±${formatBytes((s.ci95[1] - s.ci95[0]) / 2)}` : '–';
+  };
+  const head = ['design', 'status', 'heapUsed', 'RSS', 'redis/key', 'tokens'];
+  const rows = r.designs.map((d) => [
+    d.id, d.status, short(d, 'heapUsed'), short(d, 'rss'), short(d, 'redisUsedMemory'), formatCount(d.tokensIssued),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [
+    fmt(head), ...rows.map(fmt),
+    `per object (slope over N, ±95 % CI), ${UNIT_NOTE}; post (2015): ${formatBytes(r.reference.bytesPerObject)}`,
+  ].join('\n') + '\n';
+}

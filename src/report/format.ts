@@ -1,0 +1,101 @@
+// Number formatting shared by the Markdown, HTML and terminal outputs and the charts' labels.
+// KB = 1024 B and MB = 1024 KB everywhere (the post's `ps` figures are KiB too), so numbers line up.
+import type { MetricName, Results, Sample, Slope } from '../results/schema.ts';
+
+export const KB = 1024;
+export const MB = 1024 * KB;
+export const GB = 1024 * MB;
+export const UNIT_NOTE = 'KB = 1024 bytes, MB = 1024 KB';
+
+const UNITS: Array<[string, number]> = [['B', 1], ['KB', KB], ['MB', MB], ['GB', GB]];
+
+/** The unit a value reads best in; chosen after rounding so 1023.96 KB becomes "1.0 MB". */
+export function unitFor(bytes: number): [string, number] {
+  const a = Math.abs(bytes);
+  for (let i = UNITS.length - 1; i > 0; i--) {
+    if (Number((a / UNITS[i][1]).toFixed(1)) >= 1) return UNITS[i];
+  }
+  return UNITS[0];
+}
+
+function inUnit(bytes: number, [name, size]: [string, number]): string {
+  return name === 'B' ? String(Math.round(bytes)) : (bytes / size).toFixed(1);
+}
+
+/** 46285 → "45.2 KB", 1363148 → "1.3 MB", 150 → "150 B". */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return '–';
+  const u = unitFor(bytes);
+  return `${inUnit(bytes, u)} ${u[0]}`;
+}
+
+/** "45.2 KB [44.8, 45.6]": the interval in the value's unit. */
+export function formatBytesCI(bytes: number, ci: [number, number]): string {
+  const u = unitFor(bytes);
+  return `${inUnit(bytes, u)} ${u[0]} [${inUnit(ci[0], u)}, ${inUnit(ci[1], u)}]`;
+}
+
+export function formatR2(r2: number): string {
+  return `R² ${r2.toFixed(3)}`;
+}
+
+/** "45.2 KB [44.8, 45.6] R² 0.998", or "–" when the metric was not measured. */
+export function formatSlope(s: Slope | undefined): string {
+  return s ? `${formatBytesCI(s.bytes, s.ci95)} ${formatR2(s.r2)}` : '–';
+}
+
+/** 3 significant digits in ns/µs/ms/s. */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '–';
+  const sig = (v: number) => String(Number(v.toPrecision(3)));
+  if (ms < 0.001) return `${sig(ms * 1e6)} ns`;
+  if (ms < 1) return `${sig(ms * 1e3)} µs`;
+  if (ms < 1000) return `${sig(ms)} ms`;
+  return `${sig(ms / 1000)} s`;
+}
+
+export function formatCount(n: number): string {
+  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–';
+}
+
+/** "2025-01-01 12:00 UTC": fixed format and zone so reports do not depend on the reader's locale. */
+export function formatDate(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** A metric of a sample, or undefined when it was not measured (absent, null or not a finite number). */
+export function metricValue(s: Sample, m: MetricName | 'heapTotal' | 'arrayBuffers' | 'buildMs' | 'tokens'): number | undefined {
+  const v = (s as unknown as Record<string, unknown>)[m];
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+export function isSynthetic(r: Results): boolean {
+  return r.meta.command === 'synthetic fixture';
+}
+
+/** One line saying what was measured on what machine, used under every chart and table. */
+export function machineLine(r: Results): string {
+  const m = r.meta;
+  const synthetic = isSynthetic(r) ? 'SYNTHETIC data · ' : '';
+  return `${synthetic}${m.cpu} (${m.cpus} CPUs), Node ${m.node}, ${formatDate(m.startedAt)}`;
+}
+
+export const METRIC_LABELS: Record<MetricName, string> = {
+  heapUsed: 'heapUsed',
+  external: 'external',
+  rss: 'RSS',
+  pidusageRss: 'pidusage RSS',
+  redisUsedMemory: 'Redis used_memory',
+  redisRss: 'Redis server RSS',
+  tracemalloc: 'tracemalloc (python)',
+};

@@ -1,0 +1,30 @@
+// Writes every derived file of a results object. All outputs are built in memory first and only then written
+// (each atomically), so a rendering error leaves the previous report untouched.
+import { join } from 'node:path';
+import type { Results } from '../results/schema.ts';
+import { writeFileAtomic } from '../results/write.ts';
+import { samplesCsv } from '../export/csv.ts';
+import { summaryMarkdown } from '../export/markdown.ts';
+import { allCharts } from './charts.ts';
+import { renderSvg, svgToPng } from './render.ts';
+import { reportHtml, type ChartSvg } from './html.ts';
+import { reportReadme } from './readme.ts';
+
+export async function writeReport(r: Results, outDir: string): Promise<string[]> {
+  const charts = allCharts(r);
+  const svgs: ChartSvg[] = [];
+  for (const c of charts) svgs.push({ name: c.name, title: c.title, caption: c.caption, svg: await renderSvg(c.spec) });
+  const files: Array<[string, string | Uint8Array]> = [];
+  for (const c of svgs) {
+    files.push([join(outDir, 'charts', `${c.name}.svg`), c.svg]);
+    files.push([join(outDir, 'charts', `${c.name}.png`), svgToPng(c.svg)]);
+  }
+  files.push(
+    [join(outDir, 'index.html'), reportHtml(r, svgs)],
+    [join(outDir, 'README.md'), reportReadme(r, svgs)],
+    [join(outDir, 'summary.md'), summaryMarkdown(r)],
+    [join(outDir, 'samples.csv'), samplesCsv(r)],
+  );
+  for (const [path, data] of files) writeFileAtomic(path, data);
+  return files.map(([path]) => path);
+}

@@ -1,0 +1,79 @@
+// Reads a results file for re-rendering. Anything wrong with the file is the user's problem to fix (wrong path,
+// truncated copy, file from another version), so every failure is a one-line UsageError naming the file.
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../cli/errors.ts';
+import { SCHEMA_VERSION, type Results } from './schema.ts';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const STATUSES = new Set(['ok', 'partial', 'failed', 'unavailable']);
+
+/** The first thing that makes `v` not a Results, as "where: what", or undefined when the essentials hold. */
+export function resultsProblem(v: unknown): string | undefined {
+  if (!isObj(v)) return 'top level: not an object';
+  const meta = v.meta;
+  if (!isObj(meta)) return 'meta: missing';
+  for (const k of ['node', 'cpu', 'startedAt', 'command']) if (typeof meta[k] !== 'string') return `meta.${k}: not a string`;
+  if (!isNum(meta.cpus)) return 'meta.cpus: not a number';
+  if (!Array.isArray(meta.sizes) || !meta.sizes.every(isNum)) return 'meta.sizes: not a list of numbers';
+  if (!isNum(meta.trials)) return 'meta.trials: not a number';
+  if (!isObj(meta.keystone) || !isObj(meta.redis)) return 'meta.keystone/meta.redis: missing';
+  if (!isObj(v.reference) || !isNum(v.reference.bytesPerObject) || typeof v.reference.label !== 'string') {
+    return 'reference: needs label and bytesPerObject';
+  }
+  if (!Array.isArray(v.designs)) return 'designs: not a list';
+  for (const [i, d] of v.designs.entries()) {
+    const at = `designs[${i}]`;
+    if (!isObj(d)) return `${at}: not an object`;
+    if (typeof d.id !== 'string' || typeof d.title !== 'string') return `${at}: needs id and title`;
+    if (!STATUSES.has(d.status as string)) return `${at}.status: ${JSON.stringify(d.status)} is not one of ${[...STATUSES].join('/')}`;
+    if (!isNum(d.tokensIssued)) return `${at}.tokensIssued: not a number`;
+    if (!Array.isArray(d.samples)) return `${at}.samples: not a list`;
+    for (const [j, s] of d.samples.entries()) {
+      if (!isObj(s) || !isNum(s.n) || !isNum(s.trial)) return `${at}.samples[${j}]: needs numbers n and trial`;
+    }
+    if (!Array.isArray(d.failures)) return `${at}.failures: not a list`;
+    for (const [j, f] of d.failures.entries()) {
+      if (!isObj(f) || !isNum(f.n) || !isNum(f.trial) || typeof f.reason !== 'string') return `${at}.failures[${j}]: needs n, trial and reason`;
+    }
+    if (!isObj(d.perObject)) return `${at}.perObject: not an object`;
+    for (const [m, s] of Object.entries(d.perObject)) {
+      if (!isObj(s) || !isNum(s.bytes) || !isNum(s.r2) || !Array.isArray(s.ci95) || s.ci95.length !== 2 || !s.ci95.every(isNum)) {
+        return `${at}.perObject.${m}: needs bytes, ci95 [lo, hi] and r2`;
+      }
+    }
+  }
+  if (v.latency !== undefined) {
+    if (!Array.isArray(v.latency)) return 'latency: not a list';
+    for (const [i, l] of v.latency.entries()) {
+      if (!isObj(l) || typeof l.name !== 'string' || !['meanMs', 'p50Ms', 'p99Ms', 'rme', 'samples'].every((k) => isNum(l[k]))) {
+        return `latency[${i}]: needs name, meanMs, p50Ms, p99Ms, rme and samples`;
+      }
+    }
+  }
+  return undefined;
+}
+
+export function readResults(path: string): Results {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file (run `npm run bench` first, or pass --in)' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+    throw new UsageError(`cannot read results file ${path}: ${why}`);
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${path} is not valid JSON (${(err as Error).message.split('\n')[0]})`);
+  }
+  if (isObj(v) && v.schema !== SCHEMA_VERSION) {
+    throw new UsageError(`${path} has results schema ${JSON.stringify(v.schema) ?? 'none'}; this version reads schema ${SCHEMA_VERSION} (re-run \`npm run bench\`)`);
+  }
+  const problem = resultsProblem(v);
+  if (problem) throw new UsageError(`${path} is not a keystone-cache-bench results file (${problem.replace(/\s+/g, ' ')})`);
+  return v as Results;
+}

@@ -1,0 +1,80 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { syntheticResults } from './fixtures/synthetic-results.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const tmp = mkdtempSync(join(tmpdir(), 'kcb-report-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function report(...args: string[]) {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'bench/report.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+}
+
+/** Every file under dir with its content, to prove a failed run touched nothing. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
+    const p = join(dir, name);
+    if (statSync(p).isFile()) out[name] = readFileSync(p, 'latin1');
+  }
+  return out;
+}
+
+describe('npm run report', () => {
+  it('renders every file from a results JSON', () => {
+    const json = join(tmp, 'fixture.json');
+    writeFileSync(json, JSON.stringify(syntheticResults({ unavailable: true })));
+    const out = join(tmp, 'out');
+    const res = report('--in', json, '--out', out);
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+    const files = ['index.html', 'README.md', 'summary.md', 'samples.csv'];
+    for (const c of ['per-object', 'memory-vs-n', 'projection', 'latency']) files.push(`charts/${c}.svg`, `charts/${c}.png`);
+    for (const f of files) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+      expect(res.stdout).toContain(join(out, f));
+    }
+    expect(readFileSync(join(out, 'charts/per-object.png')).subarray(1, 4).toString()).toBe('PNG');
+    expect(readFileSync(join(out, 'README.md'), 'utf8')).toContain('](charts/per-object.png)');
+    // no temp files left behind by the atomic writes
+    expect(readdirSync(out).filter((f) => f.startsWith('.tmp-'))).toEqual([]);
+  }, 60_000);
+
+  const bad: Array<[string, (dir: string) => string, RegExp]> = [
+    ['a missing file', (d) => join(d, 'absent.json'), /cannot read results file .*absent\.json: no such file/],
+    ['corrupt JSON', (d) => { const p = join(d, 'corrupt.json'); writeFileSync(p, '{"schema": 1, "meta": {'); return p; }, /corrupt\.json is not valid JSON/],
+    ['another schema', (d) => { const p = join(d, 'v2.json'); writeFileSync(p, JSON.stringify({ ...syntheticResults(), schema: 2 })); return p; }, /v2\.json has results schema 2; this version reads schema 1/],
+    ['a shape that is not Results', (d) => { const p = join(d, 'shape.json'); writeFileSync(p, JSON.stringify({ schema: 1, meta: {} })); return p; }, /shape\.json is not a keystone-cache-bench results file \(meta\.node/],
+  ];
+  for (const [what, make, message] of bad) {
+    it(`exits 2 with one line and writes nothing for ${what}`, () => {
+      const dir = mkdtempSync(join(tmp, 'bad-'));
+      const out = join(dir, 'out');
+      mkdirSync(join(out, 'charts'), { recursive: true });
+      writeFileSync(join(out, 'index.html'), 'previous report');
+      writeFileSync(join(out, 'charts', 'per-object.png'), 'previous png');
+      const before = snapshot(out);
+      const res = report('--in', make(dir), '--out', out);
+      expect(res.status).toBe(2);
+      const lines = res.stderr.trimEnd().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^error: /);
+      expect(lines[0]).toMatch(message);
+      expect(snapshot(out)).toEqual(before);
+    }, 30_000);
+  }
+
+  it('rejects an unknown flag with exit 2 and prints help with --help', () => {
+    const bad = report('--inn', 'x.json');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/^error: Unknown option '--inn'/);
+    const help = report('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--in FILE');
+    expect(help.stdout).toContain('results/latest.json');
+  }, 30_000);
+});
