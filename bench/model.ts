@@ -28,6 +28,7 @@ Tokens/day and cache memory for the 2015 post's alarm-notifier scenario (default
   --redis-bytes-per-key B  bytes per key in the shared store, for the shared design
   --results PATH         a results JSON: per-object rss/heapUsed (and Redis used_memory) per measured design
   --json                 machine-readable output
+  --simulate             run the simulation with real worker processes instead (npm run model -- --simulate --help)
   --help                 this text
 `;
 
@@ -111,6 +112,12 @@ function table(head: string[], rows: string[][]): string[] {
 }
 
 async function main(): Promise<number> {
+  // `npm run model -- --simulate [flags]`: the simulation of the model with real processes, its own flags
+  const argv = process.argv.slice(2);
+  if (argv.includes('--simulate')) {
+    const { simulateMain } = await import('../src/model/simulate-cli.ts');
+    return simulateMain(argv.filter((a) => a !== '--simulate'));
+  }
   let values;
   try {
     ({ values } = parseArgs({

@@ -10,6 +10,8 @@ const send = (m: WorkerMessage) => new Promise<void>((resolve) => process.send!(
 
 /** Held at module level so nothing can collect the entries before the parent has taken its readings. */
 let held: unknown[] = [];
+/** Set once the n-dependent work starts: a failure before it (Keystone, Redis) does not depend on n. */
+let building = false;
 
 async function run(start: StartMessage): Promise<void> {
   const info = designById(start.design);
@@ -22,23 +24,27 @@ async function run(start: StartMessage): Promise<void> {
   const warm = await Promise.all(Array.from({ length: start.concurrency }, () => design.create(warmupTrust)));
   await design.token(warm[0]);
   warm.length = 0;
+  // An existing Redis (--redis-url) holds other data too: read its used_memory now so the parent can record the
+  // growth during this sample only. Read before settling the heap, so the reading's garbage is collected.
+  const redisBaseline = start.ctx.redis?.url && design.serverUsedMemory ? await design.serverUsedMemory() : undefined;
   await settleGc();
   const baseline = readMemory();
 
   const t0 = performance.now();
+  building = true;
   held = await buildEntries(design, trustIds.slice(0, start.n), start.concurrency);
   const buildMs = performance.now() - t0;
 
   const gcRounds = await settleGc();
   const memory = readMemory();
   const redisUsedMemory = design.serverUsedMemory ? await design.serverUsedMemory() : undefined;
-  await send({ type: 'reading', baseline, memory, redisUsedMemory, buildMs, gcRounds, tokens: tokensObtained() });
+  await send({ type: 'reading', baseline, memory, redisUsedMemory, redisUsedMemoryBaseline: redisBaseline, buildMs, gcRounds, tokens: tokensObtained() });
 }
 
 process.on('message', (msg: ParentMessage) => {
   if (msg.type === 'start') {
     run(msg).catch(async (err: Error) => {
-      await send({ type: 'error', message: err.message.split('\n')[0] });
+      await send({ type: 'error', message: err.message.split('\n')[0], setup: !building });
       process.exit(1);
     });
   } else if (msg.type === 'release') {

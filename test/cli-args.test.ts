@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync, readFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, chmodSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseBenchArgs } from '../src/cli/args.ts';
 import { UsageError } from '../src/cli/errors.ts';
 import { runScript } from './helpers/run-cli.ts';
+import { startScript } from './helpers/procs.ts';
 
 const bad: Array<[string, string[], RegExp]> = [
   ['maxsize 0', ['--maxsize', '0'], /--maxsize must be at least 4/],
@@ -17,6 +18,17 @@ const bad: Array<[string, string[], RegExp]> = [
   ['unknown flag', ['--frobnicate'], /Unknown option '--frobnicate'/],
   ['steps too few', ['--steps', '3'], /--steps must be at least 5/],
   ['keystone url with credentials', ['--keystone-url', 'http://u:p@127.0.0.1:5000/v3'], /must not carry credentials/],
+  ['redis url with credentials', ['--redis-url', 'redis://:pw@127.0.0.1:6379'], /must not carry credentials/],
+  ['a password flag (there is none: credentials come from OS_* only)', ['--password', 'x'], /Unknown option '--password'/],
+  ['an --os-password flag', ['--os-password', 'x'], /Unknown option '--os-password'/],
+  ['keystone timeout 0', ['--keystone-timeout', '0'], /--keystone-timeout must be at least 1/],
+  ['heap limit for a design not in the run', ['--designs', 'token-record', '--worker-max-old-space', 'full-client=16'], /names design "full-client", which is not in --designs/],
+  ['heap limit too small', ['--worker-max-old-space', 'full-client=4'], /--worker-max-old-space must be at least 8/],
+  ['heap limit not a number', ['--worker-max-old-space', 'full-client=lots'], /whole number/],
+  ['--out inside a file', ['--out', '/etc/hostname/results'], /cannot be created/],
+  // as root, access(W_OK) says yes to /proc; only really creating something there tells the truth
+  ['--out in /proc (not writable, even for root)', ['--out', '/proc/kcb-results'], /--out \/proc\/kcb-results cannot be created/],
+  ['--out is /proc itself', ['--out', '/proc'], /--out \/proc is not writable/],
 ];
 
 describe('bench CLI validation', () => {
@@ -38,6 +50,24 @@ describe('bench CLI validation', () => {
       if (process.getuid?.() !== 0) expect(() => parseBenchArgs(['--out', ro])).toThrowError(/cannot be created/);
     } finally {
       chmodSync(dir, 0o700);
+    }
+  });
+
+  it('takes a heap limit for every node design or per design (fault tests)', () => {
+    const all = parseBenchArgs(['--worker-max-old-space', '64']);
+    const one = parseBenchArgs(['--designs', 'full-client,token-record', '--worker-max-old-space', 'full-client=16']);
+    expect(all !== 'help' && all.workerMaxOldSpaceMb).toEqual({ '*': 64 });
+    expect(one !== 'help' && one.workerMaxOldSpaceMb).toEqual({ 'full-client': 16 });
+  });
+
+  it('leaves nothing behind when it probes whether --out is writable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kcb-probe-'));
+    try {
+      parseBenchArgs(['--out', dir]);
+      parseBenchArgs(['--out', join(dir, 'new', 'sub')]);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true });
     }
   });
 
@@ -68,4 +98,44 @@ describe('bench CLI validation', () => {
     expect(r.stdout).toMatch(/Usage: npm run bench/);
     expect(r.stdout).toMatch(/--maxsize/);
   });
+});
+
+describe('bad input through the real CLI: one line, exit 2, nothing written or overwritten', () => {
+  const cases: Array<[string, string[], RegExp, NodeJS.ProcessEnv?]> = [
+    ['--maxsize 0', ['--maxsize', '0'], /--maxsize must be at least 4/],
+    ['--maxsize -5', ['--maxsize', '-5'], /--maxsize must be at least 4/],
+    ['--maxsize 2.5', ['--maxsize', '2.5'], /whole number/],
+    ['absurd --maxsize', ['--maxsize', '1000000000'], /too large: full-client would need about .* TiB/],
+    ['unknown design', ['--designs', 'nope'], /unknown design "nope"/],
+    ['unknown flag', ['--frobnicate'], /Unknown option '--frobnicate'/],
+    ['--trials 0', ['--trials', '0'], /--trials must be at least 1/],
+    ['--password in argv', ['--password', 'hunter2'], /Unknown option '--password'/],
+    ['--keystone-url without OS_USERNAME/OS_PASSWORD', ['--designs', 'token-record', '--keystone-url', 'http://127.0.0.1:1/v3'],
+      /--keystone-url needs the trustee credentials in OS_USERNAME and OS_PASSWORD \(environment only\)/, { OS_USERNAME: '', OS_PASSWORD: '' }],
+    ['KCB_STANDIN_FAULT that makes no sense', ['--designs', 'token-record'], /KCB_STANDIN_FAULT must be/, { KCB_STANDIN_FAULT: 'sometimes' }],
+  ];
+  const dir = mkdtempSync(join(tmpdir(), 'kcb-badcli-'));
+  const outFile = join(dir, 'a-file');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('for every case (run in parallel)', async () => {
+    writeFileSync(join(dir, 'latest.json'), '{"keep":true}');
+    writeFileSync(outFile, 'not a directory');
+    const all: Array<[string, string[], RegExp, NodeJS.ProcessEnv?]> = [
+      ...cases.map(([n, a, m, e]) => [n, [...a, '--out', dir], m, e] as [string, string[], RegExp, NodeJS.ProcessEnv?]),
+      ['--out is a file', ['--out', outFile], /--out .*a-file is a file, not a directory/],
+    ];
+    const runs = await Promise.all(all.map(([, args, , env]) => startScript('bench/cli.ts', args, { env, timeoutMs: 30_000 }).done));
+    runs.forEach((r, i) => {
+      const [name, , message] = all[i];
+      expect(r.status, name).toBe(2);
+      expect(r.stderr.trimEnd().split('\n'), name).toHaveLength(1);
+      expect(r.stderr, name).toMatch(/^error: /);
+      expect(r.stderr, name).toMatch(message);
+      expect(r.stdout, name).toBe('');
+    });
+    expect(readdirSync(dir).sort()).toEqual(['a-file', 'latest.json']);
+    expect(readFileSync(join(dir, 'latest.json'), 'utf8')).toBe('{"keep":true}');
+    expect(readFileSync(outFile, 'utf8')).toBe('not a directory');
+  }, 60_000);
 });

@@ -36,8 +36,8 @@ describe.skipIf(!hasChromium)(`report in headless Chromium (${hasChromium ? CHRO
       await page.goto(pathToFileURL(join(tmp, 'index.html')).href, { waitUntil: 'load' });
 
       const figures = page.locator('figure');
-      expect(await figures.count()).toBe(4); // per-object, memory-vs-n, projection, latency
-      for (let i = 0; i < 4; i++) {
+      expect(await figures.count()).toBe(5); // per-object, memory-vs-n, projection, token-model, latency
+      for (let i = 0; i < 5; i++) {
         const fig = figures.nth(i);
         expect(await fig.locator('svg').count(), `figure ${i} svg`).toBe(1);
         const labels = fig.locator('.role-axis-label text');

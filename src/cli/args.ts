@@ -1,7 +1,7 @@
 // Parsing and validating `npm run bench` flags. Every check happens before anything is started or written, and
 // every failure is a UsageError: one line, exit code 2, no stack trace, no file touched.
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DESIGNS, designById } from '../designs/index.ts';
@@ -26,8 +26,10 @@ export interface BenchOptions {
   report: boolean;
   quiet: boolean;
   json: boolean;
-  /** V8 old-space limit for node workers, MB (fault tests) */
-  workerMaxOldSpaceMb?: number;
+  /** V8 old-space limit for node workers, MB, by design id ("*" = every node design); fault tests */
+  workerMaxOldSpaceMb?: Record<string, number>;
+  /** per Keystone request, seconds */
+  keystoneTimeoutS: number;
 }
 
 export const HELP = `Usage: npm run bench -- [options]
@@ -48,6 +50,7 @@ Options:
   --name NAME            base name of the results files (default latest)
   --concurrency C        authentications in flight while a worker builds (default 16)
   --timeout S            seconds one sample may take before it is failed (default 300)
+  --keystone-timeout S   seconds one Keystone request may take; 2 retries after 5xx/timeouts (default 10)
   --catalog-services S   services in the stand-in's catalog, 3 endpoints each (default 13)
   --keystone-url URL     use a real Keystone; credentials from OS_* environment variables only
   --redis-url URL        use an existing Redis instead of a private redis-server
@@ -58,7 +61,8 @@ Options:
   --quiet                no progress output
   -h, --help             show this help
 
-Exit codes: 0 done, 1 some samples failed (results still written), 2 bad input, 130 interrupted.`;
+Exit codes: 0 done, 1 some samples failed (results still written), 2 bad input,
+130 interrupted by Ctrl-C, 143 by SIGTERM (samples so far in <out>/<name>.partial.json).`;
 
 /** Planning estimates (not results) of RSS per object, used only to refuse a --maxsize the machine cannot hold. */
 const PLANNING_BYTES_PER_OBJECT: Record<string, number> = {
@@ -75,6 +79,31 @@ function int(name: string, raw: string | undefined, def: number, min: number, ma
   if (v < min) throw new UsageError(`--${name} must be at least ${min}, got ${raw}`);
   if (v > max) throw new UsageError(`--${name} must be at most ${max}, got ${raw}`);
   return v;
+}
+
+/**
+ * Whether files can be created in dir, found out by creating (and removing) an empty temp dir there: access(W_OK)
+ * is not enough, it says yes to root for a 0500 dir and for /proc, where the run would only fail at the end.
+ */
+function canWriteIn(dir: string): boolean {
+  try {
+    rmdirSync(mkdtempSync(join(dir, '.kcb-probe-')));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** "512" (every node design) or "full-client=16,token-record=64". */
+function oldSpaceLimits(raw: string | undefined, designs: string[]): Record<string, number> | undefined {
+  if (raw === undefined) return undefined;
+  const limits: Record<string, number> = {};
+  for (const part of raw.split(',')) {
+    const [id, mb] = part.includes('=') ? part.split('=') : ['*', part];
+    if (id !== '*' && !designs.includes(id)) throw new UsageError(`--worker-max-old-space names design "${id}", which is not in --designs`);
+    limits[id] = int('worker-max-old-space', mb, 0, 8, 1 << 20);
+  }
+  return limits;
 }
 
 const fmtBytes = (b: number) => (b >= 2 ** 40 ? `${(b / 2 ** 40).toFixed(1)} TiB` : b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : `${(b / 2 ** 20).toFixed(0)} MiB`);
@@ -94,7 +123,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       options: {
         maxsize: { type: 'string' }, 'python-maxsize': { type: 'string' }, steps: { type: 'string' },
         trials: { type: 'string' }, designs: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' },
-        seed: { type: 'string' }, concurrency: { type: 'string' }, timeout: { type: 'string' },
+        seed: { type: 'string' }, concurrency: { type: 'string' }, timeout: { type: 'string' }, 'keystone-timeout': { type: 'string' },
         'catalog-services': { type: 'string' }, 'keystone-url': { type: 'string' }, 'redis-url': { type: 'string' },
         latency: { type: 'boolean', default: true }, report: { type: 'boolean', default: true },
         quiet: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
@@ -132,18 +161,11 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   const out = resolve(v.out ?? 'results');
   if (existsSync(out)) {
     if (!statSync(out).isDirectory()) throw new UsageError(`--out ${v.out} is a file, not a directory`);
-    try {
-      accessSync(out, constants.W_OK);
-    } catch {
-      throw new UsageError(`--out ${v.out} is not writable`);
-    }
+    if (!canWriteIn(out)) throw new UsageError(`--out ${v.out} is not writable`);
   } else {
     let parent = dirname(out);
     while (!existsSync(parent)) parent = dirname(parent);
-    try {
-      accessSync(parent, constants.W_OK);
-      if (!statSync(parent).isDirectory()) throw new Error();
-    } catch {
+    if (!statSync(parent).isDirectory() || !canWriteIn(parent)) {
       throw new UsageError(`--out ${v.out} cannot be created (${parent} is not a writable directory)`);
     }
   }
@@ -182,6 +204,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     report: v.report as boolean,
     quiet: v.quiet as boolean,
     json: v.json as boolean,
-    workerMaxOldSpaceMb: v['worker-max-old-space'] === undefined ? undefined : int('worker-max-old-space', v['worker-max-old-space'], 0, 8),
+    workerMaxOldSpaceMb: oldSpaceLimits(v['worker-max-old-space'], ids),
+    keystoneTimeoutS: int('keystone-timeout', v['keystone-timeout'], 10, 1, 600),
   };
 }

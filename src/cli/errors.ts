@@ -1,5 +1,6 @@
 // A UsageError is the user's mistake (bad flag, bad file): the entry scripts print its message on one line,
 // without a stack trace, and exit with code 2. Anything else is a bug or a fault and keeps its stack.
+import { redact } from '../util/redact.ts';
 
 export class UsageError extends Error {
   readonly exitCode = 2;
@@ -16,10 +17,12 @@ export async function runMain(main: () => Promise<number | void>): Promise<void>
     process.exitCode = typeof code === 'number' ? code : 0;
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`error: ${err.message}\n`);
+      process.stderr.write(`error: ${redact(err.message)}\n`);
       process.exitCode = 2;
       return;
     }
-    throw err;
+    // A bug keeps its stack, but passes through redact() like every other text that leaves the process.
+    process.stderr.write(`${redact((err as Error)?.stack ?? String(err))}\n`);
+    process.exitCode = 1;
   }
 }

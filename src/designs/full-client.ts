@@ -10,7 +10,8 @@ export const createFullClientDesign: DesignFactory = async (ctx) => {
       await client.authenticate();
       return client;
     },
-    token: (client) => client.getToken(),
+    // ctx.clock is set only by the simulation; undefined keeps getToken's default, Date.now()
+    token: (client) => client.getToken(ctx.clock?.now()),
     async close() {},
   };
   return design as CacheDesign;

@@ -4,4 +4,4 @@ import { createSealer } from './seal.ts';
 import type { DesignContext } from './design.ts';
 
 export const createRedisHandleEncryptedDesign = (ctx: DesignContext) =>
-  createRedisDesign(ctx, 'redis-handle-encrypted', createSealer());
+  createRedisDesign(ctx, 'redis-handle-encrypted', createSealer(ctx.sealKey ? Buffer.from(ctx.sealKey, 'base64') : undefined));

@@ -5,8 +5,7 @@
 import { createHash } from 'node:crypto';
 import { Agent } from 'undici';
 import { REFRESH_MARGIN_MS } from '../keystone/auth.ts';
-import { connectRedis } from '../redis/client.ts';
-import { usedMemory } from '../redis/client.ts';
+import { bounded, connectRedis, usedMemory, usedMemoryWithoutClients } from '../redis/client.ts';
 import type { CacheDesign, DesignContext } from './design.ts';
 import { authForRecord, endpointOf, sharedAgent } from './token-record.ts';
 import type { Sealer } from './seal.ts';
@@ -16,8 +15,12 @@ export interface RedisHandle {
   key: string;
 }
 
-/** The key names the design (so two designs can share a server) and hides the trust id behind SHA-256. */
-export const redisKey = (design: string, trustId: string) => `kcb:${design}:${createHash('sha256').update(trustId).digest('hex')}`;
+/**
+ * The key names the design (so two designs can share a server) and hides the trust id behind SHA-256. `prefix`
+ * is "kcb:" on the private server and run-unique on an existing Redis (see RedisLocation.keyPrefix).
+ */
+export const redisKey = (design: string, trustId: string, prefix = 'kcb:') =>
+  `${prefix}${design}:${createHash('sha256').update(trustId).digest('hex')}`;
 
 interface StoredRecord {
   token: string;
@@ -29,31 +32,50 @@ export async function createRedisDesign(ctx: DesignContext, id: string, sealer?:
   if (!ctx.redis) throw new Error(`${id} needs a Redis server`);
   const redis = await connectRedis(ctx.redis, ctx.timeoutMs);
   const agent: Agent = sharedAgent();
+  const ms = ctx.timeoutMs;
 
   const store = async (handle: RedisHandle): Promise<string> => {
     const r = await authForRecord(ctx, agent, handle.trustId);
     const rec: StoredRecord = { token: r.tokenId, expires_at: r.expiresAt, endpoint: endpointOf(r) };
-    const ttlS = Math.floor((r.expiresAt - Date.now() - REFRESH_MARGIN_MS) / 1000);
+    const ttlS = Math.floor((r.expiresAt - (ctx.clock?.now() ?? Date.now()) - REFRESH_MARGIN_MS) / 1000);
     const plain = JSON.stringify(rec);
     const value = sealer ? sealer.seal(plain, handle.key) : plain;
-    if (ttlS > 0) await redis.set(handle.key, value, { expiration: { type: 'EX', value: ttlS } });
+    // On the simulation's accelerated clock ttlS is in clock seconds; Redis expires keys in real time.
+    const expiration = ctx.clock && ctx.clock.speedup !== 1
+      ? { type: 'PX' as const, value: Math.max(1, Math.round((ttlS * 1000) / ctx.clock.speedup)) }
+      : { type: 'EX' as const, value: ttlS };
+    if (ttlS > 0) await bounded(redis.set(handle.key, value, { expiration }), ms, 'SET');
     return r.tokenId;
+  };
+
+  /** The stored record, or undefined when the value cannot be trusted (tampered, moved from another key, garbage). */
+  const read = (value: string, key: string): StoredRecord | undefined => {
+    try {
+      const rec = JSON.parse(sealer ? sealer.open(value, key) : value) as StoredRecord;
+      return typeof rec?.token === 'string' ? rec : undefined;
+    } catch {
+      return undefined;
+    }
   };
 
   const design: CacheDesign<RedisHandle> = {
     id,
     async create(trustId) {
-      const handle = { trustId, key: redisKey(id, trustId) };
+      const handle = { trustId, key: redisKey(id, trustId, ctx.redis!.keyPrefix) };
       await store(handle);
       return handle;
     },
+    // no authentication here: the first token() finds another worker's token in Redis, or stores one
+    attach: async (trustId) => ({ trustId, key: redisKey(id, trustId, ctx.redis!.keyPrefix) }),
     async token(handle) {
-      const value = await redis.get(handle.key);
-      if (value === null) return store(handle);
-      const rec = JSON.parse(sealer ? sealer.open(value, handle.key) : value) as StoredRecord;
-      return rec.token;
+      const value = await bounded(redis.get(handle.key), ms, 'GET');
+      // A value that fails to open is never used: treat it as a miss, authenticate again and overwrite it
+      // (keystonemiddleware does the same with a value whose MAC does not verify).
+      const rec = value === null ? undefined : read(value, handle.key);
+      return rec ? rec.token : store(handle);
     },
-    serverUsedMemory: () => usedMemory(redis),
+    // An existing Redis (url) is measured as a delta by the worker; its client buffers are not ours to count.
+    serverUsedMemory: () => (ctx.redis!.url ? usedMemoryWithoutClients(redis, ms) : usedMemory(redis, ms)),
     async close() {
       await agent.close();
       redis.destroy();

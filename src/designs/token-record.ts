@@ -41,7 +41,8 @@ export const createTokenRecordDesign: DesignFactory = async (ctx) => {
     id: 'token-record',
     create: fresh,
     async token(rec) {
-      if (needsRefresh(rec.expiresAt)) Object.assign(rec, await fresh(rec.trustId));
+      // ctx.clock is set only by the simulation; undefined keeps needsRefresh's default, Date.now()
+      if (needsRefresh(rec.expiresAt, ctx.clock?.now())) Object.assign(rec, await fresh(rec.trustId));
       return rec.token;
     },
     close: () => agent.close(),

@@ -1,5 +1,6 @@
 // The short summary as Markdown (summary.md, README.md) and as plain text for the terminal.
 import type { DesignResult, MetricName, Results } from '../results/schema.ts';
+import { modelSectionOf } from '../model/results-model.ts';
 import {
   METRIC_LABELS, UNIT_NOTE, formatBytes, formatCount, formatMs, formatSlope, machineLine,
 } from '../report/format.ts';
@@ -61,6 +62,41 @@ export function latencyMarkdown(r: Results): string {
   return table(['Operation', 'Design', 'mean', 'p50', 'p99', '±rme', 'samples'], rows);
 }
 
+/** The scenario line over the token model table (Markdown and HTML). */
+export function tokenModelIntro(r: Results): string {
+  const sc = modelSectionOf(r).scenario;
+  return `The post's scenario: ${sc.alarms.toLocaleString('en-US')} alarms, ${sc.firingFraction * 100} % firing every ` +
+    `${sc.evaluationIntervalS} s, ${sc.trusts.toLocaleString('en-US')} trusts, ${sc.workers} notifier workers, ${sc.tokenLifetimeS} s ` +
+    `tokens re-minted ${sc.refreshMarginS} s before expiry. Tokens/day from the token model (${sc.tokenModel}; worst case: every alarm ` +
+    `repeats its action); memory = this run's RSS per cached object (heapUsed + external, marked "heap", where the RSS slope's ` +
+    `95 % CI includes 0) × the trusts one worker caches in a day, paid in every worker; ` +
+    `Redis = used_memory per key × keys alive, paid once. A model, not a measurement at that scale.`;
+}
+
+/** Header and cells of the token model table, shared by Markdown and HTML. */
+export function tokenModelRows(r: Results): { head: string[]; rows: string[][] } {
+  const section = modelSectionOf(r);
+  const head = ['Design', 'Cache', 'Tokens/day', 'of no cache', 'Worst case tokens/day', 'Entries/worker', 'Per object',
+    'Memory per worker', 'Shared Redis'];
+  const cacheText = { none: 'none', 'per-worker': `per worker (×${section.scenario.workers})`, shared: 'shared Redis' } as const;
+  // the worst case has its own column; its no-cache row (1.44 B) is in the chart
+  const rows = section.rows.filter((x) => x.id !== 'no-cache-worst').map((x) => [
+    x.id, cacheText[x.cache], formatCount(x.tokensPerDay), `${Number((x.shareOfNoCache * 100).toPrecision(3))} %`,
+    formatCount(x.worstCaseTokensPerDay), x.cache === 'none' ? '–' : formatCount(x.entriesPerWorker),
+    x.cache === 'none' ? '–' : x.bytesPerObject === null ? `not measured${x.status && x.status !== 'ok' ? ` (${x.status})` : ''}`
+      : `${formatBytes(x.bytesPerObject)}${x.bytesMetric === 'heapUsed' ? ' (heap)' : ''}`,
+    x.cache === 'none' ? '–' : x.bytesPerWorker === null ? '–' : formatBytes(x.bytesPerWorker),
+    x.sharedStoreBytes === null ? (x.cache === 'shared' && x.sharedStoreKeys !== null ? `${formatCount(x.sharedStoreKeys)} keys` : '–')
+      : `${formatBytes(x.sharedStoreBytes)} (${formatCount(x.sharedStoreKeys ?? 0)} keys)`,
+  ]);
+  return { head, rows };
+}
+
+export function tokenModelMarkdown(r: Results): string {
+  const { head, rows } = tokenModelRows(r);
+  return `${tokenModelIntro(r)}\n\n${table(head, rows.map((row) => [`\`${row[0]}\``, ...row.slice(1)]))}`;
+}
+
 export function failuresMarkdown(r: Results): string {
   const lines = r.designs.flatMap((d) =>
     d.failures.map((f) => `- \`${d.id}\` N = ${f.n}, trial ${f.trial}: ${cell(f.reason)}`));
@@ -75,6 +111,7 @@ export function summaryMarkdown(r: Results): string {
     summaryTableMarkdown(r),
     referenceLine(r),
   ];
+  parts.push("## Tokens and memory in the post's scenario", tokenModelMarkdown(r));
   const lat = latencyMarkdown(r);
   if (lat) parts.push('## Latency per lookup', lat);
   const failed = failuresMarkdown(r);

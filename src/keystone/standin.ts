@@ -49,6 +49,8 @@ export interface StandIn {
   trustor: Credentials;
   trustIds: string[];
   tokensIssued(): number;
+  /** POST /v3/auth/tokens requests received, answered or not (fault tests count retries with it) */
+  authRequests(): number;
   issuedTokens(): string[];
   createTrusts(count: number): string[];
   deleteTrust(id: string): void;
@@ -102,6 +104,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
   const tokens = new Map<string, IssuedToken>();
   const recorded: string[] = [];
   let issued = 0;
+  let authRequests = 0;
   let fault: Fault | null = null;
   let base = '';
 
@@ -252,7 +255,10 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
         return send(res, 300, { versions: { values: [versionDoc()] } });
       }
       if (req.method === 'GET' && path === '/v3') return send(res, 200, { version: versionDoc() });
-      if (path === '/v3/auth/tokens' && req.method === 'POST') return issueToken(req, res, url);
+      if (path === '/v3/auth/tokens' && req.method === 'POST') {
+        authRequests++;
+        return issueToken(req, res, url);
+      }
       if (path === '/v3/auth/tokens' && (req.method === 'GET' || req.method === 'HEAD')) {
         return validateToken(req, res, url);
       }
@@ -285,6 +291,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     trustor: creds(trustor),
     trustIds: createTrusts(options.trusts ?? 0),
     tokensIssued: () => issued,
+    authRequests: () => authRequests,
     issuedTokens: () => [...recorded],
     createTrusts,
     deleteTrust: (id) => {

@@ -4,11 +4,15 @@ import { Bench } from 'tinybench';
 import type { LatencyResult } from '../results/schema.ts';
 import type { KeystoneEnv } from '../measure/keystone-env.ts';
 import { startRedisServer, type RedisServer } from '../redis/server.ts';
+import { deleteKeys, type RedisLocation } from '../redis/client.ts';
+import { redact } from '../util/redact.ts';
 import { designById } from '../designs/index.ts';
 import { designTasks, noCacheTask, type LatencyTask } from './tasks.ts';
 
 export interface LatencyOptions {
   redisUrl?: string;
+  /** key prefix on an existing Redis; its keys are deleted afterwards */
+  redisKeyPrefix?: string;
   /** per task, ms */
   timeMs?: number;
   /** trusts cycled through by each task */
@@ -27,14 +31,19 @@ export async function runLatency(keystone: KeystoneEnv, designs: string[], opts:
     for (const id of designs) {
       const info = designById(id);
       if (!info?.load) continue; // python designs: memory only
-      let designCtx: typeof ctx & { redis?: { socketPath?: string; url?: string } } = ctx;
+      let designCtx: typeof ctx & { redis?: RedisLocation } = ctx;
       if (info.needsRedis) {
         if (!opts.redisUrl) redis ??= await startRedisServer();
-        designCtx = { ...ctx, redis: opts.redisUrl ? { url: opts.redisUrl } : { socketPath: redis!.socketPath } };
+        designCtx = { ...ctx, redis: opts.redisUrl ? { url: opts.redisUrl, keyPrefix: opts.redisKeyPrefix } : { socketPath: redis!.socketPath } };
       }
-      const { tasks: own, close } = await designTasks(id, designCtx, trustIds);
-      tasks.push(...own);
-      closers.push(close);
+      // One design that cannot set up (Redis gone, Keystone refusing) must not cost the others their timings.
+      try {
+        const { tasks: own, close } = await designTasks(id, designCtx, trustIds);
+        tasks.push(...own);
+        closers.push(close);
+      } catch (err) {
+        opts.note?.(redact(`latency: ${id} skipped: ${(err as Error).message.split('\n')[0]}`));
+      }
     }
     opts.note?.(`timing ${tasks.length} operations with tinybench…`);
     const bench = new Bench({ time: opts.timeMs ?? 500, warmupTime: 100, throws: false });
@@ -43,7 +52,7 @@ export async function runLatency(keystone: KeystoneEnv, designs: string[], opts:
     for (const t of tasks) {
       const r = bench.getTask(t.name)?.result;
       if (!r || r.state !== 'completed') {
-        opts.note?.(`latency: ${t.name} did not complete${r && 'error' in r ? `: ${(r.error as Error).message}` : ''}`);
+        opts.note?.(redact(`latency: ${t.name} did not complete${r && 'error' in r ? `: ${(r.error as Error).message}` : ''}`));
         continue;
       }
       results.push({
@@ -60,6 +69,7 @@ export async function runLatency(keystone: KeystoneEnv, designs: string[], opts:
   } finally {
     for (const close of closers) await close().catch(() => {});
     await redis?.stop();
+    if (opts.redisUrl && opts.redisKeyPrefix) await deleteKeys({ url: opts.redisUrl }, opts.redisKeyPrefix).catch(() => 0);
   }
   return results;
 }

@@ -22,7 +22,12 @@ export async function designTasks(id: string, ctx: DesignContext, trustIds: stri
   if (!info?.load) return { tasks: [], close: async () => {} };
   const design: CacheDesign = await (await info.load())(ctx);
   const cache = new Map<string, unknown>();
-  for (const t of trustIds) cache.set(t, await design.create(t));
+  try {
+    for (const t of trustIds) cache.set(t, await design.create(t));
+  } catch (err) {
+    await design.close().catch(() => {}); // its pools and Redis connection would otherwise outlive the failure
+    throw err;
+  }
   const nextTrust = cycler(trustIds);
   const hit = async () => {
     const entry = cache.get(nextTrust())!;

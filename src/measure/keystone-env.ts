@@ -1,6 +1,8 @@
 // Which Keystone a run talks to. By default the embedded stand-in, started here and stopped at the end; with
 // --keystone-url a real one (src/keystone/real.ts), with credentials from the OS_* environment only.
-import { startStandIn, type StandIn } from '../keystone/standin.ts';
+import { writeFileSync } from 'node:fs';
+import { UsageError } from '../cli/errors.ts';
+import { startStandIn, type Fault, type StandIn } from '../keystone/standin.ts';
 import type { AuthTarget } from '../keystone/auth.ts';
 import { registerSecret } from '../util/redact.ts';
 
@@ -18,10 +20,32 @@ export interface KeystoneEnv {
   close(): Promise<void>;
 }
 
-export async function startStandInEnv(opts: { services: number; trusts: number }): Promise<KeystoneEnv> {
-  const ks = await startStandIn({ services: opts.services, trusts: opts.trusts });
+/**
+ * TEST-ONLY hooks, read from the environment because the stand-in runs inside the CLI process where a test
+ * cannot reach it. Never set them in a benchmark:
+ * - KCB_STANDIN_FAULT=status:<code> | malformed | hang | delay:<ms> — the stand-in misbehaves on every
+ *   POST /v3/auth/tokens (see Fault in src/keystone/standin.ts), to test per-design errors and timeouts.
+ * - KCB_TEST_DUMP_TOKENS=<file> — the stand-in records every token id it issues; at close they are written to
+ *   <file> (mode 0600) with the passwords and trust ids, so a test can grep every output for them.
+ */
+export function parseFaultHook(raw: string | undefined): Fault | null {
+  if (!raw) return null;
+  const [kind, arg] = raw.split(':');
+  const num = Number(arg);
+  if (kind === 'status' && Number.isInteger(num) && num >= 100 && num <= 599) return { kind: 'status', status: num };
+  if (kind === 'delay' && Number.isInteger(num) && num >= 0) return { kind: 'delay', ms: num };
+  if (kind === 'malformed' && arg === undefined) return { kind: 'malformed' };
+  if (kind === 'hang' && arg === undefined) return { kind: 'hang' };
+  throw new UsageError(`KCB_STANDIN_FAULT must be status:<code>, malformed, hang or delay:<ms>, got "${raw}"`);
+}
+
+export async function startStandInEnv(opts: { services: number; trusts: number }, env: NodeJS.ProcessEnv = process.env): Promise<KeystoneEnv> {
+  const fault = parseFaultHook(env.KCB_STANDIN_FAULT);
+  const dumpFile = env.KCB_TEST_DUMP_TOKENS;
+  const ks = await startStandIn({ services: opts.services, trusts: opts.trusts, recordTokens: Boolean(dumpFile) });
   registerSecret(ks.trustee.password);
   registerSecret(ks.trustor.password);
+  if (fault) ks.setFault(fault);
   return {
     kind: 'stand-in',
     url: ks.authUrl,
@@ -34,6 +58,12 @@ export async function startStandInEnv(opts: { services: number; trusts: number }
     },
     tokensIssued: () => ks.tokensIssued(),
     standIn: ks,
-    close: () => ks.close(),
+    async close() {
+      await ks.close();
+      if (dumpFile) {
+        const secrets = { tokens: ks.issuedTokens(), passwords: [ks.trustee.password, ks.trustor.password], trustIds: ks.trustIds };
+        writeFileSync(dumpFile, JSON.stringify(secrets), { mode: 0o600 });
+      }
+    },
   };
 }

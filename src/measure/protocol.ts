@@ -25,6 +25,8 @@ export interface ReadingMessage {
   baseline: MemoryReading;
   memory: MemoryReading;
   redisUsedMemory?: number;
+  /** external Redis only: used_memory before the build, so the parent can record the growth */
+  redisUsedMemoryBaseline?: number;
   buildMs: number;
   /** tokens the worker obtained from Keystone (warm-up included) */
   tokens: number;
@@ -35,6 +37,8 @@ export interface ReadingMessage {
 export interface ErrorMessage {
   type: 'error';
   message: string;
+  /** failed before building any entry (design set-up or warm-up), so the failure does not depend on n */
+  setup?: boolean;
 }
 
 export type WorkerMessage = ReadingMessage | ErrorMessage;

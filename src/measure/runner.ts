@@ -34,7 +34,8 @@ export interface SampleJob {
  */
 export const WORKER_NODE_FLAGS = ['--expose-gc', '--max-semi-space-size=1'];
 
-export type SampleOutcome = { ok: true; sample: Sample } | { ok: false; failure: FailedSample };
+/** `setup`: the worker failed before building anything (Keystone or Redis unusable), whatever n was. */
+export type SampleOutcome = { ok: true; sample: Sample } | { ok: false; failure: FailedSample; setup?: boolean };
 
 async function rssOf(pid: number | undefined): Promise<number | undefined> {
   if (!pid) return undefined;
@@ -45,11 +46,19 @@ async function rssOf(pid: number | undefined): Promise<number | undefined> {
   }
 }
 
+/**
+ * The worker's environment: the harness's, minus anything that looks like a credential (OS_PASSWORD with
+ * --keystone-url, …). The worker gets what it needs over IPC; /proc/<pid>/environ of a worker holds no secret.
+ */
+function workerEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/PASSWORD|SECRET|TOKEN|AUTH/i.test(k)));
+}
+
 export async function runNodeSample(job: SampleJob): Promise<SampleOutcome> {
   const worker = await workerBundle();
   const execArgv = [...WORKER_NODE_FLAGS];
   if (job.maxOldSpaceMb) execArgv.push(`--max-old-space-size=${job.maxOldSpaceMb}`);
-  const child = fork(worker, [], { execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+  const child = fork(worker, [], { execArgv, env: workerEnv(), stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
   const untrack = trackChild(child);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
@@ -59,6 +68,7 @@ export async function runNodeSample(job: SampleJob): Promise<SampleOutcome> {
   return new Promise<SampleOutcome>((resolve) => {
     let done = false;
     let reason: string | undefined;
+    let setup: boolean | undefined;
     const finish = (outcome: SampleOutcome) => {
       if (done) return;
       done = true;
@@ -67,7 +77,7 @@ export async function runNodeSample(job: SampleJob): Promise<SampleOutcome> {
       untrack();
       resolve(outcome);
     };
-    const fail = (why: string) => finish({ ok: false, failure: { n: job.n, trial: job.trial, reason: redact(why) } });
+    const fail = (why: string) => finish({ ok: false, failure: { n: job.n, trial: job.trial, reason: redact(why) }, setup });
     const timer = setTimeout(() => {
       reason = `timed out after ${Math.round(job.timeoutMs / 1000)} s`;
       child.kill('SIGKILL');
@@ -76,6 +86,7 @@ export async function runNodeSample(job: SampleJob): Promise<SampleOutcome> {
     child.on('message', async (msg: WorkerMessage) => {
       if (msg.type === 'error') {
         reason = msg.message;
+        setup = msg.setup;
         return;
       }
       const [pidusageRss, redisRss] = await Promise.all([rssOf(child.pid), rssOf(job.redisPid)]);
@@ -92,7 +103,8 @@ export async function runNodeSample(job: SampleJob): Promise<SampleOutcome> {
         buildMs: Math.round(msg.buildMs),
         tokens: msg.tokens,
       };
-      if (msg.redisUsedMemory !== undefined) sample.redisUsedMemory = msg.redisUsedMemory;
+      // On an existing Redis the absolute figure includes the user's data: keep only this sample's growth.
+      if (msg.redisUsedMemory !== undefined) sample.redisUsedMemory = msg.redisUsedMemory - (msg.redisUsedMemoryBaseline ?? 0);
       if (redisRss !== undefined) sample.redisRss = redisRss;
       child.send({ type: 'release' } satisfies ParentMessage);
       finish({ ok: true, sample });

@@ -3,7 +3,7 @@
 // add ~0.3 s to every start. The bundle is rebuilt once per run, into node_modules/.cache so that bare imports
 // (undici, redis) still resolve from the project's node_modules.
 import { build } from 'esbuild';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -26,6 +26,8 @@ export function workerBundle(): Promise<string> {
       logLevel: 'silent',
       sourcemap: false,
     });
+    // One bundle per harness process: remove it when the process ends, or every run would leave one behind.
+    process.once('exit', () => rmSync(outfile, { force: true }));
     return outfile;
   })();
   return bundled;

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { trackChild } from '../util/processes.ts';
+import { onHarnessExit, trackChild } from '../util/processes.ts';
 
 export interface RedisServer {
   pid: number;
@@ -30,6 +30,8 @@ export async function startRedisServer(opts: { binary?: string; readyTimeoutMs?:
     throw new RedisUnavailableError(`cannot start redis-server: ${(err as Error).message}`);
   }
   const untrack = trackChild(child);
+  // If the harness exits before stop() (a second Ctrl-C, an uncaught error), the temp dir still goes.
+  const removeDirHook = onHarnessExit(() => rmSync(dir, { recursive: true, force: true }));
   let log = '';
   let exited = false;
   const exitPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
@@ -37,6 +39,7 @@ export async function startRedisServer(opts: { binary?: string; readyTimeoutMs?:
     if (!exited && child.pid) child.kill('SIGKILL');
     await exitPromise;
     untrack();
+    removeDirHook();
     rmSync(dir, { recursive: true, force: true });
   };
   try {

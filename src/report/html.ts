@@ -1,7 +1,7 @@
 // results/index.html: one self-contained page (inline SVG and CSS, no script, no network) that can be mailed
 // or opened from disk. Every piece of text from the results file goes through esc().
 import type { DesignResult, Results } from '../results/schema.ts';
-import { metricHeader, statusText, summaryMetrics } from '../export/markdown.ts';
+import { metricHeader, statusText, summaryMetrics, tokenModelIntro, tokenModelRows } from '../export/markdown.ts';
 import {
   UNIT_NOTE, formatBytes, formatBytesCI, formatCount, formatDate, formatDuration, formatMs, formatR2, isSynthetic, machineLine,
 } from './format.ts';
@@ -43,6 +43,11 @@ export function howToRead(r: Results): string[] {
       `trusts. Nothing was measured at those N; fragmentation and GC headroom will make real numbers differ.`,
     `The post's ${formatBytes(r.reference.bytesPerObject)} is a single ps RSS difference between 0 and 1000 objects ` +
       `in a Python 2 process (2015), without an interval: read it as an order of magnitude.`,
+    `The tokens-and-memory chart and table are the token model (src/model/tokens.ts) for the post's scenario, not a ` +
+      `measurement: a cache mints a token per trust when the cached one is within the 120 s refresh margin and a ` +
+      `notification needs it, in every worker unless the cache is shared; memory multiplies this run's per-object cost by ` +
+      `the trusts a worker caches in a day. \`npm run model -- --simulate\` checks the token arithmetic against these designs run by ` +
+      `real worker processes on an accelerated clock.`,
     `Tokens issued counts the tokens the Keystone minted while this design's samples were built. ${UNIT_NOTE}.`,
   ];
 }
@@ -72,6 +77,14 @@ function latencyTable(r: Results): string {
       .map((v) => `<td class="num">${esc(v)}</td>`).join('') + '</tr>').join('\n');
   return `<h2>Latency per lookup</h2><table id="latency"><thead><tr><th>Operation</th><th>Design</th><th>mean</th>` +
     `<th>p50</th><th>p99</th><th>±rme</th><th>samples</th></tr></thead><tbody>\n${rows}\n</tbody></table>`;
+}
+
+function tokenModelTable(r: Results): string {
+  const { head, rows } = tokenModelRows(r);
+  const body = rows.map(([id, ...cells]) => `<tr><th scope="row"><code>${esc(id)}</code></th>` +
+    cells.map((c, i) => `<td${i >= 1 ? ' class="num"' : ''}>${esc(c)}</td>`).join('') + '</tr>').join('\n');
+  return `<h2>Tokens and memory in the post's scenario</h2><p>${esc(tokenModelIntro(r))}</p>` +
+    `<table id="token-model"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
 function failures(r: Results): string {
@@ -108,7 +121,7 @@ table{border-collapse:collapse;margin:.8rem 0;font-size:.85rem}th,td{border:1px 
 thead th{background:#f4f4f4}td.num{text-align:right}td.na{color:#999;text-align:center}small{color:#555}.note{color:#8a5a00}
 figure{margin:1.5rem 0}figure svg{max-width:100%;height:auto;display:block}figcaption{color:#555;font-size:.85rem}
 code{font-size:.92em}#meta th{background:#f8f8f8;white-space:nowrap}
-tbody th{font-weight:normal;min-width:14rem}tbody th code{font-weight:bold}td.slope{white-space:nowrap}
+tbody th{font-weight:normal;min-width:14rem}tbody th code{font-weight:bold}td.slope{white-space:nowrap}#token-model td{white-space:nowrap}
 `;
 
 export function reportHtml(r: Results, svgs: ChartSvg[]): string {
@@ -133,6 +146,7 @@ ${summaryTable(r)}
 <p id="reference">Reference: ${esc(r.reference.label)} = <b>${esc(formatBytes(r.reference.bytesPerObject))} per object</b>.</p>
 <h2>Charts</h2>
 ${figures}
+${tokenModelTable(r)}
 ${latencyTable(r)}
 ${failures(r)}
 <h2>How to read this</h2>

@@ -1,7 +1,7 @@
 // results/README.md: the summary for people browsing the repository, with the PNG charts (GitHub and most
 // Markdown viewers do not render inline SVG from a relative path as reliably as PNG).
 import type { Results } from '../results/schema.ts';
-import { failuresMarkdown, latencyMarkdown, methodLine, referenceLine, summaryTableMarkdown } from '../export/markdown.ts';
+import { failuresMarkdown, latencyMarkdown, methodLine, referenceLine, summaryTableMarkdown, tokenModelMarkdown } from '../export/markdown.ts';
 import { formatBytes, formatDate, formatDuration, isSynthetic, machineLine } from './format.ts';
 import { howToRead } from './html.ts';
 
@@ -19,6 +19,7 @@ export function reportReadme(r: Results, charts: Array<{ name: string; title: st
     '## Charts',
     ...charts.map((c) => `![${c.title}](charts/${c.name}.png)\n\n*${c.caption}*`),
   );
+  parts.push("## Tokens and memory in the post's scenario", tokenModelMarkdown(r));
   const lat = latencyMarkdown(r);
   if (lat) parts.push('## Latency per lookup', lat);
   const failed = failuresMarkdown(r);

@@ -39,7 +39,9 @@ export function resultsProblem(v: unknown): string | undefined {
     }
     if (!isObj(d.perObject)) return `${at}.perObject: not an object`;
     for (const [m, s] of Object.entries(d.perObject)) {
-      if (!isObj(s) || !isNum(s.bytes) || !isNum(s.r2) || !Array.isArray(s.ci95) || s.ci95.length !== 2 || !s.ci95.every(isNum)) {
+      // NaN (e.g. R² of a metric that never varied) is written by JSON.stringify as null: accept it as "not defined".
+      const numOrNull = (v: unknown) => v === null || isNum(v);
+      if (!isObj(s) || !numOrNull(s.bytes) || !numOrNull(s.r2) || !Array.isArray(s.ci95) || s.ci95.length !== 2 || !s.ci95.every(numOrNull)) {
         return `${at}.perObject.${m}: needs bytes, ci95 [lo, hi] and r2`;
       }
     }
@@ -75,5 +77,20 @@ export function readResults(path: string): Results {
   }
   const problem = resultsProblem(v);
   if (problem) throw new UsageError(`${path} is not a keystone-cache-bench results file (${problem.replace(/\s+/g, ' ')})`);
-  return v as Results;
+  return restoreNaN(v as Results);
+}
+
+/** JSON has no NaN: the bench's NaN statistics come back as null. Turn them back, so readers see what the bench had. */
+function restoreNaN(r: Results): Results {
+  const n = (x: number | null) => (x === null ? NaN : x);
+  for (const d of r.designs) {
+    for (const s of Object.values(d.perObject)) {
+      if (!s) continue;
+      s.bytes = n(s.bytes);
+      s.r2 = n(s.r2);
+      s.ci95 = [n(s.ci95[0]), n(s.ci95[1])];
+      s.intercept = n(s.intercept ?? null);
+    }
+  }
+  return r;
 }

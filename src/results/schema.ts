@@ -1,6 +1,8 @@
 // The results file is the contract between measuring (bench/cli.ts), the exporters and the report.
 // Bump SCHEMA_VERSION on any incompatible change; readers refuse other versions (see src/results/read.ts).
 
+import type { TokenModelSection } from '../model/results-model.ts';
+
 export const SCHEMA_VERSION = 1 as const;
 
 /** One memory reading of one fresh child process holding `n` cached objects. All values in bytes. */
@@ -118,6 +120,8 @@ export interface Results {
   latency?: LatencyResult[];
   /** the reference figure from the 2015 post: (67360 - 20216) KB / 1000 objects */
   reference: { label: string; bytesPerObject: number };
+  /** tokens/day and cache memory per design in the post's scenario, from the measured costs (src/model/results-model.ts) */
+  model?: TokenModelSection;
 }
 
 export const POST_REFERENCE = {

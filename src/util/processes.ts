@@ -40,6 +40,8 @@ export function onHarnessExit(hook: () => void): () => void {
 
 let interrupted: NodeJS.Signals | null = null;
 export const interruptedBy = () => interrupted;
+/** The shell's convention, 128 + signal number: 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP. */
+export const exitCodeFor = (sig: NodeJS.Signals) => ({ SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as Record<string, number>)[sig] ?? 130;
 const signalListeners = new Set<(sig: NodeJS.Signals) => void>();
 /** Lets a long run stop between samples when the user presses Ctrl-C, instead of dying mid-write. */
 export function onInterrupt(listener: (sig: NodeJS.Signals) => void): () => void {
@@ -67,7 +69,7 @@ function installHandlers(): void {
       interrupted = sig;
       killAllChildren('SIGKILL');
       if (second || signalListeners.size === 0) {
-        process.exit(sig === 'SIGINT' ? 130 : 143);
+        process.exit(exitCodeFor(sig));
       }
       for (const l of signalListeners) l(sig);
     });

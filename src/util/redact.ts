@@ -8,7 +8,8 @@ export function registerSecret(value: string | undefined): void {
 }
 
 const FERNET = /gAAAAA[A-Za-z0-9_\-=]{20,}/g;
-const HEADER_TOKEN = /(x-(?:auth|subject)-token["']?\s*[:=]\s*["']?)[^\s"',}]+/gi;
+// the value ends at whitespace, a quote, a comma, a brace or a semicolon (JSON, headers, log lines)
+const HEADER_TOKEN = /(x-(?:auth|subject)-token["']?\s*[:=]\s*["']?)[^\s"',};]+/gi;
 
 export function redact(text: string): string {
   let out = text.replace(FERNET, '[token]').replace(HEADER_TOKEN, '$1[token]');

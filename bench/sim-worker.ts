@@ -1,0 +1,129 @@
+// One notifier worker of the token simulation (src/model/simulate.ts): the real cache design, fed the
+// notifications routed to this worker at their scheduled times on the accelerated clock, one at a time (a
+// single consumer: within a worker, a trust's misses never overlap). Talks to the parent over IPC only.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { tokensObtained } from '../src/keystone/auth.ts';
+import { KeystoneV3Client } from '../src/keystone/client.ts';
+import { designById } from '../src/designs/index.ts';
+import type { CacheDesign, DesignContext } from '../src/designs/design.ts';
+import { workerNotifications, type SimParentMessage, type SimInitMessage, type SimWorkerMessage } from '../src/model/sim-stream.ts';
+
+const send = (m: SimWorkerMessage) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
+
+/** What the worker does with one notification: get a usable token for the trust (and nothing else). */
+interface Handler {
+  token(trust: number): Promise<void>;
+  /** one token for a trust outside the stream, not cached */
+  warm(trustId: string): Promise<void>;
+  entries(): number;
+  close(): Promise<void>;
+}
+
+let init: SimInitMessage | undefined;
+let handler: Handler | undefined;
+
+async function makeHandler(m: SimInitMessage, ctx: DesignContext): Promise<Handler> {
+  if (m.design === 'no-cache') {
+    // The notifier as it was: a new client, hence a new token, for every notification.
+    const once = async (trustId: string) => {
+      const client = new KeystoneV3Client(ctx.keystone, trustId, { timeoutMs: ctx.timeoutMs, retries: ctx.retries });
+      try {
+        await client.getToken(ctx.clock!.now());
+      } finally {
+        await client.close();
+      }
+    };
+    return {
+      token: (trust) => once(m.trustIds[trust]),
+      warm: once,
+      entries: () => 0,
+      close: async () => {},
+    };
+  }
+  const info = designById(m.design);
+  if (!info?.load) throw new Error(`unknown node design ${m.design}`);
+  const design: CacheDesign = await (await info.load())(ctx);
+  const cache = new Map<number, unknown>();
+  // Shared-store designs attach to a trust without authenticating; the others authenticate in create().
+  const open = (id: string) => (design.attach ? design.attach(id) : design.create(id));
+  return {
+    async token(trust) {
+      let entry = cache.get(trust);
+      if (entry === undefined) {
+        entry = await open(m.trustIds[trust]);
+        cache.set(trust, entry);
+      }
+      await design.token(entry);
+    },
+    async warm(trustId) {
+      await design.token(await design.create(trustId));
+    },
+    entries: () => cache.size,
+    close: () => design.close(),
+  };
+}
+
+async function onInit(m: SimInitMessage): Promise<void> {
+  // the same process runs the designs one after the other: drop the previous design's caches and connections
+  await handler?.close().catch(() => {});
+  handler = undefined;
+  init = m;
+  const { origin, speedup } = m.clock;
+  const ctx: DesignContext = {
+    ...m.ctx,
+    clock: { now: () => origin + (Date.now() - origin) * speedup, speedup },
+  };
+  handler = await makeHandler(m, ctx);
+  // Warm-up with a trust outside the stream: loads lazy modules, opens the shared connection pools and JITs
+  // the paths, so the first notifications are not late. The parent counts tokens from after the warm-up.
+  await handler.warm(m.warmupTrustId);
+  await send({ type: 'ready', worker: m.worker, pid: process.pid });
+}
+
+async function onGo(startAt: number): Promise<void> {
+  const m = init!;
+  const h = handler!;
+  const mine = workerNotifications(m.spec, m.worker);
+  const lags: number[] = [];
+  const mints: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  const before = tokensObtained();
+  for (const x of mine) {
+    const due = startAt + x.t * m.periodMs;
+    const wait = due - Date.now();
+    if (wait > 0) await sleep(wait);
+    const began = Date.now();
+    lags.push(began - due);
+    const had = tokensObtained();
+    try {
+      await h.token(x.trust);
+    } catch (err) {
+      errors++;
+      firstError ??= (err as Error).message.split('\n')[0];
+    }
+    if (tokensObtained() > had) mints.push(x.trust, began, Date.now());
+  }
+  lags.sort((a, b) => a - b);
+  const q = (p: number) => (lags.length ? lags[Math.min(lags.length - 1, Math.floor(p * lags.length))] : 0);
+  await send({
+    type: 'done', worker: m.worker, handled: mine.length, tokensObtained: tokensObtained() - before, entries: h.entries(),
+    lagMs: [q(0.5), q(0.99), lags.length ? lags[lags.length - 1] : 0], mints, errors, firstError,
+  });
+}
+
+const fail = async (err: Error) => {
+  await send({ type: 'error', worker: init?.worker ?? -1, message: err.message.split('\n')[0] });
+  process.exit(1);
+};
+
+process.on('message', (msg: SimParentMessage) => {
+  if (msg.type === 'init') onInit(msg).catch(fail);
+  else if (msg.type === 'go') onGo(msg.startAt).catch(fail);
+  else if (msg.type === 'exit') {
+    const close = handler ? handler.close() : Promise.resolve();
+    close.catch(() => {}).finally(() => process.exit(0));
+  }
+});
+// The parent is gone: nothing left to report to.
+process.on('disconnect', () => process.exit(1));

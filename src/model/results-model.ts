@@ -1,0 +1,113 @@
+// The post's question answered from a results file: for the post's scenario (src/model/tokens.ts POST_SCENARIO:
+// 1 M alarms, 1 % firing every 60 s, 10 k trusts, 4 workers, 3600 s tokens), how many tokens a day each design
+// mints and how much memory its cache takes per worker, using the per-object costs this run measured. Pure: the
+// bench stores it in the results' `model` section, and the report recomputes it when an older file lacks it.
+import { designById } from '../designs/index.ts';
+import type { DesignResult, Results } from '../results/schema.ts';
+import { POST_SCENARIO, modelScenario, type Design, type ScenarioParams } from './tokens.ts';
+
+export interface TokenModelRow {
+  /** 'no-cache', 'no-cache-worst', a design id, or 'post-2015' */
+  id: string;
+  label: string;
+  /** the cache topology the design has: none, one cache per worker, one cache shared by all workers */
+  cache: Design;
+  /** the design's status in this run; absent for the rows that are not measured designs */
+  status?: DesignResult['status'];
+  tokensPerDay: number;
+  /** when every alarm repeats its action at every evaluation (the post's worst case) */
+  worstCaseTokensPerDay: number;
+  shareOfNoCache: number;
+  /** in-process entries one worker holds after a day (trusts it has seen) */
+  entriesPerWorker: number;
+  /** memory per cached object (see bytesMetric); null when not measured */
+  bytesPerObject: number | null;
+  /**
+   * which slope bytesPerObject is: the RSS slope (the child's own reading, else pidusage's, as for python) when
+   * its 95 % CI excludes 0; otherwise heapUsed + external (small objects at small N: RSS moves in pages and its
+   * slope is noise); 'reference' for the post's figure
+   */
+  bytesMetric?: 'rss' | 'pidusageRss' | 'heapUsed' | 'reference';
+  /** entriesPerWorker × bytesPerObject, paid in every worker process */
+  bytesPerWorker: number | null;
+  /** shared designs: Redis used_memory per key, and the keys alive (trusts with a live token) */
+  redisBytesPerKey: number | null;
+  sharedStoreKeys: number | null;
+  /** paid once, in the Redis server, however many workers there are */
+  sharedStoreBytes: number | null;
+}
+
+export interface TokenModelSection {
+  scenario: Pick<ScenarioParams, 'alarms' | 'firingFraction' | 'evaluationIntervalS' | 'trusts' | 'workers' | 'tokenLifetimeS' | 'refreshMarginS' | 'tokenModel'>;
+  rows: TokenModelRow[];
+}
+
+/** Which model topology a measured design is: Redis designs share one cache, the others keep one per worker. */
+export function cacheOf(designId: string): Design {
+  const info = designById(designId);
+  return (info ? info.needsRedis : designId.startsWith('redis')) ? 'shared' : 'per-worker';
+}
+
+const positive = (v: number | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null);
+
+/** Memory per cached object: the RSS slope when it is resolved (CI above 0), else the V8 heap's (+ external). */
+export function perObjectCost(d: DesignResult): { bytes: number; metric: 'rss' | 'pidusageRss' | 'heapUsed' } | null {
+  const metric = d.perObject.rss ? 'rss' : 'pidusageRss';
+  const rss = d.perObject[metric];
+  if (rss && rss.ci95[0] > 0 && rss.bytes > 0) return { bytes: rss.bytes, metric };
+  const heap = d.perObject.heapUsed;
+  if (heap && heap.bytes > 0) return { bytes: heap.bytes + Math.max(0, d.perObject.external?.bytes ?? 0), metric: 'heapUsed' };
+  // no heap reading (python): an unresolved but positive RSS slope is still the best estimate there is
+  return rss && rss.bytes > 0 ? { bytes: rss.bytes, metric } : null;
+}
+
+export function tokenModelSection(r: Results, scenario: Partial<ScenarioParams> = {}): TokenModelSection {
+  const base: ScenarioParams = { ...POST_SCENARIO, ...scenario };
+  const run = (p: Partial<ScenarioParams>) => modelScenario({ ...base, ...p });
+  const row = (id: string, label: string, cache: Design, cost: { bytes: number; metric: TokenModelRow['bytesMetric'] } | null,
+    redisBytesPerKey: number | null, status?: DesignResult['status']): TokenModelRow => {
+    const bytesPerObject = cost?.bytes ?? null;
+    const m = run({ design: cache, bytesPerObject: bytesPerObject ?? undefined, redisBytesPerKey: redisBytesPerKey ?? undefined });
+    const worst = run({ design: cache, repeatActions: 'worst' });
+    return {
+      id, label, cache, ...(status ? { status } : {}),
+      tokensPerDay: m.tokensPerDay,
+      worstCaseTokensPerDay: worst.tokensPerDay,
+      shareOfNoCache: m.shareOfNoCache,
+      entriesPerWorker: m.cacheEntriesPerWorker,
+      bytesPerObject: cache === 'none' ? 0 : bytesPerObject,
+      ...(cost && cache !== 'none' ? { bytesMetric: cost.metric } : {}),
+      bytesPerWorker: m.cacheBytesPerWorker,
+      redisBytesPerKey: cache === 'shared' ? redisBytesPerKey : null,
+      sharedStoreKeys: m.sharedStoreKeys,
+      sharedStoreBytes: m.sharedStoreBytes,
+    };
+  };
+  const noCache = row('no-cache', 'no cache (a new client per notification)', 'none', null, null);
+  const worstNoCache = run({ design: 'none', repeatActions: 'worst' });
+  const rows: TokenModelRow[] = [
+    noCache,
+    // the worst case has no cache either: its tokens/day is the no-cache figure when every alarm repeats
+    { ...noCache, id: 'no-cache-worst', label: 'no cache, worst case (every alarm repeats its action)',
+      tokensPerDay: worstNoCache.tokensPerDay, shareOfNoCache: worstNoCache.tokensPerDay / noCache.tokensPerDay },
+    ...r.designs.map((d) => row(d.id, d.title, cacheOf(d.id), perObjectCost(d),
+      cacheOf(d.id) === 'shared' ? positive(d.perObject.redisUsedMemory?.bytes) : null, d.status)),
+    row('post-2015', `post (2015): ${Math.round(r.reference.bytesPerObject / 102.4) / 10} KB per cached client`, 'per-worker',
+      positive(r.reference.bytesPerObject) === null ? null : { bytes: r.reference.bytesPerObject, metric: 'reference' }, null),
+  ];
+  const { alarms, firingFraction, evaluationIntervalS, trusts, workers, tokenLifetimeS, refreshMarginS, tokenModel } = base;
+  return { scenario: { alarms, firingFraction, evaluationIntervalS, trusts, workers, tokenLifetimeS, refreshMarginS, tokenModel }, rows };
+}
+
+const finiteOrNull = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
+
+/** The results' stored section when it is well-formed, else the section recomputed from the measurements. */
+export function modelSectionOf(r: Results): TokenModelSection {
+  // a file is user input: check the stored section's shape before trusting it
+  const m = r.model as Partial<TokenModelSection> | undefined;
+  const ok = m && typeof m === 'object' && m.scenario && typeof m.scenario === 'object' && Array.isArray(m.rows) && m.rows.length > 0 &&
+    m.rows.every((x) => x && typeof x.id === 'string' && typeof x.label === 'string' && ['none', 'per-worker', 'shared'].includes(x.cache) &&
+      [x.tokensPerDay, x.worstCaseTokensPerDay, x.entriesPerWorker].every((v) => typeof v === 'number' && Number.isFinite(v)) &&
+      [x.bytesPerObject, x.bytesPerWorker, x.sharedStoreBytes].every(finiteOrNull));
+  return ok ? (m as TokenModelSection) : tokenModelSection(r);
+}

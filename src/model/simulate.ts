@@ -1,0 +1,367 @@
+// The token model (src/model/tokens.ts) checked against the real code: W notifier worker processes, each running
+// a real cache design against the embedded Keystone stand-in, fed a seeded stream of notifications over T trusts
+// on an accelerated clock; the stand-in counts the tokens it issues. Per design, the count is set beside
+//   - expectedTokens(): the model's expectation for this run size (the thing under test),
+//   - the replay of the very same stream through the caching rule (src/model/sim-stream.ts): what the rule
+//     mints for this realisation, so "simulated − replay" is what the code adds, free of sampling noise,
+//   - the sampling noise of the count (sd of the replay over other seeds): how far from the expectation a
+//     correct simulation of this size may land.
+//
+// The clock. Keystone's real constants are kept — token lifetime 3600 s, keystoneauth's 120 s refresh margin,
+// so a usable period P = 3480 s — and time runs `speedup` times faster: the stand-in issues expires_at on the
+// accelerated clock and the designs compare it with the same clock (DesignContext.clock), while the Redis
+// design scales the TTL it hands to Redis. With the default P = 1.8 s real (×1933), a token lives 1.86 s and
+// the margin is 62 ms: the "short lifetime, proportionally scaled margin" idea, without making the margin a
+// parameter of the code under test. The stand-in prints expires_at in whole (accelerated) seconds, 1/3480 of P.
+//
+// What the acceleration does not scale: the time a mint takes (~1–3 ms real = 2–6 accelerated seconds). Within
+// a worker notifications are handled one at a time, so that only shifts a token's start by ~0.1 % of P; across
+// workers sharing Redis it opens a window in which two workers miss the same trust and both mint. Those
+// overlapping mints are counted (concurrentMints) and reported apart: in production the window is ~26 ms of a
+// 3480 s period, ~150× narrower relative to P than here.
+import { randomBytes } from 'node:crypto';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { REFRESH_MARGIN_MS } from '../keystone/auth.ts';
+import { startStandIn, type StandIn } from '../keystone/standin.ts';
+import { startRedisServer, type RedisServer } from '../redis/server.ts';
+import { trackChild } from '../util/processes.ts';
+import { expectedTokens, type Design, type RunExpectation } from './tokens.ts';
+import {
+  replayNoise, replayTokens, validateStream, type SimParentMessage, type SimWorkerDone, type SimWorkerMessage, type StreamSpec,
+} from './sim-stream.ts';
+
+/** Designs the simulation can run: the Node cache designs, and the notifier without a cache. */
+export const SIM_DESIGNS = ['no-cache', 'full-client', 'token-record', 'redis-handle', 'redis-handle-encrypted'] as const;
+export type SimDesign = (typeof SIM_DESIGNS)[number];
+export const DEFAULT_SIM_DESIGNS: SimDesign[] = ['full-client', 'token-record', 'redis-handle'];
+
+/** Which cache topology of the model a design is. */
+export function modelDesignOf(id: string): Design {
+  if (id === 'no-cache') return 'none';
+  return id.startsWith('redis-') ? 'shared' : 'per-worker';
+}
+
+export interface SimOptions extends StreamSpec {
+  designs: SimDesign[];
+  /** real milliseconds one usable period P lasts (sets the speed-up) */
+  periodMs: number;
+  /** token lifetime on the accelerated clock, seconds (Keystone's default 3600) */
+  tokenLifetimeS: number;
+  /** seeds for the sampling-noise estimate */
+  noiseRuns: number;
+  /** progress lines (stderr in the CLI) */
+  note?: (line: string) => void;
+}
+
+/**
+ * The default run, ~25 s on 2 cores for the three designs. 24 notifications per trust per usable period is
+ * x = 6 per worker cache, where the renewal model (x/(1+x) = 0.86 tokens per period) and the window bound
+ * (1 − e^−x = 0.998) differ by 16 %; 200 trusts × 3 periods give ~2,350 per-worker tokens, whose sampling
+ * noise is ~0.3 % — so 1 % is > 3 sd. A 1.8 s period keeps the full-client design (a TCP connection per token)
+ * at ~330 tokens/s, within what 2 cores serve without making the workers late.
+ */
+export const SIM_DEFAULTS: Omit<SimOptions, 'note'> = {
+  designs: DEFAULT_SIM_DESIGNS,
+  workers: 4,
+  trusts: 200,
+  notificationsPerTrustPerPeriod: 24,
+  periods: 3,
+  stream: 'poisson',
+  routing: 'random',
+  seed: 1,
+  periodMs: 1800,
+  tokenLifetimeS: 3600,
+  noiseRuns: 100,
+};
+
+export interface SimDesignResult {
+  design: SimDesign;
+  model: Design;
+  notifications: number;
+  /** the model's expectation for this run (expectedTokens) */
+  expected: RunExpectation;
+  /** the caching rule replayed over this run's stream */
+  replay: { tokens: number; entriesPerWorker: number[] };
+  /** sd of the token count over other seeds (0 for a deterministic stream) */
+  noiseSd: number;
+  /** tokens the stand-in issued during the stream (warm-up excluded): the measurement */
+  tokensIssued: number;
+  /** the same, counted by the workers' clients */
+  tokensObtained: number;
+  /** (issued − expected) / expected */
+  deviation: number;
+  /** (issued − expected) / noise sd; null when the sd is 0 */
+  z: number | null;
+  /** shared designs: mints of one trust by two workers whose calls overlapped (no cross-worker lock) */
+  concurrentMints: number;
+  entriesPerWorker: number[];
+  /** notification handling delay, real ms: worst p50, worst p99 and max over workers */
+  lagMs: [number, number, number];
+  errors: number;
+  firstError?: string;
+  workerPids: number[];
+  wallMs: number;
+}
+
+export interface SimResult {
+  options: Omit<SimOptions, 'note'>;
+  speedup: number;
+  refreshMarginS: number;
+  usablePeriodS: number;
+  designs: SimDesignResult[];
+  /** every process the simulation started (workers, redis-server), for "nothing left behind" checks */
+  pids: number[];
+  wallMs: number;
+}
+
+const WORKER = fileURLToPath(new URL('../../bench/sim-worker.ts', import.meta.url));
+
+export function validateSimOptions(o: SimOptions): void {
+  validateStream(o);
+  const bad = o.designs.filter((d) => !(SIM_DESIGNS as readonly string[]).includes(d));
+  if (!o.designs.length || bad.length) throw new RangeError(`designs must be some of ${SIM_DESIGNS.join(', ')} (got ${bad.join(', ') || 'none'})`);
+  if (!(Number.isFinite(o.periodMs) && o.periodMs >= 200)) throw new RangeError(`period must be ≥ 200 ms of real time (got ${o.periodMs})`);
+  if (!(Number.isFinite(o.tokenLifetimeS) && o.tokenLifetimeS * 1000 > REFRESH_MARGIN_MS)) {
+    throw new RangeError(`token lifetime must exceed the ${REFRESH_MARGIN_MS / 1000} s refresh margin (got ${o.tokenLifetimeS})`);
+  }
+  if (!(Number.isSafeInteger(o.noiseRuns) && o.noiseRuns >= 2)) throw new RangeError(`noise runs must be a whole number ≥ 2 (got ${o.noiseRuns})`);
+  if (o.workers > 32) throw new RangeError(`at most 32 workers (got ${o.workers})`);
+}
+
+/** The accelerated clock: virtual(t) = origin + (t − origin) × speedup. */
+export function simClock(origin: number, speedup: number) {
+  return { origin, speedup, now: () => origin + (Date.now() - origin) * speedup };
+}
+
+/** Mints of one trust whose calls overlap in time and come from different workers (the later ones count). */
+export function overlappingMints(perWorker: Array<{ worker: number; mints: number[] }>): number {
+  const byTrust = new Map<number, Array<[number, number, number]>>();
+  for (const { worker, mints } of perWorker) {
+    for (let i = 0; i + 2 < mints.length; i += 3) {
+      const list = byTrust.get(mints[i]) ?? [];
+      list.push([mints[i + 1], mints[i + 2], worker]);
+      byTrust.set(mints[i], list);
+    }
+  }
+  let overlaps = 0;
+  for (const list of byTrust.values()) {
+    list.sort((a, b) => a[0] - b[0]);
+    let end = -Infinity;
+    let owner = -1;
+    for (const [start, stop, worker] of list) {
+      if (start <= end && worker !== owner) overlaps++;
+      if (stop > end) (end = stop), (owner = worker);
+    }
+  }
+  return overlaps;
+}
+
+/**
+ * The W notifier processes, started once and reused for every design (each design gets fresh caches and a
+ * fresh clock in the same processes: it saves ~1 s of tsx start-up per design). Every child is tracked
+ * (trackChild), so Ctrl-C or a crash of the parent kills them too.
+ */
+interface Pool {
+  children: ChildProcess[];
+  ready: Set<number>;
+  done: Map<number, SimWorkerDone>;
+  /** resolves when cond() holds; rejects on a worker error or exit, or after ms */
+  until(cond: () => boolean, ms: number, what: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+function startPool(count: number, pids: number[]): Pool {
+  const children: ChildProcess[] = [];
+  const exits: Promise<void>[] = [];
+  const untracks: Array<() => void> = [];
+  const ready = new Set<number>();
+  const done = new Map<number, SimWorkerDone>();
+  let failure: string | undefined;
+  let closing = false;
+  let onChange: () => void = () => {};
+  for (let w = 0; w < count; w++) {
+    const child = fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+    untracks.push(trackChild(child));
+    if (child.pid) pids.push(child.pid);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    child.on('message', (m: SimWorkerMessage) => {
+      if (m.type === 'ready') ready.add(m.worker);
+      else if (m.type === 'done') done.set(m.worker, m);
+      else if (m.type === 'error') failure ??= `worker ${m.worker}: ${m.message}`;
+      onChange();
+    });
+    child.on('error', (err) => {
+      failure ??= `worker ${w}: ${err.message}`;
+      onChange();
+    });
+    exits.push(new Promise<void>((resolve) => child.once('exit', (code, signal) => {
+      if (!closing) failure ??= `worker ${w} exited (${signal ?? code}): ${stderr.trim().split('\n').pop() ?? ''}`;
+      onChange();
+      resolve();
+    })));
+    children.push(child);
+  }
+  return {
+    children, ready, done,
+    until: (cond, ms, what) => new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`simulation: ${what} took longer than ${Math.round(ms / 1000)} s`)), ms);
+      onChange = () => {
+        if (failure) {
+          clearTimeout(timer);
+          reject(new Error(`simulation: ${failure}`));
+        } else if (cond()) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      onChange();
+    }),
+    async close() {
+      closing = true;
+      for (const c of children) if (c.connected) c.send({ type: 'exit' } satisfies SimParentMessage, () => {});
+      // a worker that does not leave within 5 s is killed; either way none outlives the simulation
+      const deadline = setTimeout(() => {
+        for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      }, 5000);
+      await Promise.all(exits);
+      clearTimeout(deadline);
+      for (const u of untracks) u();
+    },
+  };
+}
+
+interface DesignRun {
+  pool: Pool;
+  ks: StandIn;
+  trustIds: string[];
+  warmupTrustId: string;
+  redis: RedisServer | undefined;
+  /** the sealing key all workers of redis-handle-encrypted share */
+  sealKey: string;
+  speedup: number;
+  setStandInClock: (now: () => number) => void;
+}
+
+async function runDesign(design: SimDesign, o: SimOptions, run: DesignRun): Promise<SimDesignResult> {
+  const { pool, ks } = run;
+  const t0 = Date.now();
+  // each design starts its own accelerated clock, at the real time it starts
+  const clock = simClock(t0, run.speedup);
+  run.setStandInClock(clock.now);
+  const spec: StreamSpec = {
+    trusts: o.trusts, workers: o.workers, notificationsPerTrustPerPeriod: o.notificationsPerTrustPerPeriod,
+    periods: o.periods, stream: o.stream, routing: o.routing, seed: o.seed,
+  };
+  const model = modelDesignOf(design);
+  pool.ready.clear();
+  pool.done.clear();
+  const redis = model === 'shared' ? run.redis : undefined;
+  pool.children.forEach((child, w) => child.send({
+    type: 'init', worker: w, design, trustIds: run.trustIds, warmupTrustId: run.warmupTrustId, spec, periodMs: o.periodMs,
+    clock: { origin: clock.origin, speedup: clock.speedup },
+    ctx: {
+      keystone: { authUrl: ks.authUrl, username: ks.trustee.username, password: ks.trustee.password, userDomainName: ks.trustee.userDomainName },
+      timeoutMs: 10_000,
+      retries: 2,
+      ...(redis ? { redis: { socketPath: redis.socketPath } } : {}),
+      // every worker must be able to open what another sealed: one key for the whole shared cache
+      sealKey: run.sealKey,
+    },
+  } satisfies SimParentMessage));
+  await pool.until(() => pool.ready.size === o.workers, 60_000, `${design}: worker start-up`);
+  // tokens are counted from here: the warm-up's are not part of the stream
+  const baseline = ks.tokensIssued();
+  const startAt = Date.now() + 250;
+  for (const child of pool.children) child.send({ type: 'go', startAt } satisfies SimParentMessage);
+  await pool.until(() => pool.done.size === o.workers, (o.periods + 1) * o.periodMs + 60_000, `${design}: the stream`);
+  const issued = ks.tokensIssued() - baseline;
+
+  const results = [...pool.done.values()].sort((a, b) => a.worker - b.worker);
+  const expected = expectedTokens({
+    design: model, trusts: o.trusts, workers: o.workers, notificationsPerTrustPerPeriod: o.notificationsPerTrustPerPeriod,
+    periods: o.periods, stream: o.stream, routing: o.routing,
+  });
+  const replay = replayTokens(spec, model);
+  const noise = replayNoise(spec, model, o.noiseRuns);
+  const worst = (i: 0 | 1 | 2) => Math.max(...results.map((r) => r.lagMs[i]));
+  return {
+    design, model,
+    notifications: results.reduce((a, r) => a + r.handled, 0),
+    expected, replay: { tokens: replay.tokens, entriesPerWorker: replay.entriesPerWorker },
+    noiseSd: noise.sd,
+    tokensIssued: issued,
+    tokensObtained: results.reduce((a, r) => a + r.tokensObtained, 0),
+    deviation: expected.tokens > 0 ? (issued - expected.tokens) / expected.tokens : 0,
+    z: noise.sd > 0 ? (issued - expected.tokens) / noise.sd : null,
+    // per-worker caches mint for the same trust at the same time by design; only a shared store double-mints
+    concurrentMints: model === 'shared' ? overlappingMints(results) : 0,
+    entriesPerWorker: results.map((r) => r.entries),
+    lagMs: [worst(0), worst(1), worst(2)],
+    errors: results.reduce((a, r) => a + r.errors, 0),
+    firstError: results.find((r) => r.firstError)?.firstError,
+    workerPids: pool.children.map((c) => c.pid!).filter(Boolean),
+    wallMs: Date.now() - t0,
+  };
+}
+
+export async function runSimulation(options: SimOptions): Promise<SimResult> {
+  validateSimOptions(options);
+  const t0 = Date.now();
+  const { note, ...opts } = options;
+  const usablePeriodS = opts.tokenLifetimeS - REFRESH_MARGIN_MS / 1000;
+  const speedup = (usablePeriodS * 1000) / opts.periodMs;
+  const pids: number[] = [];
+  // The stand-in's clock: the accelerated clock of the design being run (real time between designs).
+  let standInNow: () => number = Date.now;
+  const setStandInClock = (now: () => number) => (standInNow = now);
+  const ks = await startStandIn({ trusts: opts.trusts + 1, tokenLifetimeS: opts.tokenLifetimeS, now: () => standInNow() });
+  let redis: RedisServer | undefined;
+  let pool: Pool | undefined;
+  const results: SimDesignResult[] = [];
+  try {
+    if (opts.designs.some((d) => modelDesignOf(d) === 'shared')) {
+      redis = await startRedisServer();
+      pids.push(redis.pid);
+    }
+    pool = startPool(opts.workers, pids);
+    const [warmupTrustId, ...trustIds] = ks.trustIds;
+    const run: DesignRun = { pool, ks, trustIds, warmupTrustId, redis, speedup, setStandInClock, sealKey: randomBytes(32).toString('base64') };
+    for (const design of opts.designs) {
+      note?.(`${design}: ${opts.workers} workers, ${opts.trusts} trusts, ${opts.periods} + 1 periods of ${opts.periodMs} ms`);
+      results.push(await runDesign(design, options, run));
+      setStandInClock(Date.now);
+    }
+  } finally {
+    await pool?.close();
+    await redis?.stop();
+    await ks.close();
+  }
+  return { options: opts, speedup, refreshMarginS: REFRESH_MARGIN_MS / 1000, usablePeriodS, designs: results, pids, wallMs: Date.now() - t0 };
+}
+
+/** How a design's simulated count compares with the model: the verdict the CLI prints and the tests assert. */
+export interface Agreement {
+  /** simulated tokens minus the duplicates of concurrent misses (shared designs; the model is single-flight) */
+  singleFlightTokens: number;
+  /** (singleFlightTokens − expected) / expected */
+  deviation: number;
+  /** deviation in noise sds (null for a deterministic stream) */
+  z: number | null;
+  /** within 1 % of the model, or within 3 sd of noise when a run is too small for 1 % */
+  ok: boolean;
+  /** workers were late by more than a quarter of a period (p99): timing, not the model, may explain a difference */
+  late: boolean;
+}
+
+export const AGREEMENT_TOLERANCE = 0.01;
+
+export function agreement(d: SimDesignResult, periodMs: number): Agreement {
+  const singleFlightTokens = d.tokensIssued - d.concurrentMints;
+  const diff = singleFlightTokens - d.expected.tokens;
+  const deviation = d.expected.tokens > 0 ? diff / d.expected.tokens : diff === 0 ? 0 : Infinity;
+  const z = d.noiseSd > 0 ? diff / d.noiseSd : null;
+  const ok = d.errors === 0 && (Math.abs(deviation) <= AGREEMENT_TOLERANCE || (z !== null && Math.abs(z) <= 3));
+  return { singleFlightTokens, deviation, z, ok, late: d.lagMs[1] > 0.25 * periodMs };
+}

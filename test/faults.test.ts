@@ -1,0 +1,255 @@
+// Faults while measuring: a Keystone that refuses, breaks or hangs, a worker killed by its V8 heap limit, a
+// redis-server that dies or freezes mid-sample. Each must fail the affected samples with a clear reason in bounded
+// time while the rest of the run completes and is written; no process may outlive the run.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authenticate, KeystoneError } from '../src/keystone/auth.ts';
+import { startStandIn, type StandIn } from '../src/keystone/standin.ts';
+import { runCampaign, type DesignTally } from '../src/measure/campaign.ts';
+import { startStandInEnv, type KeystoneEnv } from '../src/measure/keystone-env.ts';
+import { runNodeSample } from '../src/measure/runner.ts';
+import { startRedisServer } from '../src/redis/server.ts';
+import type { Results } from '../src/results/schema.ts';
+import { childrenOf, leftoverDirs, startScript, survivors, watchChildren, type Finished } from './helpers/procs.ts';
+import { filesUnder, leaks, readDump } from './helpers/secrets.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'kcb-faults-'));
+const strays: number[] = [];
+afterAll(() => {
+  for (const pid of strays) {
+    try {
+      process.kill(pid, 'SIGKILL'); // only PIDs seen as children of this file's own runs
+    } catch {
+      /* gone */
+    }
+  }
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+interface CliRun {
+  out: string;
+  dump: string;
+  res: Finished;
+  pids: number[];
+  results?: Results;
+}
+
+/** One bench run with the stand-in told to misbehave (KCB_STANDIN_FAULT) or other flags, watched by PID. */
+async function bench(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  const out = join(tmp, name);
+  const dump = join(tmp, `${name}.secrets.json`);
+  const run = startScript('bench/cli.ts', ['--trials', '1', '--no-report', '--no-latency', '--out', out, ...args],
+    { env: { ...env, KCB_TEST_DUMP_TOKENS: dump }, timeoutMs: 80_000 });
+  const watch = watchChildren(run.pid);
+  const res = await run.done;
+  watch.stop();
+  const pids = [...watch.seen.keys()];
+  strays.push(...pids);
+  const json = join(out, 'latest.json');
+  return { out, dump, res, pids, results: existsSync(json) ? JSON.parse(readFileSync(json, 'utf8')) : undefined };
+}
+
+const KEYSTONE_FAULTS = [
+  ['401', 'status:401', /answered 401 Unauthorized \(trust [0-9a-f]{8}…: wrong credentials, or the trust is deleted or expired\)/],
+  ['500', 'status:500', /answered 500 \(trust [0-9a-f]{8}…\)/],
+  ['malformed JSON', 'malformed', /sent a token response that is not valid JSON/],
+] as const;
+
+const runs = new Map<string, CliRun>();
+beforeAll(async () => {
+  // All CLI runs at once: they mostly wait on timeouts, and the file stays well under a minute.
+  const jobs: Array<Promise<void>> = KEYSTONE_FAULTS.map(async ([name, fault]) => {
+    runs.set(name, await bench(`ks-${fault.replace(':', '-')}`, ['--designs', 'full-client,redis-handle', '--maxsize', '4'], { KCB_STANDIN_FAULT: fault }));
+  });
+  jobs.push((async () => {
+    runs.set('hang', await bench('ks-hang', ['--designs', 'token-record', '--maxsize', '4', '--keystone-timeout', '1', '--concurrency', '1'], { KCB_STANDIN_FAULT: 'hang' }));
+  })());
+  jobs.push((async () => {
+    runs.set('oom', await bench('oom', ['--designs', 'full-client,token-record', '--maxsize', '200', '--worker-max-old-space', 'full-client=16']));
+  })());
+  await Promise.all(jobs);
+}, 100_000);
+
+function expectRunEndedCleanly(run: CliRun) {
+  expect(run.res.signal).toBeNull();
+  expect(run.res.status).toBe(1);
+  expect(run.res.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  expect(run.results).toBeDefined();
+}
+
+describe('Keystone stand-in misbehaving (KCB_STANDIN_FAULT)', () => {
+  it.each(KEYSTONE_FAULTS)('%s: every design fails with a clear reason, results are still written, exit 1', async (name, _fault, reason) => {
+    const run = runs.get(name)!;
+    expectRunEndedCleanly(run);
+    for (const d of run.results!.designs) {
+      expect(d.status).toBe('failed');
+      expect(d.failures).toHaveLength(5);
+      expect(d.failures[0].reason).toMatch(reason);
+      // set-up failures do not depend on n: after three in a row the rest are not run at all
+      expect(d.failures.filter((f) => f.reason.startsWith('not run:'))).toHaveLength(2);
+      expect(run.res.stderr).toMatch(new RegExp(`^${d.id}: 5 of 5 samples failed \\(status failed\\): .*${reason.source}`, 'm'));
+    }
+    expect(run.res.ms).toBeLessThan(30_000);
+  });
+
+  it('hanging: each request times out after --keystone-timeout, with bounded retries; the run ends', () => {
+    const run = runs.get('hang')!;
+    expectRunEndedCleanly(run);
+    const d = run.results!.designs[0];
+    expect(d.status).toBe('failed');
+    expect(d.failures[0].reason).toMatch(/Keystone at http:\/\/127\.0\.0\.1:\d+\/v3 did not answer within 1000 ms/);
+    // 3 samples × (3 attempts of ≤ 1 s + back-off) + start-up; far below the 300 s sample timeout
+    expect(run.res.ms).toBeLessThan(45_000);
+  });
+
+  it('no password, token or trust id appears in the outputs, stdout or stderr of the failed runs', () => {
+    for (const name of [...KEYSTONE_FAULTS.map((f) => f[0]), 'hang']) {
+      const run = runs.get(name)!;
+      const dump = readDump(run.dump);
+      if (name === 'malformed JSON') expect(dump.tokens.length).toBeGreaterThan(0); // sent in X-Subject-Token
+      expect(leaks([...filesUnder(run.out), ['stdout', run.res.stdout], ['stderr', run.res.stderr]], dump)).toEqual([]);
+    }
+  });
+
+  it('leaves no child process behind', async () => {
+    const pids = [...runs.values()].flatMap((r) => r.pids);
+    expect(pids.length).toBeGreaterThan(0);
+    expect(await survivors(pids)).toEqual([]);
+  });
+});
+
+describe('retries and timeouts of one authentication (src/keystone/auth.ts)', () => {
+  let ks: StandIn;
+  beforeAll(async () => {
+    ks = await startStandIn({ trusts: 2 });
+  });
+  afterAll(() => ks.close());
+  const target = () => ({ authUrl: ks.authUrl, username: ks.trustee.username, password: ks.trustee.password, userDomainName: 'Default' });
+
+  async function attempts(fault: Parameters<StandIn['setFault']>[0], timeoutMs: number, retries: number) {
+    ks.setFault(fault);
+    const before = ks.authRequests();
+    const t0 = Date.now();
+    const err = await authenticate(target(), { trustId: ks.trustIds[0], timeoutMs, retries }).catch((e: unknown) => e);
+    ks.setFault(null);
+    return { err: err as KeystoneError, requests: ks.authRequests() - before, ms: Date.now() - t0 };
+  }
+
+  it('retries a 500 exactly `retries` times, never a 401 or a malformed answer', async () => {
+    const e500 = await attempts({ kind: 'status', status: 500 }, 1000, 2);
+    expect(e500.err).toBeInstanceOf(KeystoneError);
+    expect(e500.err.kind).toBe('server');
+    expect(e500.requests).toBe(3);
+    const e401 = await attempts({ kind: 'status', status: 401 }, 1000, 2);
+    expect([e401.err.kind, e401.requests]).toEqual(['unauthorized', 1]);
+    const bad = await attempts({ kind: 'malformed' }, 1000, 2);
+    expect([bad.err.kind, bad.requests]).toEqual(['malformed', 1]);
+  });
+
+  it('gives up on a slow or hanging Keystone after timeout × (retries + 1)', async () => {
+    const slow = await attempts({ kind: 'delay', ms: 3000 }, 300, 1);
+    expect([slow.err.kind, slow.requests]).toEqual(['timeout', 2]);
+    expect(slow.err.message).toMatch(/did not answer within 300 ms/);
+    // undici checks its header timeout on a coarse (~0.5 s) tick: bounded, but not to the millisecond
+    expect(slow.ms).toBeLessThan(2800);
+    const hang = await attempts({ kind: 'hang' }, 300, 0);
+    expect([hang.err.kind, hang.requests]).toEqual(['timeout', 1]);
+    expect(hang.ms).toBeLessThan(1500);
+  });
+});
+
+describe('a worker killed by its V8 heap limit (--worker-max-old-space full-client=16)', () => {
+  it('is a failed sample with the reason; the other design completes; exit 1 and the output says what failed', () => {
+    const run = runs.get('oom')!;
+    expectRunEndedCleanly(run);
+    const full = run.results!.designs.find((d) => d.id === 'full-client')!;
+    const record = run.results!.designs.find((d) => d.id === 'token-record')!;
+    expect(['partial', 'failed']).toContain(full.status);
+    expect(full.failures.length).toBeGreaterThanOrEqual(1);
+    expect(full.failures.some((f) => f.n === 200 && f.reason === 'worker ran out of memory (V8 heap limit)')).toBe(true);
+    expect(full.note).toMatch(/sample\(s\) failed: worker ran out of memory/);
+    expect(record.status).toBe('ok');
+    expect(record.samples).toHaveLength(5);
+    expect(run.res.stderr).toMatch(/^full-client: \d of 5 samples failed \(status (partial|failed)\): worker ran out of memory \(V8 heap limit\)$/m);
+    expect(run.res.stderr).not.toMatch(/^token-record: /m);
+    expect(readFileSync(join(run.out, 'summary.md'), 'utf8')).toMatch(/## Failed samples[\s\S]*`full-client` N = 200, trial 1: worker ran out of memory/);
+  });
+});
+
+describe('redis-server dying or freezing in the middle of a sample', () => {
+  let keystone: KeystoneEnv;
+  beforeAll(async () => {
+    keystone = await startStandInEnv({ services: 13, trusts: 80 }, {});
+  });
+  afterAll(() => keystone.close());
+
+  it('killed mid-build: that Redis sample fails clearly and fast, the other samples complete', async () => {
+    // Slow every authentication a little, so the build of n = 60 takes ~0.6 s and the kill lands inside it.
+    keystone.standIn!.setFault({ kind: 'delay', ms: 20 });
+    const tallies = new Map<string, DesignTally>();
+    const seenLive: string[] = [];
+    const redisDirs: string[] = [];
+    let killed = 0;
+    const tokensAtStart = keystone.tokensIssued()!;
+    const watcher = setInterval(() => {
+      const redis = childrenOf(process.pid).find((c) => c.comm === 'redis-server');
+      if (redis && !redisDirs.length) redisDirs.push(/unixsocket[: ](\S+)\/redis\.sock/.exec(redis.cmdline)?.[1] ?? '');
+      // warm-up (2 tokens) done and 10 entries built: the worker is in the middle of its build
+      if (!killed && redis && keystone.tokensIssued()! - tokensAtStart >= 12) {
+        process.kill(redis.pid, 'SIGKILL');
+        killed = redis.pid;
+      }
+    }, 5);
+    const t0 = Date.now();
+    try {
+      await runCampaign(
+        [{ design: 'redis-handle', n: 60, trial: 1 }, { design: 'token-record', n: 5, trial: 1 }, { design: 'redis-handle', n: 5, trial: 2 }],
+        keystone,
+        {
+          concurrency: 2, timeoutS: 30, keystoneTimeoutMs: 5000, shouldStop: () => false,
+          onDone: (s, o) => {
+            // the map handed in is filled as samples finish (the CLI's exit hook relies on it)
+            seenLive.push(`${s.design}:${(tallies.get(s.design)?.samples.length ?? 0) + (tallies.get(s.design)?.failures.length ?? 0)}`);
+            if (!o.ok) keystone.standIn!.setFault(null);
+          },
+        },
+        tallies,
+      );
+    } finally {
+      clearInterval(watcher);
+      keystone.standIn!.setFault(null);
+    }
+    expect(killed).toBeGreaterThan(0);
+    const redis = tallies.get('redis-handle')!;
+    expect(redis.failures).toHaveLength(1);
+    expect(redis.failures[0]).toMatchObject({ n: 60, trial: 1 });
+    // which call notices first varies: "connection lost", "Socket closed unexpectedly", "read ECONNRESET"
+    expect(redis.failures[0].reason).toMatch(/^Redis (SET|GET|INFO memory) failed: (connection lost|Socket closed unexpectedly|.*ECONNRESET|.*EPIPE)/);
+    expect(redis.samples.map((s) => s.n)).toEqual([5]); // the next Redis sample gets a fresh server
+    expect(tallies.get('token-record')!.samples).toHaveLength(1);
+    expect(seenLive).toEqual(['redis-handle:1', 'token-record:1', 'redis-handle:2']);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(await survivors([killed])).toEqual([]);
+    expect(leftoverDirs(redisDirs)).toEqual([]);
+  }, 30_000);
+
+  it('frozen (SIGSTOP): the sample fails after the Redis timeout instead of hanging', async () => {
+    const server = await startRedisServer();
+    process.kill(server.pid, 'SIGSTOP');
+    try {
+      const t0 = Date.now();
+      const outcome = await runNodeSample({
+        design: 'redis-handle', n: 5, trial: 1, trustIds: await keystone.trustIds(6), concurrency: 2, timeoutMs: 30_000,
+        ctx: { keystone: keystone.target, timeoutMs: 500, retries: 0, redis: { socketPath: server.socketPath } },
+      });
+      expect(outcome.ok).toBe(false);
+      if (!outcome.ok) expect(outcome.failure.reason).toMatch(/^Redis did not answer .* within 500 ms$/);
+      expect(Date.now() - t0).toBeLessThan(5000);
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+      await server.stop();
+    }
+  });
+});

@@ -1,0 +1,132 @@
+// For the fault and signal tests: run the bench as a user does but without blocking (so a test can watch it and
+// signal it), and see its child processes by PID through /proc — the only way to prove none outlives the run.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { ROOT } from './run-cli.ts';
+
+export interface Finished {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export interface Running {
+  pid: number;
+  /** stderr so far */
+  stderr(): string;
+  done: Promise<Finished>;
+}
+
+/** Starts `node --import tsx <script> args` from the repo root; SIGKILLed after timeoutMs so no test can hang. */
+export function startScript(script: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Running {
+  const t0 = Date.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const killer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 90_000);
+  const done = new Promise<Finished>((resolve) => {
+    child.on('close', (status, signal) => {
+      clearTimeout(killer);
+      resolve({ status, signal, stdout, stderr, ms: Date.now() - t0 });
+    });
+  });
+  return { pid: child.pid!, stderr: () => stderr, done };
+}
+
+interface ProcInfo {
+  pid: number;
+  ppid: number;
+  comm: string;
+  state: string;
+}
+
+function stat(pid: number): ProcInfo | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = text.lastIndexOf(')');
+    const [state, ppid] = text.slice(close + 2).split(' ');
+    return { pid, ppid: Number(ppid), comm: text.slice(text.indexOf('(') + 1, close), state };
+  } catch {
+    return undefined; // gone between readdir and read
+  }
+}
+
+/** Direct children of `pid`, from /proc/<n>/stat. */
+export function childrenOf(pid: number): Array<ProcInfo & { cmdline: string }> {
+  const out: Array<ProcInfo & { cmdline: string }> = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const s = stat(Number(name));
+    if (s?.ppid !== pid) continue;
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+    } catch {
+      /* gone */
+    }
+    out.push({ ...s, cmdline });
+  }
+  return out;
+}
+
+/** Alive = exists and is not a zombie waiting to be reaped (PID 1 here may reap late). */
+export const isAlive = (pid: number) => {
+  const s = stat(pid);
+  return s !== undefined && s.state !== 'Z' && s.state !== 'X';
+};
+
+/** The private temp dir of a redis-server, from its argv ("--unixsocket <dir>/redis.sock") or the title it sets ("unixsocket:<dir>/redis.sock"). */
+export const redisDirOf = (cmdline: string) => /unixsocket[: ](\S+)\/redis\.sock/.exec(cmdline)?.[1];
+
+export interface ChildWatch {
+  /** every child seen so far, by PID */
+  seen: Map<number, { comm: string; cmdline: string }>;
+  /** temp dirs of the redis-servers seen */
+  redisDirs(): string[];
+  stop(): void;
+}
+
+/** Polls the children of `pid` every `everyMs` ms until stop(). */
+export function watchChildren(pid: number, everyMs = 20): ChildWatch {
+  const seen = new Map<number, { comm: string; cmdline: string }>();
+  const poll = () => {
+    for (const c of childrenOf(pid)) if (!seen.has(c.pid) || !seen.get(c.pid)!.cmdline) seen.set(c.pid, { comm: c.comm, cmdline: c.cmdline });
+  };
+  poll();
+  const timer = setInterval(poll, everyMs);
+  return {
+    seen,
+    redisDirs: () => [...seen.values()].map((c) => redisDirOf(c.cmdline)).filter((d): d is string => Boolean(d)),
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** PIDs from `pids` still alive after waiting up to `ms` (reaping is asynchronous). */
+export async function survivors(pids: number[], ms = 3000): Promise<number[]> {
+  const until = Date.now() + ms;
+  let alive = pids.filter(isAlive);
+  while (alive.length && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 50));
+    alive = alive.filter(isAlive);
+  }
+  return alive;
+}
+
+export const leftoverDirs = (dirs: string[]) => dirs.filter((d) => existsSync(d));
+
+/** Waits until `cond` holds, polling; throws after `ms`. */
+export async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,99 @@
+// Ctrl-C / SIGTERM in the middle of a sample: the worker and the sample's redis-server are stopped (checked by
+// PID), the samples already taken are kept in <name>.partial.json, the previous <name>.json is untouched, and the
+// exit code says which signal ended the run.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Results } from '../src/results/schema.ts';
+import { childrenOf, leftoverDirs, startScript, survivors, waitFor, watchChildren } from './helpers/procs.ts';
+
+const dirs: string[] = [];
+const strays: number[] = [];
+afterAll(() => {
+  for (const pid of strays) {
+    try {
+      process.kill(pid, 'SIGKILL'); // only PIDs this file saw as children of its own bench runs
+    } catch {
+      /* gone */
+    }
+  }
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function interruptMidSample(signal: 'SIGTERM' | 'SIGINT', twice = false) {
+  const out = mkdtempSync(join(tmpdir(), 'kcb-signal-'));
+  dirs.push(out);
+  const previous = '{"previous":"complete results"}\n';
+  writeFileSync(join(out, 'latest.json'), previous);
+  // redis-handle first in the plan, so the sample in flight when the signal comes has a redis-server and a worker.
+  const run = startScript('bench/cli.ts', ['--designs', 'redis-handle,token-record', '--maxsize', '20', '--trials', '3',
+    '--no-latency', '--no-report', '--concurrency', '2', '--out', out], { timeoutMs: 60_000 });
+  const watch = watchChildren(run.pid, 10);
+  // Two samples done, then wait for a moment when both the worker and its redis-server are running.
+  await waitFor(() => /\[2\/30\]/.test(run.stderr()), 40_000, 'two completed samples');
+  let inFlight: ReturnType<typeof childrenOf> = [];
+  await waitFor(() => {
+    inFlight = childrenOf(run.pid);
+    return inFlight.some((c) => c.comm === 'redis-server') && inFlight.some((c) => c.cmdline.includes('worker-'));
+  }, 10_000, 'a sample in flight');
+  process.kill(run.pid, signal);
+  if (twice) {
+    // Signals sent back to back coalesce into one: send the second once the first has been seen.
+    await waitFor(() => run.stderr().includes(`${signal}: stopping`), 10_000, 'the first signal to be handled');
+    try {
+      process.kill(run.pid, signal);
+    } catch {
+      /* it finished first: the assertions below hold either way */
+    }
+  }
+  const res = await run.done;
+  watch.stop();
+  const pids = [...watch.seen.keys()];
+  strays.push(...pids);
+  return { out, res, previous, pids, inFlight, redisDirs: watch.redisDirs() };
+}
+
+describe.each([['SIGTERM', 143], ['SIGINT', 130]] as const)('%s in the middle of a sample', (signal, code) => {
+  let r: Awaited<ReturnType<typeof interruptMidSample>>;
+
+  it(`exits ${code}, keeps completed samples in latest.partial.json and leaves latest.json alone`, async () => {
+    r = await interruptMidSample(signal);
+    expect(r.res.signal).toBeNull();
+    expect(r.res.status).toBe(code);
+    expect(r.res.stderr).toContain(`${signal}: stopping`);
+    expect(r.res.stderr).toMatch(/interrupted: partial results in .*latest\.partial\.json; .*latest\.json was not changed/);
+    expect(r.res.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(readFileSync(join(r.out, 'latest.json'), 'utf8')).toBe(r.previous);
+    const partial = JSON.parse(readFileSync(join(r.out, 'latest.partial.json'), 'utf8')) as Results;
+    expect(partial.meta.partial).toBe(true);
+    const redis = partial.designs.find((d) => d.id === 'redis-handle')!;
+    expect(redis.samples.length).toBeGreaterThanOrEqual(2);
+    // the sample the signal killed is not blamed on the design
+    expect(redis.failures).toEqual([]);
+    expect(partial.designs.find((d) => d.id === 'token-record')!.note).toMatch(/interrupted/);
+    // atomic writes leave no temp file; no summary/CSV claims to be a complete run
+    expect(readdirSync(r.out).sort()).toEqual(['latest.json', 'latest.partial.json']);
+  }, 70_000);
+
+  it('leaves no worker, redis-server or redis temp dir behind (checked by PID)', async () => {
+    expect(r.inFlight.map((c) => c.comm)).toContain('redis-server');
+    expect(r.pids.length).toBeGreaterThanOrEqual(r.inFlight.length);
+    expect(await survivors(r.pids)).toEqual([]);
+    expect(r.redisDirs.length).toBeGreaterThanOrEqual(3);
+    expect(leftoverDirs(r.redisDirs)).toEqual([]);
+  });
+});
+
+describe('SIGTERM twice (the second one exits at once, from the signal handler)', () => {
+  it('still keeps the partial file and removes every child and the redis temp dirs', async () => {
+    const r = await interruptMidSample('SIGTERM', true);
+    expect(r.res.status).toBe(143);
+    expect(readFileSync(join(r.out, 'latest.json'), 'utf8')).toBe(r.previous);
+    const partial = JSON.parse(readFileSync(join(r.out, 'latest.partial.json'), 'utf8')) as Results;
+    expect(partial.meta.partial).toBe(true);
+    expect(partial.designs.find((d) => d.id === 'redis-handle')!.samples.length).toBeGreaterThanOrEqual(2);
+    expect(await survivors(r.pids)).toEqual([]);
+    expect(leftoverDirs(r.redisDirs)).toEqual([]);
+  }, 70_000);
+});

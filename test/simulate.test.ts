@@ -1,0 +1,137 @@
+// The token simulation: real worker processes with the real designs against the stand-in, on an accelerated
+// clock, must mint what the model says — exactly for a deterministic stream, within noise for a random one —
+// a shared Redis must mint fewer tokens than per-worker caches, and nothing may outlive the run.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { expectedTokens } from '../src/model/tokens.ts';
+import { replayNoise, replayTokens, trustNotifications, validateStream, workerNotifications, type StreamSpec } from '../src/model/sim-stream.ts';
+import { agreement, overlappingMints, runSimulation, SIM_DEFAULTS, type SimOptions } from '../src/model/simulate.ts';
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+describe('stream and replay (pure)', () => {
+  const spec: StreamSpec = { trusts: 300, workers: 4, notificationsPerTrustPerPeriod: 3, periods: 5, stream: 'poisson', routing: 'random', seed: 7 };
+
+  it('the replay averaged over seeds converges on expectedTokens (the model is right for this stream)', () => {
+    for (const design of ['per-worker', 'shared'] as const) {
+      const model = expectedTokens({ ...spec, design }).tokens;
+      const { mean, sd, runs } = replayNoise(spec, design, 300);
+      // the mean of 300 runs has a standard error of sd/√300: 4 of those is a generous bound
+      expect(Math.abs(mean - model)).toBeLessThan(4 * (sd / Math.sqrt(runs)) + 1e-9);
+    }
+    // without a cache every notification mints
+    const none = replayTokens(spec, 'none');
+    expect(none.tokens).toBe(none.notifications);
+  });
+
+  it('a deterministic stream replays to exactly the model, with zero noise', () => {
+    const ticks: StreamSpec = { ...spec, stream: 'ticks', routing: 'round-robin', notificationsPerTrustPerPeriod: 2.5, periods: 4 };
+    for (const design of ['none', 'per-worker', 'shared'] as const) {
+      expect(replayTokens(ticks, design).tokens).toBe(expectedTokens({ ...ticks, design }).tokens);
+      expect(replayNoise(ticks, design).sd).toBe(0);
+    }
+  });
+
+  it('every notification goes to exactly one worker, each worker sees its share in time order', () => {
+    const all = Array.from({ length: spec.trusts }, (_, i) => trustNotifications(spec, i)).flat();
+    const mine = Array.from({ length: spec.workers }, (_, w) => workerNotifications(spec, w));
+    expect(mine.reduce((a, m) => a + m.length, 0)).toBe(all.length);
+    for (const m of mine) for (let i = 1; i < m.length; i++) expect(m[i].t).toBeGreaterThanOrEqual(m[i - 1].t);
+    // same seed, same stream (every worker process regenerates it)
+    expect(trustNotifications(spec, 5)).toEqual(trustNotifications({ ...spec }, 5));
+    expect(trustNotifications({ ...spec, seed: 8 }, 5)).not.toEqual(trustNotifications(spec, 5));
+  });
+
+  it('refuses streams the model cannot match', () => {
+    expect(() => validateStream({ ...spec, routing: 'round-robin' })).toThrow(/ticks/);
+    expect(() => validateStream({ ...spec, stream: 'ticks', notificationsPerTrustPerPeriod: 3, periods: 4 })).toThrow(/whole number/);
+    expect(() => validateStream({ ...spec, stream: 'ticks', notificationsPerTrustPerPeriod: 2.5, periods: 3 })).toThrow(/whole/);
+    expect(() => validateStream({ ...spec, workers: 0 })).toThrow(RangeError);
+  });
+
+  it('counts overlapping mints of one trust by different workers only', () => {
+    const r = overlappingMints([
+      { worker: 0, mints: [1, 100, 110, 2, 100, 110] },
+      { worker: 1, mints: [1, 105, 112, 2, 111, 115] }, // trust 1 overlaps worker 0's mint; trust 2 starts after it ended
+      { worker: 2, mints: [3, 200, 210] },
+      { worker: 2, mints: [3, 205, 207] }, // the same worker (a sequential consumer never overlaps itself)
+    ]);
+    expect(r).toBe(1);
+  });
+});
+
+describe('simulation with real processes', () => {
+  it('deterministic stream: each design mints exactly what the model says; shared Redis mints fewer; no process left', async () => {
+    // ticks every 0.4 P, round-robin over 2 workers: nothing falls within 0.2 P (160 ms here) of an expiry
+    const o: SimOptions = {
+      ...SIM_DEFAULTS, designs: ['full-client', 'token-record', 'redis-handle'], workers: 2, trusts: 20,
+      notificationsPerTrustPerPeriod: 2.5, periods: 4, stream: 'ticks', routing: 'round-robin', periodMs: 800,
+    };
+    const r = await runSimulation(o);
+    const by = Object.fromEntries(r.designs.map((d) => [d.design, d]));
+    const perWorker = expectedTokens({ ...o, design: 'per-worker' }).tokens;
+    const shared = expectedTokens({ ...o, design: 'shared' }).tokens;
+    expect(perWorker).toBe(120); // 10 ticks per trust, 5 per worker, a token covers the worker's next one: 3 each
+    expect(shared).toBe(80); // one cache: a token covers the next 2 ticks: 4 per trust
+    for (const id of ['full-client', 'token-record'] as const) {
+      expect(by[id].errors).toBe(0);
+      expect(by[id].notifications).toBe(200);
+      expect(by[id].tokensIssued).toBe(perWorker);
+      expect(by[id].tokensObtained).toBe(perWorker);
+      expect(by[id].entriesPerWorker).toEqual([20, 20]);
+    }
+    expect(by['redis-handle'].errors).toBe(0);
+    expect(by['redis-handle'].tokensIssued).toBe(shared);
+    expect(by['redis-handle'].concurrentMints).toBe(0);
+    expect(by['redis-handle'].tokensIssued).toBeLessThan(by['token-record'].tokensIssued);
+    for (const d of r.designs) expect(agreement(d, o.periodMs)).toMatchObject({ ok: true, deviation: 0 });
+    // workers (one set, reused across designs) and the redis-server are all gone
+    expect(r.pids.length).toBe(3);
+    for (const pid of r.pids) expect(alive(pid)).toBe(false);
+  });
+
+  it('Poisson stream, random routing: the count matches the replay of its stream and the model within noise', async () => {
+    const o: SimOptions = {
+      ...SIM_DEFAULTS, designs: ['token-record'], workers: 3, trusts: 60, notificationsPerTrustPerPeriod: 6, periods: 3,
+      periodMs: 800, noiseRuns: 100, seed: 11,
+    };
+    const r = await runSimulation(o);
+    const d = r.designs[0];
+    expect(d.errors).toBe(0);
+    expect(d.expected.tokens).toBeCloseTo(expectedTokens({ ...o, design: 'per-worker' }).tokens, 9);
+    // the code follows the rule: a token or two may flip at an expiry boundary when a worker is late
+    expect(Math.abs(d.tokensIssued - d.replay.tokens)).toBeLessThanOrEqual(Math.max(2, 0.01 * d.replay.tokens));
+    // the model: within 4 sd of sampling noise for a run this small (~1.5 %)
+    expect(Math.abs(d.tokensIssued - d.expected.tokens)).toBeLessThan(4 * d.noiseSd + 2);
+    for (const pid of r.pids) expect(alive(pid)).toBe(false);
+  });
+});
+
+describe('CLI', () => {
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'bench/model.ts', '--simulate', ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  it('prints model vs simulation per design', () => {
+    const r = run('--designs', 'token-record', '--workers', '1', '--trusts', '4', '--rate', '2.5', '--periods', '2',
+      '--stream', 'ticks', '--routing', 'round-robin', '--period-ms', '600');
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^token-record\s+per-worker\s+20\s+8\s+exact\s+8\s+8\s+–\s+\+0\s+\+0\.00 %.*agrees/m);
+    expect(r.stdout).toContain('clock ×');
+  });
+
+  it.each([[['--workers', 'x']], [['--designs', 'memcached']], [['--routing', 'round-robin']], [['--bogus']]])(
+    'exit 2 with a one-line error for %j', (args) => {
+      const r = run(...args);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^error: /);
+    });
+});
