@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runMain, UsageError } from '../src/cli/errors.ts';
+import { num, oneOf } from '../src/cli/flags.ts';
 import { POST_REFERENCE, SCHEMA_VERSION } from '../src/results/schema.ts';
 import type { DesignResult, Results } from '../src/results/schema.ts';
 import {
@@ -32,21 +33,8 @@ Tokens/day and cache memory for the 2015 post's alarm-notifier scenario (default
   --help                 this text
 `;
 
-const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 
-/** Strict number parsing: "1e6", "1_000_000" and "0.01" are fine; "", "12abc", "0x10", "NaN" are not. */
-function num(flag: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const s = raw.replaceAll('_', '');
-  if (!NUMBER.test(s)) throw new UsageError(`--${flag} needs a number (got "${raw}")`);
-  return Number(s);
-}
 
-function oneOf<T extends string>(flag: string, raw: string | undefined, allowed: readonly T[]): T | undefined {
-  if (raw === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(raw)) throw new UsageError(`--${flag} must be one of ${allowed.join(', ')} (got "${raw}")`);
-  return raw as T;
-}
 
 interface Measured {
   id: string;

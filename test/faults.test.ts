@@ -12,19 +12,13 @@ import { startStandInEnv, type KeystoneEnv } from '../src/measure/keystone-env.t
 import { runNodeSample } from '../src/measure/runner.ts';
 import { startRedisServer } from '../src/redis/server.ts';
 import type { Results } from '../src/results/schema.ts';
-import { childrenOf, leftoverDirs, startScript, survivors, watchChildren, type Finished } from './helpers/procs.ts';
+import { childrenOf, leftoverDirs, startScript, survivors, watchChildren, type Finished, killStrays } from './helpers/procs.ts';
 import { filesUnder, leaks, readDump } from './helpers/secrets.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kcb-faults-'));
 const strays: number[] = [];
 afterAll(() => {
-  for (const pid of strays) {
-    try {
-      process.kill(pid, 'SIGKILL'); // only PIDs seen as children of this file's own runs
-    } catch {
-      /* gone */
-    }
-  }
+  killStrays(strays); // only PIDs seen as children of this file's own runs
   rmSync(tmp, { recursive: true, force: true });
 });
 

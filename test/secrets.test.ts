@@ -13,19 +13,13 @@ import { connectRedis, type Redis } from '../src/redis/client.ts';
 import { startRedisServer, type RedisServer } from '../src/redis/server.ts';
 import type { Results } from '../src/results/schema.ts';
 import { redact, registerSecret } from '../src/util/redact.ts';
-import { childrenOf, leftoverDirs, startScript, survivors, watchChildren, type Finished } from './helpers/procs.ts';
+import { childrenOf, leftoverDirs, startScript, survivors, watchChildren, type Finished, killStrays } from './helpers/procs.ts';
 import { filesUnder, leaks, readDump, type Dumped } from './helpers/secrets.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kcb-secrets-'));
 const strays: number[] = [];
 afterAll(() => {
-  for (const pid of strays) {
-    try {
-      process.kill(pid, 'SIGKILL'); // only PIDs seen as children of this file's own run
-    } catch {
-      /* gone */
-    }
-  }
+  killStrays(strays); // only PIDs seen as children of this file's own run
   rmSync(tmp, { recursive: true, force: true });
 });
 

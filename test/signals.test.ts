@@ -6,18 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Results } from '../src/results/schema.ts';
-import { childrenOf, leftoverDirs, startScript, survivors, waitFor, watchChildren } from './helpers/procs.ts';
+import { childrenOf, leftoverDirs, startScript, survivors, waitFor, watchChildren, killStrays } from './helpers/procs.ts';
 
 const dirs: string[] = [];
 const strays: number[] = [];
 afterAll(() => {
-  for (const pid of strays) {
-    try {
-      process.kill(pid, 'SIGKILL'); // only PIDs this file saw as children of its own bench runs
-    } catch {
-      /* gone */
-    }
-  }
+  killStrays(strays); // only PIDs this file saw as children of its own bench runs
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 

@@ -37,7 +37,8 @@ export const WORKER_NODE_FLAGS = ['--expose-gc', '--max-semi-space-size=1'];
 /** `setup`: the worker failed before building anything (Keystone or Redis unusable), whatever n was. */
 export type SampleOutcome = { ok: true; sample: Sample } | { ok: false; failure: FailedSample; setup?: boolean };
 
-async function rssOf(pid: number | undefined): Promise<number | undefined> {
+/** RSS of another process (/proc/<pid>/stat via pidusage); undefined when it is gone. */
+export async function rssOf(pid: number | undefined): Promise<number | undefined> {
   if (!pid) return undefined;
   try {
     return (await pidusage(pid)).memory;

@@ -2,6 +2,7 @@
 // (src/model/simulate.ts) and prints, per design, the model's expectation beside the tokens the stand-in issued.
 import { parseArgs } from 'node:util';
 import { UsageError } from '../cli/errors.ts';
+import { num } from '../cli/flags.ts';
 import {
   AGREEMENT_TOLERANCE, SIM_DEFAULTS, SIM_DESIGNS, agreement, runSimulation, type SimDesign, type SimOptions, type SimResult,
 } from './simulate.ts';
@@ -27,13 +28,6 @@ accelerated clock, and compares the tokens the stand-in issued with the token mo
 Exit status 1 when a design does not agree with the model (see the verdict column), 2 on a usage error.
 `;
 
-const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
-function num(flag: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const s = raw.replaceAll('_', '');
-  if (!NUMBER.test(s)) throw new UsageError(`--${flag} needs a number (got "${raw}")`);
-  return Number(s);
-}
 
 export function parseSimulateArgs(argv: string[]): SimOptions | 'help' | { json: true; options: SimOptions } {
   let values: Record<string, string | boolean | undefined>;

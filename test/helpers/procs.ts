@@ -130,3 +130,14 @@ export async function waitFor(cond: () => boolean, ms: number, what: string): Pr
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** SIGKILLs the given PIDs, ignoring those already gone. Tests pass only PIDs they saw as their own runs' children. */
+export function killStrays(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}

@@ -6,8 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import pidusage from 'pidusage';
-import type { SampleJob, SampleOutcome } from '../../measure/runner.ts';
+import { rssOf, type SampleJob, type SampleOutcome } from '../../measure/runner.ts';
 import type { Sample } from '../../results/schema.ts';
 import { trackChild } from '../../util/processes.ts';
 import { redact, registerSecret } from '../../util/redact.ts';
@@ -101,12 +100,8 @@ export async function runPythonSample(job: PythonJob): Promise<SampleOutcome> {
         return; // it exits 1 by itself
       }
       if (msg.type !== 'reading' || outcome) return;
-      let pidusageRss = NaN;
-      try {
-        pidusageRss = (await pidusage(child.pid!)).memory;
-      } catch {
-        /* the child vanished meanwhile: the exit handler reports it */
-      }
+      // undefined when the child vanished meanwhile: the exit handler reports it
+      const pidusageRss = (await rssOf(child.pid)) ?? NaN;
       const sample: Sample = { n: job.n, trial: job.trial, rss: msg.rss, pidusageRss, buildMs: Math.round(msg.build_ms) };
       if (typeof msg.tracemalloc === 'number') sample.tracemalloc = msg.tracemalloc;
       // distinct tokens the warm-up object and the n objects hold: what this sample cost Keystone
