@@ -1,36 +1,31 @@
-// `npm run bench`: CLI → plan → one fresh worker per sample → statistics → results JSON → exporters/report.
+// `npm run bench`: CLI → designs → plan → one fresh worker per run → analysis → results JSON → exporters/report.
 // This file only wires the steps together; each step lives in src/.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { HELP, parseBenchArgs, type BenchOptions } from '../src/cli/args.ts';
+import { checkDesigns, HELP, maxsizeFor, oldSpaceLimits, parseBenchArgs, type BenchOptions } from '../src/cli/args.ts';
 import { runMain, UsageError } from '../src/cli/errors.ts';
 import { createProgress, type Progress } from '../src/cli/progress.ts';
-import { designById } from '../src/designs/index.ts';
-import { runCampaign, runKeyPrefix, type DesignTally } from '../src/measure/campaign.ts';
-import { startStandInEnv, type KeystoneEnv } from '../src/measure/keystone-env.ts';
-import { buildPlan, sweepSizes } from '../src/measure/plan.ts';
-import { stopPidusage, WORKER_NODE_FLAGS } from '../src/measure/runner.ts';
-import { assembleResults, designResult } from '../src/results/assemble.ts';
+import { designResult, type DesignTally } from '../src/analysis/design-result.ts';
+import type { StoreId, StoreLocation } from '../src/designs/contract.ts';
+import type { DesignDescriptor } from '../src/designs/descriptor.ts';
+import { loadDesigns } from '../src/designs/registry.ts';
+import { runCampaign, runKeyPrefix } from '../src/measure/campaign.ts';
+import { startStandInEnv, type KeystoneEnv } from '../src/keystone/env.ts';
+import { runEntries, sweepSizes } from '../src/measure/plan.ts';
+import { stopPidusage } from '../src/measure/outside.ts';
+import { WORKER_NODE_FLAGS } from '../src/measure/runtimes.ts';
+import { assembleResults } from '../src/results/assemble.ts';
 import { baseMeta } from '../src/results/meta.ts';
+import { readResults } from '../src/results/read.ts';
 import type { LatencyResult, Meta, Results } from '../src/results/schema.ts';
 import { writeFileAtomic } from '../src/results/write.ts';
 import { summaryMarkdown } from '../src/export/markdown.ts';
 import { samplesCsv } from '../src/export/csv.ts';
 import { writeReport } from '../src/report/index.ts';
 import { tokenModelSection } from '../src/model/results-model.ts';
+import { storeDriver } from '../src/stores/index.ts';
 import { exitCodeFor, interruptedBy, onHarnessExit, onInterrupt } from '../src/util/processes.ts';
 import { redact } from '../src/util/redact.ts';
-
-async function availability(opts: BenchOptions): Promise<Map<string, string>> {
-  const unavailable = new Map<string, string>();
-  const python = opts.designs.filter((id) => designById(id)!.runtime === 'python');
-  if (python.length) {
-    const { pythonAvailability } = await import('../src/designs/python/runner.ts');
-    const a = await pythonAvailability();
-    if (!a.ok) for (const id of python) unavailable.set(id, a.note);
-  }
-  return unavailable;
-}
 
 async function openKeystone(opts: BenchOptions, trusts: number): Promise<KeystoneEnv> {
   if (opts.keystoneUrl) {
@@ -40,20 +35,28 @@ async function openKeystone(opts: BenchOptions, trusts: number): Promise<Keyston
   return startStandInEnv({ services: opts.catalogServices, trusts });
 }
 
-/** An existing Redis must answer before anything starts: exit 2 now rather than fail every Redis sample later. */
-async function probeExternalRedis(url: string): Promise<string> {
-  const { connectRedis, redisVersion } = await import('../src/redis/client.ts');
-  try {
-    const client = await connectRedis({ url });
+/** Stores the user owns must answer before anything starts: exit 2 now rather than fail every sample later. */
+async function probeExternalStores(opts: BenchOptions, designs: DesignDescriptor[], keyPrefix: string) {
+  const external: Partial<Record<StoreId, StoreLocation>> = {};
+  if (opts.redisUrl) external.redis = { url: opts.redisUrl, keyPrefix };
+  if (opts.memcachedServers) external.memcached = { servers: opts.memcachedServers, keyPrefix };
+  const stores: Meta['stores'] = {};
+  for (const id of new Set(designs.flatMap((d) => d.needs))) {
+    const loc = external[id];
+    if (!loc) continue;
     try {
-      return await redisVersion(client);
-    } finally {
-      client.destroy();
+      stores[id] = { kind: 'external', version: await storeDriver(id).version(loc, 3000) };
+    } catch (err) {
+      const flag = id === 'redis' ? `--redis-url ${opts.redisUrl}` : `--memcached-servers ${opts.memcachedServers!.join(',')}`;
+      throw new UsageError(`${flag} does not answer: ${(err as Error).message.split('\n')[0]}`);
     }
-  } catch (err) {
-    throw new UsageError(`--redis-url ${url} does not answer: ${(err as Error).message.split('\n')[0]}`);
   }
+  return { external, stores };
 }
+
+/** Enough warm-up creations that the JIT and the pools reach a steady state before the first reading. */
+const defaultWarmup = (opts: BenchOptions) => (d: DesignDescriptor, maxN: number) =>
+  opts.warmup ?? Math.min(d.runtime === 'python' ? 200 : 2000, Math.max(opts.concurrency, Math.round(maxN / 2)));
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
@@ -76,7 +79,6 @@ async function main(): Promise<number> {
   const partialPath = join(opts.out, `${opts.name}.partial.json`);
   const tallies = new Map<string, DesignTally>();
   const interruptedExit = () => {
-    // the partial file is written by measure(), or by the exit hook when an error ended the run
     const saved = [...tallies.values()].some((t) => t.samples.length || t.failures.length);
     process.stderr.write(`interrupted: ${saved ? `partial results in ${partialPath}` : 'no sample completed'}; ${jsonPath} was not changed\n`);
     return exitCodeFor(interruptedBy() ?? 'SIGINT');
@@ -84,7 +86,7 @@ async function main(): Promise<number> {
   try {
     return await measure(opts, argv, tallies, jsonPath, partialPath, () => stop, (p) => (progress = p), interruptedExit);
   } catch (err) {
-    // Whatever a signal broke on its way out (a redis-server killed while starting, a closed socket) is not a bug.
+    // Whatever a signal broke on its way out (a store server killed while starting, a closed socket) is not a bug.
     if (interruptedBy() && !(err instanceof UsageError)) return interruptedExit();
     throw err;
   }
@@ -95,36 +97,53 @@ async function measure(
   stopped: () => boolean, setProgress: (p: Progress) => void, interruptedExit: () => number,
 ): Promise<number> {
   const startedAt = new Date();
-  const unavailable = await availability(opts);
-  const runnable = opts.designs.filter((id) => !unavailable.has(id));
-  const sizesOf = (id: string) => sweepSizes(designById(id)!.runtime === 'python' ? opts.pythonMaxsize : opts.maxsize, opts.steps);
-  const plan = buildPlan(runnable.map((id) => ({ id, sizes: sizesOf(id) })), opts.trials, opts.seed);
-  const needsRedis = runnable.some((id) => designById(id)!.needsRedis);
-  let redisVersion = needsRedis && opts.redisUrl ? await probeExternalRedis(opts.redisUrl) : 'not used';
-  // One prefix for the whole run on an existing Redis: samples and latency tasks delete exactly these keys.
-  const redisKeyPrefix = runKeyPrefix();
+  const phases: Record<string, number> = {};
+  const phase = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    try {
+      return await f();
+    } finally {
+      phases[name] = (phases[name] ?? 0) + Date.now() - t0;
+    }
+  };
+  const baseline = opts.baseline ? readResults(opts.baseline) : undefined;
+  const { designs: all, unavailable } = await phase('load designs', () => loadDesigns(opts.designModules));
+  const chosen = checkDesigns(opts, all, unavailable);
+  const limits = oldSpaceLimits(opts.workerMaxOldSpace, chosen.map((d) => d.id));
+  const listed = opts.designs ?? [...chosen.map((d) => d.id), ...unavailable.keys()];
+  const keyPrefix = runKeyPrefix();
+  const { external, stores } = await probeExternalStores(opts, chosen, keyPrefix);
+  const sizesOf = (d: DesignDescriptor) => sweepSizes(maxsizeFor(opts, d), opts.steps);
+  const warmup = defaultWarmup(opts);
 
-  const progress = createProgress(plan.length, { quiet: opts.quiet });
-  setProgress(progress);
-  for (const [id, note] of unavailable) progress.note(`${id}: unavailable — ${note}`);
+  const current = createProgress({ quiet: opts.quiet, entries: (r) => runEntries(r, warmup(all.find((d) => d.id === r.design)!, Math.max(...r.ladder))) });
+  setProgress(current);
+  for (const [id, note] of unavailable) if (listed.includes(id)) current.note(`${id}: unavailable — ${note}`);
   if (stopped()) return interruptedExit();
-  const keystone = await openKeystone(opts, opts.maxsize + 1);
+  const keystone = await phase('start keystone', () => openKeystone(opts, opts.maxsize + 1));
   let latency: LatencyResult[] | undefined;
 
   const meta = (partial: boolean): Meta => ({
     ...baseMeta(argv, startedAt),
     durationMs: Date.now() - startedAt.getTime(),
     sizes: sweepSizes(opts.maxsize, opts.steps),
+    protocol: opts.protocol,
+    warmup: opts.warmup,
+    phases,
     workerFlags: WORKER_NODE_FLAGS,
+    workerEnv: { MALLOC_ARENA_MAX: '1' },
     trials: opts.trials,
-    keystone: { kind: keystone.kind, url: keystone.url, version: keystone.version, catalogServices: keystone.catalogServices },
-    redis: { kind: opts.redisUrl ? 'external' : 'private', version: redisVersion },
+    keystone: { kind: keystone.kind, url: keystone.url, version: keystone.version, catalogServices: keystone.catalogServices, ...(keystone.server ? { server: keystone.server } : {}) },
+    stores,
     ...(partial ? { partial: true } : {}),
   });
   const notReached = 'not measured: the run was interrupted first';
-  const results = (partial: boolean): Results =>
-    assembleResults(meta(partial), opts.designs.map((id) =>
-      designResult(id, tallies.get(id), unavailable.get(id) ?? (partial && !tallies.has(id) ? notReached : undefined))), latency);
+  const results = (partial: boolean): Results => assembleResults(meta(partial), listed.map((id) => {
+    const d = all.find((x) => x.id === id);
+    const fallback = { id, title: id, runtime: 'node' as const, topology: 'per-worker' as const, needs: [] };
+    const why = unavailable.get(id) ?? (partial && !tallies.has(id) ? notReached : undefined);
+    return designResult(d ?? fallback, d ? sizesOf(d) : [], tallies.get(id), why);
+  }), latency);
   // Whatever ends the run early, the samples already taken are kept — in a separate file, so the previous
   // complete results are never replaced by an incomplete run.
   let finished = false;
@@ -136,36 +155,44 @@ async function measure(
   const removeExitHook = onHarnessExit(savePartial);
 
   try {
-    if (needsRedis && !opts.redisUrl) {
-      const { probeRedisVersion } = await import('../src/redis/probe.ts');
-      redisVersion = await probeRedisVersion();
+    for (const id of new Set(chosen.flatMap((d) => d.needs))) {
+      if (!stores[id]) stores[id] = { kind: 'private', version: 'unknown' };
     }
-    const python = runnable.some((id) => designById(id)!.runtime === 'python') ? await import('../src/designs/python/runner.ts') : undefined;
-    const runPython = python && ((job: Parameters<typeof python.runPythonSample>[0]) => python.runPythonSample({ ...job, trace: opts.pythonTracemalloc }));
-    await runCampaign(plan, keystone, {
+    const { analyseHeldEntries } = await import('../src/snapshot/index.ts');
+    await phase('measure memory', () => runCampaign(chosen.map((d) => ({ descriptor: d, sizes: sizesOf(d) })), keystone, {
+      protocol: opts.protocol,
+      seed: opts.seed,
+      trials: { min: opts.minTrials, max: opts.trials, targetRelHalfWidth: opts.targetCi },
       concurrency: opts.concurrency,
       timeoutS: opts.timeoutS,
       keystoneTimeoutMs: opts.keystoneTimeoutS * 1000,
-      redisUrl: opts.redisUrl,
-      redisKeyPrefix,
-      workerMaxOldSpaceMb: opts.workerMaxOldSpaceMb,
-      runPython,
+      keystoneRetries: 2,
+      warmup,
+      externalStores: external,
+      keyPrefix,
+      workerMaxOldSpaceMb: limits,
+      trace: opts.pythonTracemalloc,
+      ...(opts.snapshotN > 0 ? { snapshot: { n: opts.snapshotN, analyse: (p: string) => analyseHeldEntries(p) } } : {}),
       shouldStop: stopped,
-      onStart: (s) => progress.start(`${s.design} n=${s.n} trial ${s.trial}`),
-      onDone: (s, o) => progress.done(`${s.design} n=${s.n} trial ${s.trial}`, o.ok, o.ok ? `${Math.round((o.sample.buildMs ?? 0) / 100) / 10}s` : o.failure.reason),
-    }, tallies);
-    // Latency only for designs that produced a sample: with a broken Keystone or Redis it would only time out.
-    const measured = runnable.filter((id) => (tallies.get(id)?.samples.length ?? 0) > 0);
+      onPlan: (runs) => current.plan(runs),
+      onStart: (r) => current.start(r),
+      onDone: (r, o, ms) => current.done(r, !o.failure, ms, o.failure?.reason),
+      note: (t) => current.note(t),
+    }, tallies));
+    // Latency only for designs that produced a sample: with a broken Keystone or store it would only time out.
+    const measured = chosen.filter((d) => (tallies.get(d.id)?.samples.length ?? 0) > 0);
     if (!stopped() && opts.latency && measured.length) {
       const { runLatency } = await import('../src/latency/run.ts');
       try {
-        latency = await runLatency(keystone, measured, { redisUrl: opts.redisUrl, redisKeyPrefix, note: (t) => progress.note(t) });
+        latency = await phase('latency', () => runLatency(keystone, measured, {
+          externalStores: external, keyPrefix, timeoutMs: opts.keystoneTimeoutS * 1000, retries: 2, note: (t) => current.note(t),
+        }));
       } catch (err) {
-        if (!stopped()) progress.note(redact(`latency: not measured: ${(err as Error).message.split('\n')[0]}`));
+        if (!stopped()) current.note(redact(`latency: not measured: ${(err as Error).message.split('\n')[0]}`));
       }
     }
   } finally {
-    progress.finish();
+    current.finish();
     await keystone.close();
     stopPidusage();
   }
@@ -177,27 +204,33 @@ async function measure(
   }
   const final = results(false);
   final.model = tokenModelSection(final);
-  writeFileAtomic(jsonPath, `${JSON.stringify(final, null, 2)}\n`);
-  finished = true;
-  removeExitHook();
-  // A partial file from an earlier interrupted run is older than these results: do not leave it next to them.
-  rmSync(partialPath, { force: true });
   const written = [jsonPath];
-  if (opts.report) written.push(...(await writeReport(final, opts.out)));
-  else {
-    for (const [file, text] of [['summary.md', summaryMarkdown(final)], ['samples.csv', samplesCsv(final)]]) {
-      writeFileAtomic(join(opts.out, file), text);
-      written.push(join(opts.out, file));
+  await phase('write results', async () => {
+    writeFileAtomic(jsonPath, `${JSON.stringify(final, null, 2)}\n`);
+    finished = true;
+    removeExitHook();
+    // A partial file from an earlier interrupted run is older than these results: do not leave it next to them.
+    rmSync(partialPath, { force: true });
+    if (opts.report) written.push(...(await writeReport(final, opts.out)));
+    else {
+      for (const [file, text] of [['summary.md', summaryMarkdown(final)], ['samples.csv', samplesCsv(final)]]) {
+        writeFileAtomic(join(opts.out, file), text);
+        written.push(join(opts.out, file));
+      }
     }
-  }
+  });
   if (opts.json) process.stdout.write(`${JSON.stringify(final, null, 2)}\n`);
   else process.stdout.write(`\n${summaryMarkdown(final)}\n`);
+  if (baseline) {
+    const { compareResults, renderComparison } = await import('../src/compare/index.ts');
+    process.stderr.write(`\ncompared with ${opts.baseline}:\n${renderComparison(compareResults(baseline, final, {}), 'table')}\n`);
+  }
   if (!opts.quiet) process.stderr.write(`wrote ${written.length} files to ${opts.out} in ${Math.round(final.meta.durationMs / 1000)} s\n`);
   // Say what failed, per design, even with --quiet: exit code 1 alone does not tell which numbers are missing.
   const failed = final.designs.filter((d) => d.failures.length);
   for (const d of failed) {
     const reasons = [...new Set(d.failures.map((f) => f.reason))].slice(0, 2).join('; ');
-    process.stderr.write(redact(`${d.id}: ${d.failures.length} of ${d.failures.length + d.samples.length} samples failed (status ${d.status}): ${reasons}\n`));
+    process.stderr.write(redact(`${d.id}: ${d.failures.length} worker run(s) failed (status ${d.status}): ${reasons}\n`));
   }
   if (failed.length) process.stderr.write(`see "Failed samples" in ${join(opts.out, 'summary.md')}\n`);
   return failed.length ? 1 : 0;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate, KeystoneError } from '../src/keystone/auth.ts';
 import { startStandIn, type StandIn } from '../src/keystone/standin.ts';
 import { runCampaign, type DesignTally } from '../src/measure/campaign.ts';
-import { startStandInEnv, type KeystoneEnv } from '../src/measure/keystone-env.ts';
+import { startStandInEnv, type KeystoneEnv } from '../src/keystone/env.ts';
 import { runNodeSample } from '../src/measure/runner.ts';
 import { startRedisServer } from '../src/redis/server.ts';
 import type { Results } from '../src/results/schema.ts';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisDesign, redisKey, type RedisHandle } from '../src/designs/redis-handle.ts';
 import { createSealer } from '../src/designs/seal.ts';
 import { startStandIn, type StandIn } from '../src/keystone/standin.ts';
-import { startStandInEnv } from '../src/measure/keystone-env.ts';
+import { startStandInEnv } from '../src/keystone/env.ts';
 import { runNodeSample } from '../src/measure/runner.ts';
 import { connectRedis, type Redis } from '../src/redis/client.ts';
 import { startRedisServer, type RedisServer } from '../src/redis/server.ts';

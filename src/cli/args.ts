@@ -1,11 +1,11 @@
 // Parsing and validating `npm run bench` flags. Every check happens before anything is started or written, and
-// every failure is a UsageError: one line, exit code 2, no stack trace, no file touched.
-import { existsSync, mkdtempSync, rmdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+// every failure is a UsageError: one line, exit code 2, no stack trace, no file touched. The design list is
+// checked in two steps: the flags here, the designs themselves once their modules are loaded (checkDesigns).
 import { totalmem } from 'node:os';
-import { parseArgs } from 'node:util';
-import { DESIGNS, designById } from '../designs/index.ts';
+import type { DesignDescriptor } from '../designs/descriptor.ts';
 import { UsageError } from './errors.ts';
+import { int, num, oneOf, parseFlags } from './flags.ts';
+import { checkOutDir } from './out-dir.ts';
 
 export interface BenchOptions {
   maxsize: number;
@@ -13,7 +13,17 @@ export interface BenchOptions {
   pythonTracemalloc: boolean;
   steps: number;
   trials: number;
-  designs: string[];
+  minTrials: number;
+  /** stop adding trials at this CI half-width, share of the slope */
+  targetCi: number;
+  protocol: 'incremental' | 'fresh';
+  /** creations before the first reading; undefined: chosen per design */
+  warmup?: number;
+  /** heap-snapshot cross-check at this N; 0: off */
+  snapshotN: number;
+  /** design ids asked for; undefined: every built-in and every --design-module */
+  designs?: string[];
+  designModules: string[];
   out: string;
   name: string;
   seed: number;
@@ -22,80 +32,171 @@ export interface BenchOptions {
   catalogServices: number;
   keystoneUrl?: string;
   redisUrl?: string;
+  memcachedServers?: string[];
+  baseline?: string;
   latency: boolean;
   report: boolean;
   quiet: boolean;
   json: boolean;
   /** V8 old-space limit for node workers, MB, by design id ("*" = every node design); fault tests */
-  workerMaxOldSpaceMb?: Record<string, number>;
+  workerMaxOldSpace?: string;
   /** per Keystone request, seconds */
   keystoneTimeoutS: number;
 }
 
 export const HELP = `Usage: npm run bench -- [options]
 
-Measures the memory one cached Keystone client (or token record, or Redis handle) costs per trust, as the
-least-squares slope of memory over N across fresh worker processes, and the latency of getting a token.
-Starts its own Keystone v3 stand-in (127.0.0.1) and private redis-server (unix socket); nothing to start by hand.
+Measures the memory one cached Keystone client (or token record, or store handle) costs per trust, as the
+least-squares slope of memory over N, read from worker processes as they build N entries, with a heap-snapshot
+cross-check, and the latency of getting a token. Starts its own Keystone v3 stand-in (127.0.0.1) and private
+store servers (unix sockets); nothing to start by hand.
 
 Options:
-  --maxsize N            largest number of cached objects per sample (default 10000)
-  --steps K              sizes in the sweep 0..maxsize, evenly spaced, at least 5 (default 5)
-  --trials T             sweeps per design; the CI is taken across trials (default 5)
-  --designs LIST         comma-separated design ids, or "all" (default all)
-                         ${DESIGNS.map((d) => d.id).join(', ')}
+  --maxsize N            largest number of cached objects per worker (default 10000)
+  --steps K              sizes read in 0..maxsize, evenly spaced, at least 3 (default 5)
+  --trials T             most trials per design; the CI is taken across trials (default 5)
+  --min-trials T         fewest trials per design (default 3)
+  --target-ci PCT        stop adding trials once the slope's 95 % CI half-width is within PCT % (default 1)
+  --protocol P           incremental: one worker per trial, read as it grows (default);
+                         fresh: one worker per size and trial
+  --warmup N             creations before the first reading (default: min(2000, maxsize / 2) per design)
+  --snapshot-n N         N of the heap-snapshot cross-check of node designs, 0 = off (default 300)
+  --designs LIST         comma-separated design ids, or "all" (default: all built-ins and --design-module ones)
+  --design-module PATH   measure your own design too (.ts/.mts/.js/.mjs or .py; repeatable; see README)
   --python-maxsize N     largest N for the python designs, capped by --maxsize (default 2000)
   --python-tracemalloc   python designs also report tracemalloc bytes (inflates their RSS: a cross-check only)
   --out DIR              where results, charts and the report go (default results)
-  --name NAME            base name of the results files (default latest)
+  --name NAME            base name of the results JSON: <out>/<NAME>.json (default latest)
+  --baseline FILE        compare with an earlier results file at the end (as npm run compare)
   --concurrency C        authentications in flight while a worker builds (default 16)
-  --timeout S            seconds one sample may take before it is failed (default 300)
+  --timeout S            seconds one worker may take before it is failed (default 300)
   --keystone-timeout S   seconds one Keystone request may take; 2 retries after 5xx/timeouts (default 10)
   --catalog-services S   services in the stand-in's catalog, 3 endpoints each (default 13)
   --keystone-url URL     use a real Keystone; credentials from OS_* environment variables only
   --redis-url URL        use an existing Redis instead of a private redis-server
+  --memcached-servers L  use an existing memcached pool (host:port or /socket, comma-separated)
   --no-latency           skip the tinybench latency benchmarks
   --no-report            write JSON/CSV/Markdown only, no charts or HTML
-  --seed S               seed of the sample order shuffle (default 1)
-  --json                 also print the results JSON on stdout
+  --seed S               seed of the sample order shuffle (fresh protocol; default 1)
+  --json                 print the results JSON on stdout instead of the summary table
   --quiet                no progress output
   -h, --help             show this help
 
 Exit codes: 0 done, 1 some samples failed (results still written), 2 bad input,
 130 interrupted by Ctrl-C, 143 by SIGTERM (samples so far in <out>/<name>.partial.json).`;
 
-/** Planning estimates (not results) of RSS per object, used only to refuse a --maxsize the machine cannot hold. */
-const PLANNING_BYTES_PER_OBJECT: Record<string, number> = {
-  'full-client': 64 * 1024,
-  'python-keystoneclient': 96 * 1024,
-  'python-keystoneclient-authenticated': 96 * 1024,
-};
+const fmtBytes = (b: number) => (b >= 2 ** 40 ? `${(b / 2 ** 40).toFixed(1)} TiB` : b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : `${(b / 2 ** 20).toFixed(0)} MiB`);
 
-function int(name: string, raw: string | undefined, def: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (raw === undefined) return def;
-  if (!/^-?\d+(\.\d+)?$/.test(raw.trim())) throw new UsageError(`--${name} must be a whole number, got "${raw}"`);
-  const v = Number(raw);
-  if (!Number.isInteger(v)) throw new UsageError(`--${name} must be a whole number, got ${raw}`);
-  if (v < min) throw new UsageError(`--${name} must be at least ${min}, got ${raw}`);
-  if (v > max) throw new UsageError(`--${name} must be at most ${max}, got ${raw}`);
-  return v;
+function checkUrl(flag: string, url: string | undefined, schemes: string[]): void {
+  if (url === undefined) return;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UsageError(`--${flag} is not a URL: "${url}"`);
+  }
+  if (u.username || u.password) throw new UsageError(`--${flag} must not carry credentials; use the environment (see README)`);
+  if (!schemes.includes(u.protocol)) throw new UsageError(`--${flag} must start with ${schemes.join(' or ')}, got "${url}"`);
 }
 
-/**
- * Whether files can be created in dir, found out by creating (and removing) an empty temp dir there: access(W_OK)
- * is not enough, it says yes to root for a 0500 dir and for /proc, where the run would only fail at the end.
- */
-function canWriteIn(dir: string): boolean {
-  try {
-    rmdirSync(mkdtempSync(join(dir, '.kcb-probe-')));
-    return true;
-  } catch {
-    return false;
+function memcachedServers(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const s of list) {
+    if (!(s.startsWith('/') || /^[A-Za-z0-9.-]+:\d{1,5}$/.test(s) || /^\[[0-9a-f:]+\]:\d{1,5}$/i.test(s))) {
+      throw new UsageError(`--memcached-servers takes host:port or /path/to.sock entries, got "${s}"`);
+    }
   }
+  if (!list.length) throw new UsageError('--memcached-servers names no server');
+  return list;
+}
+
+export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
+  const { values: v } = parseFlags(argv, {
+    maxsize: { type: 'string' }, 'python-maxsize': { type: 'string' }, steps: { type: 'string' },
+    trials: { type: 'string' }, 'min-trials': { type: 'string' }, 'target-ci': { type: 'string' }, protocol: { type: 'string' },
+    warmup: { type: 'string' }, 'snapshot-n': { type: 'string' },
+    designs: { type: 'string' }, 'design-module': { type: 'string', multiple: true }, out: { type: 'string' }, name: { type: 'string' },
+    baseline: { type: 'string' }, seed: { type: 'string' }, concurrency: { type: 'string' }, timeout: { type: 'string' },
+    'keystone-timeout': { type: 'string' }, 'catalog-services': { type: 'string' }, 'keystone-url': { type: 'string' },
+    'redis-url': { type: 'string' }, 'memcached-servers': { type: 'string' },
+    latency: { type: 'boolean', default: true }, report: { type: 'boolean', default: true },
+    quiet: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
+    'worker-max-old-space': { type: 'string' }, 'python-tracemalloc': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
+  if (v.help) return 'help';
+
+  const maxsize = int('maxsize', v.maxsize, 10_000, 4);
+  const trials = int('trials', v.trials, 5, 1, 1000);
+  const minTrials = Math.min(trials, int('min-trials', v['min-trials'], 3, 1, 1000));
+  const targetCi = num('target-ci', v['target-ci']) ?? 1;
+  if (!(targetCi > 0 && targetCi <= 100)) throw new UsageError(`--target-ci must be a percentage above 0, got ${v['target-ci']}`);
+  const designs = v.designs === undefined ? undefined : [...new Set(v.designs.split(',').map((s) => s.trim()).filter(Boolean))];
+  if (designs && !designs.length) throw new UsageError('--designs names no design');
+  const name = v.name ?? 'latest';
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new UsageError(`--name may contain only letters, digits, ".", "_" and "-", got "${name}"`);
+  checkUrl('keystone-url', v['keystone-url'], ['http:', 'https:']);
+  checkUrl('redis-url', v['redis-url'], ['redis:', 'rediss:', 'unix:']);
+
+  return {
+    maxsize,
+    pythonMaxsize: Math.min(maxsize, int('python-maxsize', v['python-maxsize'], 2000, 4)),
+    pythonTracemalloc: v['python-tracemalloc'] as boolean,
+    steps: int('steps', v.steps, 5, 3, 50),
+    trials,
+    minTrials,
+    targetCi: targetCi / 100,
+    protocol: oneOf('protocol', v.protocol, ['incremental', 'fresh'] as const) ?? 'incremental',
+    warmup: v.warmup === undefined ? undefined : int('warmup', v.warmup, 0, 0, 1_000_000),
+    snapshotN: int('snapshot-n', v['snapshot-n'], 300, 0, 100_000),
+    designs: designs?.includes('all') ? undefined : designs,
+    designModules: (v['design-module'] as string[] | undefined) ?? [],
+    out: checkOutDir(v.out ?? 'results'),
+    name,
+    baseline: v.baseline,
+    seed: int('seed', v.seed, 1, 0),
+    concurrency: int('concurrency', v.concurrency, 16, 1, 256),
+    timeoutS: int('timeout', v.timeout, 300, 1, 86_400),
+    catalogServices: int('catalog-services', v['catalog-services'], 13, 1, 500),
+    keystoneUrl: v['keystone-url'],
+    redisUrl: v['redis-url'],
+    memcachedServers: memcachedServers(v['memcached-servers']),
+    latency: v.latency as boolean,
+    report: v.report as boolean,
+    quiet: v.quiet as boolean,
+    json: v.json as boolean,
+    workerMaxOldSpace: v['worker-max-old-space'],
+    keystoneTimeoutS: int('keystone-timeout', v['keystone-timeout'], 10, 1, 600),
+  };
+}
+
+/** The largest N a design is measured at. */
+export const maxsizeFor = (o: BenchOptions, d: Pick<DesignDescriptor, 'runtime'>) => (d.runtime === 'python' ? o.pythonMaxsize : o.maxsize);
+
+/**
+ * The designs of the run, once their modules are loaded: the ones named in --designs (each must exist), else
+ * every design; refused with its prediction when one would not fit in this machine's memory.
+ */
+export function checkDesigns(o: BenchOptions, all: DesignDescriptor[], unavailable: Map<string, string>): DesignDescriptor[] {
+  const known = [...all.map((d) => d.id), ...unavailable.keys()];
+  const unknown = (o.designs ?? []).filter((id) => !known.includes(id));
+  if (unknown.length) throw new UsageError(`unknown design ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${known.join(', ')}`);
+  const chosen = o.designs ? all.filter((d) => o.designs!.includes(d.id)) : all;
+  // Refuse sizes the machine cannot hold, with the prediction, instead of swapping or being OOM-killed later.
+  const budget = totalmem() * 0.7;
+  for (const d of chosen) {
+    const n = maxsizeFor(o, d);
+    const predicted = n * d.planningBytesPerEntry;
+    if (predicted > budget) {
+      throw new UsageError(`--maxsize ${n} is too large: ${d.id} would need about ${fmtBytes(predicted)} in one worker (${fmtBytes(d.planningBytesPerEntry)} per entry, a planning estimate), this machine has ${fmtBytes(totalmem())}`);
+    }
+  }
+  return chosen;
 }
 
 /** "512" (every node design) or "full-client=16,token-record=64". */
-function oldSpaceLimits(raw: string | undefined, designs: string[]): Record<string, number> | undefined {
+export function oldSpaceLimits(raw: string | undefined, designs: string[]): Record<string, number> | undefined {
   if (raw === undefined) return undefined;
   const limits: Record<string, number> = {};
   for (const part of raw.split(',')) {
@@ -104,107 +205,4 @@ function oldSpaceLimits(raw: string | undefined, designs: string[]): Record<stri
     limits[id] = int('worker-max-old-space', mb, 0, 8, 1 << 20);
   }
   return limits;
-}
-
-const fmtBytes = (b: number) => (b >= 2 ** 40 ? `${(b / 2 ** 40).toFixed(1)} TiB` : b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : `${(b / 2 ** 20).toFixed(0)} MiB`);
-
-export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
-  // `--maxsize -5` should reach validation ("must be at least 4"), not parseArgs's "ambiguous argument".
-  const args = argv.flatMap((a, i) => (/^-\d/.test(a) && /^--[a-z-]+$/.test(argv[i - 1] ?? '') ? [] : [
-    /^--[a-z-]+$/.test(a) && /^-\d/.test(argv[i + 1] ?? '') ? `${a}=${argv[i + 1]}` : a,
-  ]));
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      allowNegative: true,
-      options: {
-        maxsize: { type: 'string' }, 'python-maxsize': { type: 'string' }, steps: { type: 'string' },
-        trials: { type: 'string' }, designs: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' },
-        seed: { type: 'string' }, concurrency: { type: 'string' }, timeout: { type: 'string' }, 'keystone-timeout': { type: 'string' },
-        'catalog-services': { type: 'string' }, 'keystone-url': { type: 'string' }, 'redis-url': { type: 'string' },
-        latency: { type: 'boolean', default: true }, report: { type: 'boolean', default: true },
-        quiet: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
-        'worker-max-old-space': { type: 'string' }, 'python-tracemalloc': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    // parseArgs's messages are already one line; strip its advice to use "--" which does not apply here.
-    throw new UsageError(`${(err as Error).message.split('\n')[0].replace(/\. To specify.*$/, '')} (see --help)`);
-  }
-  const v = parsed.values;
-  if (v.help) return 'help';
-
-  const maxsize = int('maxsize', v.maxsize, 10_000, 4);
-  const steps = int('steps', v.steps, 5, 5, 50);
-  const trials = int('trials', v.trials, 5, 1, 1000);
-  const designs = (v.designs ?? 'all').split(',').map((s) => s.trim()).filter(Boolean);
-  const ids = designs.includes('all') ? DESIGNS.map((d) => d.id) : [...new Set(designs)];
-  const unknown = ids.filter((id) => !designById(id));
-  if (unknown.length || ids.length === 0) {
-    throw new UsageError(`unknown design ${unknown.map((u) => `"${u}"`).join(', ') || '(none given)'}; known: ${DESIGNS.map((d) => d.id).join(', ')}`);
-  }
-  const pythonMaxsize = Math.min(maxsize, int('python-maxsize', v['python-maxsize'], 2000, 4));
-
-  // Refuse sizes the machine cannot hold, with the prediction, instead of swapping or being OOM-killed later.
-  const budget = totalmem() * 0.7;
-  for (const id of ids) {
-    const n = designById(id)!.runtime === 'python' ? pythonMaxsize : maxsize;
-    const predicted = n * (PLANNING_BYTES_PER_OBJECT[id] ?? 2048);
-    if (predicted > budget) {
-      throw new UsageError(`--maxsize ${n} is too large: ${id} would need about ${fmtBytes(predicted)} in one worker, this machine has ${fmtBytes(totalmem())}`);
-    }
-  }
-
-  const out = resolve(v.out ?? 'results');
-  if (existsSync(out)) {
-    if (!statSync(out).isDirectory()) throw new UsageError(`--out ${v.out} is a file, not a directory`);
-    if (!canWriteIn(out)) throw new UsageError(`--out ${v.out} is not writable`);
-  } else {
-    let parent = dirname(out);
-    while (!existsSync(parent)) parent = dirname(parent);
-    if (!statSync(parent).isDirectory() || !canWriteIn(parent)) {
-      throw new UsageError(`--out ${v.out} cannot be created (${parent} is not a writable directory)`);
-    }
-  }
-  const name = v.name ?? 'latest';
-  if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new UsageError(`--name may contain only letters, digits, ".", "_" and "-", got "${name}"`);
-
-  for (const [flag, url] of [['keystone-url', v['keystone-url']], ['redis-url', v['redis-url']]] as const) {
-    if (url === undefined) continue;
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      throw new UsageError(`--${flag} is not a URL: "${url}"`);
-    }
-    if (u.username || u.password) throw new UsageError(`--${flag} must not carry credentials; use the environment (see README)`);
-    const schemes = flag === 'keystone-url' ? ['http:', 'https:'] : ['redis:', 'rediss:', 'unix:'];
-    if (!schemes.includes(u.protocol)) throw new UsageError(`--${flag} must start with ${schemes.join(' or ')}, got "${url}"`);
-  }
-
-  return {
-    maxsize,
-    pythonMaxsize,
-    pythonTracemalloc: v['python-tracemalloc'] as boolean,
-    steps,
-    trials,
-    designs: ids,
-    out,
-    name,
-    seed: int('seed', v.seed, 1, 0),
-    concurrency: int('concurrency', v.concurrency, 16, 1, 256),
-    timeoutS: int('timeout', v.timeout, 300, 1, 86_400),
-    catalogServices: int('catalog-services', v['catalog-services'], 13, 1, 500),
-    keystoneUrl: v['keystone-url'],
-    redisUrl: v['redis-url'],
-    latency: v.latency as boolean,
-    report: v.report as boolean,
-    quiet: v.quiet as boolean,
-    json: v.json as boolean,
-    workerMaxOldSpaceMb: oldSpaceLimits(v['worker-max-old-space'], ids),
-    keystoneTimeoutS: int('keystone-timeout', v['keystone-timeout'], 10, 1, 600),
-  };
 }

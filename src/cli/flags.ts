@@ -1,5 +1,6 @@
-// Flag values shared by the model and simulate CLIs: one strict number syntax and one "one of" check, so both
-// commands accept and refuse exactly the same spellings.
+// Flag values shared by every CLI: one strict number syntax, whole numbers with bounds, and "one of" checks, so
+// every command accepts and refuses exactly the same spellings.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './errors.ts';
 
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
@@ -12,8 +13,34 @@ export function num(flag: string, raw: string | undefined): number | undefined {
   return Number(s);
 }
 
+/** A whole number within [min, max]; "1e4" is 10000, "2.5" is refused. */
+export function int(flag: string, raw: string | undefined, def: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const v = num(flag, raw);
+  if (v === undefined) return def;
+  if (!Number.isInteger(v)) throw new UsageError(`--${flag} must be a whole number, got ${raw}`);
+  if (v < min) throw new UsageError(`--${flag} must be at least ${min}, got ${raw}`);
+  if (v > max) throw new UsageError(`--${flag} must be at most ${max}, got ${raw}`);
+  return v;
+}
+
 export function oneOf<T extends string>(flag: string, raw: string | undefined, allowed: readonly T[]): T | undefined {
   if (raw === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(raw)) throw new UsageError(`--${flag} must be one of ${allowed.join(', ')} (got "${raw}")`);
   return raw as T;
+}
+
+/**
+ * node:util parseArgs with the project's rules: a negative number after a flag is its value (so "--maxsize -5"
+ * reaches validation instead of "ambiguous argument"), and its errors become one-line UsageErrors.
+ */
+export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, allowPositionals = false) {
+  const args = argv.flatMap((a, i) => (/^-\d/.test(a) && /^--[a-z-]+$/.test(argv[i - 1] ?? '') ? [] : [
+    /^--[a-z-]+$/.test(a) && /^-\d/.test(argv[i + 1] ?? '') ? `${a}=${argv[i + 1]}` : a,
+  ]));
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals, allowNegative: true });
+  } catch (err) {
+    // parseArgs's messages are already one line; strip its advice to use "--", which does not apply here.
+    throw new UsageError(`${(err as Error).message.split('\n')[0].replace(/\. To specify.*$/, '')} (see --help)`);
+  }
 }

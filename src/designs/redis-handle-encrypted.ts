@@ -1,7 +1,12 @@
-// Design 3b: redis-handle with values sealed by AES-256-GCM under a key that exists only in this process.
-import { createRedisDesign } from './redis-handle.ts';
+// redis-handle with values sealed by AES-256-GCM under a key that exists only in the processes sharing the store.
+import { defineDesign } from './contract.ts';
+import { openRedisCache, type RedisHandle } from './redis-cache.ts';
 import { createSealer } from './seal.ts';
-import type { DesignContext } from './design.ts';
 
-export const createRedisHandleEncryptedDesign = (ctx: DesignContext) =>
-  createRedisDesign(ctx, 'redis-handle-encrypted', createSealer(ctx.sealKey ? Buffer.from(ctx.sealKey, 'base64') : undefined));
+export default defineDesign<RedisHandle>({
+  id: 'redis-handle-encrypted',
+  title: 'Redis handle, AES-256-GCM sealed values',
+  topology: 'shared',
+  needs: ['redis'],
+  open: (ctx) => openRedisCache(ctx, 'redis-handle-encrypted', createSealer(ctx.secret ? Buffer.from(ctx.secret, 'base64') : undefined)),
+});

@@ -1,87 +1,11 @@
-// Design 3: the process keeps a small handle per trust; the token record lives in Redis under a key derived by
-// hashing the trust id (a key never reveals the trust), with a TTL that ends before the token's expiry so
-// Redis never hands out a token keystoneauth would already refresh. The optional sealing (AES-256-GCM, key held
-// only in this process) is the redis-handle-encrypted variant.
-import { createHash } from 'node:crypto';
-import { Agent } from 'undici';
-import { REFRESH_MARGIN_MS } from '../keystone/auth.ts';
-import { bounded, connectRedis, usedMemory, usedMemoryWithoutClients } from '../redis/client.ts';
-import type { CacheDesign, DesignContext } from './design.ts';
-import { authForRecord, endpointOf, sharedAgent } from './token-record.ts';
-import type { Sealer } from './seal.ts';
+// The process keeps a small handle per trust; the token record lives in Redis, shared by every worker.
+import { defineDesign } from './contract.ts';
+import { openRedisCache, type RedisHandle } from './redis-cache.ts';
 
-export interface RedisHandle {
-  trustId: string;
-  key: string;
-}
-
-/**
- * The key names the design (so two designs can share a server) and hides the trust id behind SHA-256. `prefix`
- * is "kcb:" on the private server and run-unique on an existing Redis (see RedisLocation.keyPrefix).
- */
-export const redisKey = (design: string, trustId: string, prefix = 'kcb:') =>
-  `${prefix}${design}:${createHash('sha256').update(trustId).digest('hex')}`;
-
-interface StoredRecord {
-  token: string;
-  expires_at: number;
-  endpoint?: string;
-}
-
-export async function createRedisDesign(ctx: DesignContext, id: string, sealer?: Sealer): Promise<CacheDesign> {
-  if (!ctx.redis) throw new Error(`${id} needs a Redis server`);
-  const redis = await connectRedis(ctx.redis, ctx.timeoutMs);
-  const agent: Agent = sharedAgent();
-  const ms = ctx.timeoutMs;
-
-  const store = async (handle: RedisHandle): Promise<string> => {
-    const r = await authForRecord(ctx, agent, handle.trustId);
-    const rec: StoredRecord = { token: r.tokenId, expires_at: r.expiresAt, endpoint: endpointOf(r) };
-    const ttlS = Math.floor((r.expiresAt - (ctx.clock?.now() ?? Date.now()) - REFRESH_MARGIN_MS) / 1000);
-    const plain = JSON.stringify(rec);
-    const value = sealer ? sealer.seal(plain, handle.key) : plain;
-    // On the simulation's accelerated clock ttlS is in clock seconds; Redis expires keys in real time.
-    const expiration = ctx.clock && ctx.clock.speedup !== 1
-      ? { type: 'PX' as const, value: Math.max(1, Math.round((ttlS * 1000) / ctx.clock.speedup)) }
-      : { type: 'EX' as const, value: ttlS };
-    if (ttlS > 0) await bounded(redis.set(handle.key, value, { expiration }), ms, 'SET');
-    return r.tokenId;
-  };
-
-  /** The stored record, or undefined when the value cannot be trusted (tampered, moved from another key, garbage). */
-  const read = (value: string, key: string): StoredRecord | undefined => {
-    try {
-      const rec = JSON.parse(sealer ? sealer.open(value, key) : value) as StoredRecord;
-      return typeof rec?.token === 'string' ? rec : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-
-  const design: CacheDesign<RedisHandle> = {
-    id,
-    async create(trustId) {
-      const handle = { trustId, key: redisKey(id, trustId, ctx.redis!.keyPrefix) };
-      await store(handle);
-      return handle;
-    },
-    // no authentication here: the first token() finds another worker's token in Redis, or stores one
-    attach: async (trustId) => ({ trustId, key: redisKey(id, trustId, ctx.redis!.keyPrefix) }),
-    async token(handle) {
-      const value = await bounded(redis.get(handle.key), ms, 'GET');
-      // A value that fails to open is never used: treat it as a miss, authenticate again and overwrite it
-      // (keystonemiddleware does the same with a value whose MAC does not verify).
-      const rec = value === null ? undefined : read(value, handle.key);
-      return rec ? rec.token : store(handle);
-    },
-    // An existing Redis (url) is measured as a delta by the worker; its client buffers are not ours to count.
-    serverUsedMemory: () => (ctx.redis!.url ? usedMemoryWithoutClients(redis, ms) : usedMemory(redis, ms)),
-    async close() {
-      await agent.close();
-      redis.destroy();
-    },
-  };
-  return design as CacheDesign;
-}
-
-export const createRedisHandleDesign = (ctx: DesignContext) => createRedisDesign(ctx, 'redis-handle');
+export default defineDesign<RedisHandle>({
+  id: 'redis-handle',
+  title: 'Handle in process, token record in Redis',
+  topology: 'shared',
+  needs: ['redis'],
+  open: (ctx) => openRedisCache(ctx, 'redis-handle'),
+});

@@ -26,6 +26,8 @@ export interface AuthOptions extends Scope {
   retries?: number;
   /** close the connection after the response ("Connection: close") */
   reset?: boolean;
+  /** also return the body as Keystone sent it */
+  text?: boolean;
 }
 
 /** The parsed token response body, as Keystone sends it. */
@@ -43,6 +45,8 @@ export interface AuthResult {
   /** epoch ms */
   expiresAt: number;
   body: TokenBody;
+  /** the response text, when asked for with AuthOptions.text */
+  text?: string;
 }
 
 export type KeystoneErrorKind = 'unauthorized' | 'client' | 'server' | 'malformed' | 'timeout' | 'network';
@@ -116,7 +120,7 @@ async function attempt(target: AuthTarget, opts: AuthOptions): Promise<AuthResul
   if (typeof tokenId !== 'string' || !tokenId || Number.isNaN(expiresAt)) {
     throw new KeystoneError('malformed', `Keystone at ${target.authUrl} sent a token response without X-Subject-Token or expires_at (${what})`, status);
   }
-  return { tokenId, expiresAt, body };
+  return opts.text ? { tokenId, expiresAt, body, text } : { tokenId, expiresAt, body };
 }
 
 let succeeded = 0;

@@ -4,7 +4,7 @@
 // scripts/keystone-local.sh) and deleted again when the run ends; without a trustor, OS_TRUST_ID is reused.
 import { request } from 'undici';
 import { UsageError } from '../cli/errors.ts';
-import type { KeystoneEnv } from '../measure/keystone-env.ts';
+import type { KeystoneEnv } from './env.ts';
 import { registerSecret } from '../util/redact.ts';
 import { authenticate, KeystoneError, type AuthTarget } from './auth.ts';
 

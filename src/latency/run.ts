@@ -2,17 +2,21 @@
 // the results need: mean, p50, p99 and the relative margin of error.
 import { Bench } from 'tinybench';
 import type { LatencyResult } from '../results/schema.ts';
-import type { KeystoneEnv } from '../measure/keystone-env.ts';
-import { startRedisServer, type RedisServer } from '../redis/server.ts';
-import { deleteKeys, type RedisLocation } from '../redis/client.ts';
+import type { KeystoneEnv } from '../keystone/env.ts';
+import type { StoreId, StoreLocation } from '../designs/contract.ts';
+import type { DesignDescriptor } from '../designs/descriptor.ts';
+import type { PrivateStore } from '../stores/store.ts';
+import { storeDriver } from '../stores/index.ts';
 import { redact } from '../util/redact.ts';
-import { designById } from '../designs/index.ts';
 import { designTasks, noCacheTask, type LatencyTask } from './tasks.ts';
 
 export interface LatencyOptions {
-  redisUrl?: string;
-  /** key prefix on an existing Redis; its keys are deleted afterwards */
-  redisKeyPrefix?: string;
+  /** stores the user owns, used instead of private servers; this run's keys are deleted afterwards */
+  externalStores: Partial<Record<StoreId, StoreLocation>>;
+  keyPrefix: string;
+  /** per Keystone or store request, ms, and extra attempts after a 5xx or timeout: as in the memory phase */
+  timeoutMs: number;
+  retries: number;
   /** per task, ms */
   timeMs?: number;
   /** trusts cycled through by each task */
@@ -20,29 +24,32 @@ export interface LatencyOptions {
   note?: (text: string) => void;
 }
 
-export async function runLatency(keystone: KeystoneEnv, designs: string[], opts: LatencyOptions = {}): Promise<LatencyResult[]> {
+export async function runLatency(keystone: KeystoneEnv, designs: DesignDescriptor[], opts: LatencyOptions): Promise<LatencyResult[]> {
   const trustIds = await keystone.trustIds(opts.trusts ?? 200);
-  let redis: RedisServer | undefined;
+  const servers = new Map<StoreId, PrivateStore>();
   const closers: Array<() => Promise<void>> = [];
   const results: LatencyResult[] = [];
+  const storeOf = async (id: StoreId): Promise<StoreLocation> => {
+    const external = opts.externalStores[id];
+    if (external) return { ...external, keyPrefix: opts.keyPrefix };
+    let s = servers.get(id);
+    if (!s) servers.set(id, (s = await storeDriver(id).startPrivate(opts.keyPrefix)));
+    return s.location;
+  };
   try {
-    const ctx = { keystone: keystone.target, timeoutMs: 10_000, retries: 0 } as const;
-    const tasks: LatencyTask[] = [noCacheTask(ctx, trustIds)];
-    for (const id of designs) {
-      const info = designById(id);
-      if (!info?.load) continue; // python designs: memory only
-      let designCtx: typeof ctx & { redis?: RedisLocation } = ctx;
-      if (info.needsRedis) {
-        if (!opts.redisUrl) redis ??= await startRedisServer();
-        designCtx = { ...ctx, redis: opts.redisUrl ? { url: opts.redisUrl, keyPrefix: opts.redisKeyPrefix } : { socketPath: redis!.socketPath } };
-      }
-      // One design that cannot set up (Redis gone, Keystone refusing) must not cost the others their timings.
+    const base = { keystone: keystone.target, timeoutMs: opts.timeoutMs, retries: opts.retries };
+    const tasks: LatencyTask[] = [noCacheTask(base, trustIds)];
+    for (const d of designs) {
+      if (d.runtime !== 'node') continue; // python designs: memory only
+      // One design that cannot set up (a store gone, Keystone refusing) must not cost the others their timings.
       try {
-        const { tasks: own, close } = await designTasks(id, designCtx, trustIds);
+        const stores: Partial<Record<StoreId, StoreLocation>> = {};
+        for (const s of d.needs) stores[s] = await storeOf(s);
+        const { tasks: own, close } = await designTasks(d, { ...base, stores }, trustIds);
         tasks.push(...own);
         closers.push(close);
       } catch (err) {
-        opts.note?.(redact(`latency: ${id} skipped: ${(err as Error).message.split('\n')[0]}`));
+        opts.note?.(redact(`latency: ${d.id} skipped: ${(err as Error).message.split('\n')[0]}`));
       }
     }
     opts.note?.(`timing ${tasks.length} operations with tinybench…`);
@@ -68,8 +75,10 @@ export async function runLatency(keystone: KeystoneEnv, designs: string[], opts:
     }
   } finally {
     for (const close of closers) await close().catch(() => {});
-    await redis?.stop();
-    if (opts.redisUrl && opts.redisKeyPrefix) await deleteKeys({ url: opts.redisUrl }, opts.redisKeyPrefix).catch(() => 0);
+    for (const s of servers.values()) await s.stop();
+    for (const [id, loc] of Object.entries(opts.externalStores)) {
+      await storeDriver(id as StoreId).deleteKeys({ ...loc, keyPrefix: opts.keyPrefix }, opts.timeoutMs).catch(() => 0);
+    }
   }
   return results;
 }

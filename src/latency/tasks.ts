@@ -1,9 +1,12 @@
 // The operations whose latency is the other half of the trade-off: what the notifier did (new client +
 // authentication: one token minted per notification), what a first miss costs for each design, and what a hit
 // costs once the entry is cached (a Map lookup, or a Redis GET over the unix socket).
+import { pathToFileURL } from 'node:url';
 import { KeystoneV3Client } from '../keystone/client.ts';
-import type { CacheDesign, DesignContext } from '../designs/design.ts';
-import { designById } from '../designs/index.ts';
+import type { CacheInstance, NodeDesignModule } from '../designs/contract.ts';
+import type { DesignDescriptor } from '../designs/descriptor.ts';
+import type { ContextSpec } from '../measure/protocol.ts';
+import { makeContext } from '../worker/node/context.ts';
 
 export interface LatencyTask {
   name: string;
@@ -17,15 +20,23 @@ function cycler<T>(items: T[]): () => T {
   return () => items[i++ % items.length];
 }
 
-export async function designTasks(id: string, ctx: DesignContext, trustIds: string[]): Promise<{ tasks: LatencyTask[]; close: () => Promise<void> }> {
-  const info = designById(id);
-  if (!info?.load) return { tasks: [], close: async () => {} };
-  const design: CacheDesign = await (await info.load())(ctx);
+export async function designTasks(d: DesignDescriptor, spec: ContextSpec, trustIds: string[]): Promise<{ tasks: LatencyTask[]; close: () => Promise<void> }> {
+  const id = d.id;
+  const mod = (await import(pathToFileURL(d.module).href)).default as NodeDesignModule;
+  const ctx = makeContext(spec);
+  let design: CacheInstance;
+  try {
+    design = await mod.open(ctx);
+  } catch (err) {
+    await ctx.dispose();
+    throw err;
+  }
   const cache = new Map<string, unknown>();
   try {
     for (const t of trustIds) cache.set(t, await design.create(t));
   } catch (err) {
-    await design.close().catch(() => {}); // its pools and Redis connection would otherwise outlive the failure
+    await design.close().catch(() => {}); // its pools and store connection would otherwise outlive the failure
+    await ctx.dispose();
     throw err;
   }
   const nextTrust = cycler(trustIds);
@@ -40,18 +51,21 @@ export async function designTasks(id: string, ctx: DesignContext, trustIds: stri
       { name: `${id}: cached hit (lookup → token)`, design: id, fn: hit },
       { name: `${id}: first miss (authenticate + store)`, design: id, fn: miss },
     ],
-    close: () => design.close(),
+    close: async () => {
+      await design.close();
+      await ctx.dispose();
+    },
   };
 }
 
 /** The notifier as it was: a new client and a new token for every notification. */
-export function noCacheTask(ctx: DesignContext, trustIds: string[]): LatencyTask {
+export function noCacheTask(ctx: Pick<ContextSpec, 'keystone' | 'timeoutMs' | 'retries'>, trustIds: string[]): LatencyTask {
   const nextTrust = cycler(trustIds);
   return {
     name: 'no cache: new client + authenticate (one token per notification)',
     design: null,
     fn: async () => {
-      const client = new KeystoneV3Client(ctx.keystone, nextTrust(), { timeoutMs: ctx.timeoutMs });
+      const client = new KeystoneV3Client(ctx.keystone, nextTrust(), { timeoutMs: ctx.timeoutMs, retries: ctx.retries });
       const token = await client.getToken();
       await client.close();
       return token;

@@ -1,45 +1,60 @@
-// Messages between the parent (runner.ts) and a sample worker (bench/worker.ts), over the fork IPC channel.
-// Credentials travel here, never in argv or the environment, so `ps` cannot show them.
-import type { DesignContext } from '../designs/design.ts';
+// Messages between the parent and a sample worker, the same for both runtimes (node: the fork IPC channel;
+// python: one JSON line each way). Credentials travel here, never in argv or the environment.
+//
+//   parent → start        worker opens the design, warms up, settles       → ready   (the n = 0 reading)
+//   parent → grow(ids)    worker creates one entry per trust id, settles   → reading (n so far)
+//   …                     (one grow per size of the ladder)
+//   parent → snapshot     node only: a heap snapshot of the held entries   → snapshot-written
+//   parent → release      worker closes the design and exits 0
+// Readings are taken with every entry alive; the parent adds its outside view (RSS by pidusage, open file
+// descriptors, the store's memory) before it sends the next message.
+import type { StoreId, StoreLocation } from '../designs/contract.ts';
+import type { AuthTarget } from '../keystone/auth.ts';
 
 export interface MemoryReading {
   rss: number;
-  heapUsed: number;
-  heapTotal: number;
-  external: number;
-  arrayBuffers: number;
+  heapUsed?: number;
+  heapTotal?: number;
+  external?: number;
+  arrayBuffers?: number;
+  /** python with tracing on */
+  tracemalloc?: number;
+}
+
+/** What a worker needs to build the design's context; plain data, so it crosses the process boundary. */
+export interface ContextSpec {
+  keystone: AuthTarget;
+  timeoutMs: number;
+  retries: number;
+  stores: Partial<Record<StoreId, StoreLocation>>;
+  secret?: string;
 }
 
 export interface StartMessage {
   type: 'start';
-  design: string;
-  n: number;
-  /** trustIds[0] warms up, trustIds[1..n] are cached */
-  trustIds: string[];
-  ctx: DesignContext;
+  /** python: the module to load (node workers are bundled with theirs) */
+  module?: string;
+  ctx: ContextSpec;
+  /** creations the worker runs before the n = 0 reading, all with the warm-up trust, then drops */
+  warmup: number;
+  warmupTrustId: string;
+  /** the most entries this worker will hold: the holder is sized for them before the first reading */
+  capacity: number;
+  /** creations in flight while building (node) */
   concurrency: number;
+  /** python: trace allocations with tracemalloc */
+  trace?: boolean;
 }
 
-export interface ReadingMessage {
-  type: 'reading';
-  baseline: MemoryReading;
-  memory: MemoryReading;
-  redisUsedMemory?: number;
-  /** external Redis only: used_memory before the build, so the parent can record the growth */
-  redisUsedMemoryBaseline?: number;
-  buildMs: number;
-  /** tokens the worker obtained from Keystone (warm-up included) */
-  tokens: number;
-  /** how many GC rounds it took heapUsed to settle */
-  gcRounds: number;
-}
+export type ParentMessage =
+  | StartMessage
+  | { type: 'grow'; trustIds: string[] }
+  | { type: 'snapshot'; path: string }
+  | { type: 'release' };
 
-export interface ErrorMessage {
-  type: 'error';
-  message: string;
-  /** failed before building any entry (design set-up or warm-up), so the failure does not depend on n */
-  setup?: boolean;
-}
-
-export type WorkerMessage = ReadingMessage | ErrorMessage;
-export type ParentMessage = StartMessage | { type: 'release' };
+export type WorkerMessage =
+  | { type: 'ready'; memory: MemoryReading }
+  | { type: 'reading'; n: number; memory: MemoryReading; buildMs: number; tokens: number }
+  | { type: 'snapshot-written' }
+  /** setup: failed before building any entry, so the failure does not depend on n */
+  | { type: 'error'; message: string; setup?: boolean };

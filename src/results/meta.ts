@@ -18,7 +18,7 @@ export function gitCommit(): string {
   }
 }
 
-export function baseMeta(argv: string[], startedAt: Date): Omit<Meta, 'durationMs' | 'sizes' | 'trials' | 'keystone' | 'redis'> {
+export function baseMeta(argv: string[], startedAt: Date): Omit<Meta, 'durationMs' | 'sizes' | 'trials' | 'keystone' | 'stores'> {
   return {
     tool: pkg.name,
     version: pkg.version,

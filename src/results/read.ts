@@ -18,7 +18,7 @@ export function resultsProblem(v: unknown): string | undefined {
   if (!isNum(meta.cpus)) return 'meta.cpus: not a number';
   if (!Array.isArray(meta.sizes) || !meta.sizes.every(isNum)) return 'meta.sizes: not a list of numbers';
   if (!isNum(meta.trials)) return 'meta.trials: not a number';
-  if (!isObj(meta.keystone) || !isObj(meta.redis)) return 'meta.keystone/meta.redis: missing';
+  if (!isObj(meta.keystone) || !isObj(meta.stores)) return 'meta.keystone/meta.stores: missing';
   if (!isObj(v.reference) || !isNum(v.reference.bytesPerObject) || typeof v.reference.label !== 'string') {
     return 'reference: needs label and bytesPerObject';
   }
@@ -72,12 +72,49 @@ export function readResults(path: string): Results {
   } catch (err) {
     throw new UsageError(`${path} is not valid JSON (${(err as Error).message.split('\n')[0]})`);
   }
+  if (isObj(v) && v.schema === 1) upgradeFromV1(v);
   if (isObj(v) && v.schema !== SCHEMA_VERSION) {
     throw new UsageError(`${path} has results schema ${JSON.stringify(v.schema) ?? 'none'}; this version reads schema ${SCHEMA_VERSION} (re-run \`npm run bench\`)`);
   }
   const problem = resultsProblem(v);
   if (problem) throw new UsageError(`${path} is not a keystone-cache-bench results file (${problem.replace(/\s+/g, ' ')})`);
   return restoreNaN(v as Results);
+}
+
+/**
+ * Schema 1 named the store figures after Redis and kept one Redis entry in meta: rename them in place, so every
+ * reader sees one shape. Nothing is recomputed; figures a schema 1 file does not have stay absent.
+ */
+function upgradeFromV1(v: Obj): void {
+  const rename = (o: Obj, from: string, to: string) => {
+    if (from in o) {
+      o[to] = o[from];
+      delete o[from];
+    }
+  };
+  if (isObj(v.meta)) {
+    const meta = v.meta;
+    if (isObj(meta.redis)) meta.stores = meta.redis.version === 'not used' ? {} : { redis: meta.redis };
+    else meta.stores ??= {};
+    delete meta.redis;
+  }
+  for (const d of Array.isArray(v.designs) ? v.designs : []) {
+    if (!isObj(d)) continue;
+    let usedStore = false;
+    for (const s of Array.isArray(d.samples) ? d.samples : []) {
+      if (!isObj(s)) continue;
+      usedStore ||= 'redisUsedMemory' in s;
+      rename(s, 'redisUsedMemory', 'storeUsedMemory');
+      rename(s, 'redisRss', 'storeRss');
+    }
+    if (isObj(d.perObject)) {
+      usedStore ||= 'redisUsedMemory' in d.perObject;
+      rename(d.perObject, 'redisUsedMemory', 'storeUsedMemory');
+      rename(d.perObject, 'redisRss', 'storeRss');
+    }
+    if (usedStore) d.store = 'redis';
+  }
+  v.schema = SCHEMA_VERSION;
 }
 
 /** JSON has no NaN: the bench's NaN statistics come back as null. Turn them back, so readers see what the bench had. */

@@ -1,9 +1,14 @@
 // The results file is the contract between measuring (bench/cli.ts), the exporters and the report.
 // Bump SCHEMA_VERSION on any incompatible change; readers refuse other versions (see src/results/read.ts).
 
+import type { StoreId, Topology } from '../designs/contract.ts';
+import type { Runtime } from '../designs/descriptor.ts';
 import type { TokenModelSection } from '../model/results-model.ts';
+import type { MetricName } from './metrics.ts';
 
-export const SCHEMA_VERSION = 1 as const;
+export type { MetricName } from './metrics.ts';
+
+export const SCHEMA_VERSION = 2 as const;
 
 /** One memory reading of one fresh child process holding `n` cached objects. All values in bytes. */
 export interface Sample {
@@ -18,10 +23,13 @@ export interface Sample {
   arrayBuffers?: number;
   /** the child's RSS read by the parent through pidusage (/proc/<pid>/stat) at the same moment */
   pidusageRss: number;
-  /** Redis designs: INFO memory used_memory of the private redis-server after the objects were stored */
-  redisUsedMemory?: number;
-  /** Redis designs: RSS of the redis-server process, read with pidusage */
-  redisRss?: number;
+  /** designs with a store: the bytes the store says it holds (Redis used_memory, memcached bytes) */
+  storeUsedMemory?: number;
+  /** designs with a private store: RSS of the store's server process, read with pidusage */
+  storeRss?: number;
+  /** open file descriptors of the child, and how many of them are sockets, read from /proc/<pid>/fd */
+  fds?: number;
+  sockets?: number;
   /** python design: tracemalloc bytes reported by the python child */
   tracemalloc?: number;
   /** tokens the worker obtained from Keystone, warm-up included (counted client-side) */
@@ -49,16 +57,37 @@ export interface Slope {
   trialSlopes: number[];
   /** intercept of the pooled fit, bytes at n = 0 */
   intercept: number;
+  /** whether the figure is resolved at the measured N (absent in files from before schema 2) */
+  resolution?: Resolution;
 }
 
-export type MetricName =
-  | 'heapUsed'
-  | 'external'
-  | 'rss'
-  | 'pidusageRss'
-  | 'redisUsedMemory'
-  | 'redisRss'
-  | 'tracemalloc';
+/** A per-object figure that is not resolved at the measured N: its CI includes 0, or its sign is impossible. */
+export interface Resolution {
+  resolved: boolean;
+  /** the largest N measured */
+  atN: number;
+  /** not resolved: about the N at which the CI would exclude 0 at this noise, when that can be said */
+  needsN?: number;
+  /** not resolved: the per-object cost is below this (the CI's upper bound), when that is positive */
+  below?: number;
+}
+
+/** The heap-snapshot cross-check of a node design: retained size of each held entry by the dominator tree. */
+export interface SnapshotCheck {
+  n: number;
+  retainedPerEntry: number;
+  /** the heapUsed slope minus the snapshot's figure, relative to the snapshot's */
+  relativeDifference?: number;
+  /** where the bytes of one entry go: owner path / constructor, bytes per entry */
+  breakdown: Array<{ owner: string; bytesPerEntry: number }>;
+}
+
+/** RSS of a node worker split into live heap, V8 heap slack and memory outside the V8 heap, per object. */
+export interface RssBreakdown {
+  liveHeap: number;
+  heapSlack: number;
+  outsideHeap: number;
+}
 
 export interface LatencyResult {
   /** e.g. "no cache (new client + auth)", "cached full client (lookup)" */
@@ -76,6 +105,20 @@ export interface LatencyResult {
 export interface DesignResult {
   id: string;
   title: string;
+  runtime?: Runtime;
+  topology?: Topology;
+  /** the store the design keeps its records in; its figures are storeUsedMemory and storeRss */
+  store?: StoreId;
+  /** the sizes this design was measured at */
+  sizes?: number[];
+  /** trials taken (fewer than asked when the CI reached its target first) */
+  trials?: number;
+  /** the figure that stands for the design in the report, the model and the planner */
+  headline?: { metric: MetricName; bytes: number } | null;
+  snapshot?: SnapshotCheck;
+  rssBreakdown?: RssBreakdown;
+  /** wall time of this design's samples, ms */
+  wallMs?: number;
   /** "ok" when every sample succeeded, "partial" when some failed, "failed"/"unavailable" when none succeeded */
   status: 'ok' | 'partial' | 'failed' | 'unavailable';
   /** why the design is unavailable/failed, with the command that fixes it when there is one */
@@ -105,8 +148,17 @@ export interface Meta {
   sizes: number[];
   trials: number;
   /** which Keystone served the run: the embedded stand-in or a real one (URL and version, never a secret) */
-  keystone: { kind: 'stand-in' | 'real'; url: string; version: string; catalogServices?: number };
-  redis: { kind: 'private' | 'external'; version: string };
+  keystone: { kind: 'stand-in' | 'real'; url: string; version: string; catalogServices?: number; server?: string };
+  /** the stores the run used: private (one server per sample) or the user's */
+  stores: Partial<Record<StoreId, { kind: 'private' | 'external'; version: string }>>;
+  /** incremental: one worker per trial, read as it grows; fresh: one worker per (N, trial) */
+  protocol?: 'incremental' | 'fresh';
+  /** wall time of each phase of the run, ms */
+  phases?: Record<string, number>;
+  /** creations each worker runs before its first reading */
+  warmup?: number;
+  /** environment variables set for the sample workers */
+  workerEnv?: Record<string, string>;
   /** node flags of the sample workers */
   workerFlags?: string[];
   /** true when the run was interrupted and this file holds only the samples that completed */

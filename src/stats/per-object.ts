@@ -1,6 +1,7 @@
 // Per-object cost of one metric for one design: a slope per trial (each trial is a full sweep over the sizes),
 // then the mean of those slopes with a t interval across trials, and R² of the fit over all points together.
-import type { MetricName, Sample, Slope } from '../results/schema.ts';
+import { METRIC_NAMES } from '../results/metrics.ts';
+import type { MetricName, Resolution, Sample, Slope } from '../results/schema.ts';
 import { bootstrapSlopeCi } from './bootstrap.ts';
 import { leastSquares } from './ols.ts';
 import { meanWithCi } from './t-dist.ts';
@@ -29,21 +30,28 @@ export function perObjectSlope(samples: readonly Sample[], metric: MetricName): 
   const ys = points.map((p) => p.v);
   const pooled = leastSquares(xs, ys);
   const across = trialSlopes.length >= 2 ? meanWithCi(trialSlopes) : undefined;
-  return {
-    bytes: across?.mean ?? pooled.slope,
-    ci95: across ? across.ci95 : bootstrapSlopeCi(xs, ys),
-    r2: pooled.r2,
-    trialSlopes,
-    intercept: pooled.intercept,
-  };
+  const bytes = across?.mean ?? pooled.slope;
+  const ci95 = across ? across.ci95 : bootstrapSlopeCi(xs, ys);
+  return { bytes, ci95, r2: pooled.r2, trialSlopes, intercept: pooled.intercept, resolution: resolution(bytes, ci95, Math.max(...xs)) };
 }
 
-/** Metrics reported for every design, plus the ones only some samples carry (Redis, python). */
-export const METRICS: MetricName[] = ['heapUsed', 'external', 'rss', 'pidusageRss', 'redisUsedMemory', 'redisRss', 'tracemalloc'];
+/**
+ * A per-object figure is resolved when its 95 % CI lies above 0: memory per object cannot be negative, and a
+ * CI that includes 0 cannot tell the cost from nothing. Otherwise say at which N it would be, at this noise: the
+ * CI's half-width shrinks about as 1/N with the N range, so it falls below the estimate near N × half-width / estimate.
+ */
+export function resolution(bytes: number, ci95: [number, number], atN: number): Resolution {
+  if (ci95[0] > 0 && bytes > 0) return { resolved: true, atN };
+  const half = (ci95[1] - ci95[0]) / 2;
+  const out: Resolution = { resolved: false, atN };
+  if (bytes > 0 && Number.isFinite(half)) out.needsN = Math.ceil((atN * 2 * half) / bytes / 1000) * 1000;
+  if (ci95[1] > 0) out.below = ci95[1];
+  return out;
+}
 
-export function perObjectAll(samples: readonly Sample[]): Partial<Record<MetricName, Slope>> {
+export function perObjectAll(samples: readonly Sample[], metrics: readonly MetricName[] = METRIC_NAMES): Partial<Record<MetricName, Slope>> {
   const out: Partial<Record<MetricName, Slope>> = {};
-  for (const m of METRICS) {
+  for (const m of metrics) {
     const s = perObjectSlope(samples, m);
     if (s) out[m] = s;
   }

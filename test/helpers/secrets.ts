@@ -1,5 +1,5 @@
 // Greps everything a run produced for the secrets the stand-in inside it handed out. The CLI writes them to the
-// file named by KCB_TEST_DUMP_TOKENS when its stand-in closes (test-only hook, src/measure/keystone-env.ts).
+// file named by KCB_TEST_DUMP_TOKENS when its stand-in closes (test-only hook, src/keystone/env.ts).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 

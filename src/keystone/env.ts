@@ -2,14 +2,16 @@
 // --keystone-url a real one (src/keystone/real.ts), with credentials from the OS_* environment only.
 import { writeFileSync } from 'node:fs';
 import { UsageError } from '../cli/errors.ts';
-import { startStandIn, type Fault, type StandIn } from '../keystone/standin.ts';
-import type { AuthTarget } from '../keystone/auth.ts';
+import { startStandIn, type Fault, type StandIn } from './standin.ts';
+import type { AuthTarget } from './auth.ts';
 import { registerSecret } from '../util/redact.ts';
 
 export interface KeystoneEnv {
   kind: 'stand-in' | 'real';
   url: string;
   version: string;
+  /** how a real Keystone is served (uwsgi, processes, keep-alive), when it says */
+  server?: string;
   catalogServices?: number;
   target: AuthTarget;
   /** at least `count` trust ids usable by target's user */

@@ -1,0 +1,60 @@
+// The analysis step between measuring and the results document: a design's raw samples become per-object
+// slopes with their resolution, the headline figure, the heap-snapshot cross-check and the RSS breakdown.
+import type { DesignDescriptor } from '../designs/descriptor.ts';
+import type { DesignResult, FailedSample, RssBreakdown, Sample, SnapshotCheck } from '../results/schema.ts';
+import { perObjectAll } from '../stats/per-object.ts';
+import { headline, isResolved } from './headline.ts';
+
+export interface DesignTally {
+  samples: Sample[];
+  failures: FailedSample[];
+  tokensIssued: number;
+  snapshot?: SnapshotCheck;
+  wallMs: number;
+  trials: number;
+}
+
+export const emptyTally = (): DesignTally => ({ samples: [], failures: [], tokensIssued: 0, wallMs: 0, trials: 0 });
+
+/** RSS per object split as V8 sees it: live heap, heap reserved but not used, and the rest of the process. */
+function rssBreakdown(p: DesignResult['perObject']): RssBreakdown | undefined {
+  const { rss, heapUsed, heapTotal } = p as Record<string, { bytes: number } | undefined>;
+  if (!rss || !heapUsed || !heapTotal || !isResolved(p.rss)) return undefined;
+  return { liveHeap: heapUsed.bytes, heapSlack: heapTotal.bytes - heapUsed.bytes, outsideHeap: rss.bytes - heapTotal.bytes };
+}
+
+export function designResult(d: Pick<DesignDescriptor, 'id' | 'title' | 'runtime' | 'topology' | 'needs'>, sizes: number[],
+  tally: DesignTally | undefined, unavailable?: string): DesignResult {
+  const samples = tally?.samples ?? [];
+  const failures = tally?.failures ?? [];
+  const status: DesignResult['status'] = unavailable ? 'unavailable' : samples.length === 0 ? 'failed' : failures.length > 0 ? 'partial' : 'ok';
+  const perObject = perObjectAll(samples);
+  const heapTotal = perObjectAll(samples, ['heapTotal'] as never).heapTotal;
+  const result: DesignResult = {
+    id: d.id,
+    title: d.title,
+    runtime: d.runtime,
+    topology: d.topology,
+    ...(d.needs[0] ? { store: d.needs[0] } : {}),
+    sizes,
+    trials: tally?.trials ?? 0,
+    status,
+    samples: [...samples].sort((a, b) => a.trial - b.trial || a.n - b.n),
+    failures,
+    perObject,
+    headline: samples.length ? headline({ perObject }) : null,
+    tokensIssued: tally?.tokensIssued ?? 0,
+    wallMs: Math.round(tally?.wallMs ?? 0),
+  };
+  const breakdown = rssBreakdown({ ...perObject, ...(heapTotal ? { heapTotal } : {}) } as DesignResult['perObject']);
+  if (breakdown) result.rssBreakdown = breakdown;
+  if (tally?.snapshot) {
+    const heap = perObject.heapUsed;
+    const snap = { ...tally.snapshot };
+    if (heap) snap.relativeDifference = (heap.bytes - snap.retainedPerEntry) / snap.retainedPerEntry;
+    result.snapshot = snap;
+  }
+  if (unavailable) result.note = unavailable;
+  else if (failures.length) result.note = `${failures.length} sample(s) failed: ${[...new Set(failures.map((f) => f.reason))].slice(0, 3).join('; ')}`;
+  return result;
+}

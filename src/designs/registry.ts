@@ -1,0 +1,45 @@
+// All designs of a run: the built-ins and the user's --design-module files, checked and descriptor-ready.
+// A built-in whose packages are missing on this machine is unavailable (the run goes on without it); a
+// user's module with any problem stops the run before it starts.
+import { basename, extname } from 'node:path';
+import { UsageError } from '../cli/errors.ts';
+import { BUILTIN_MODULES } from './builtin.ts';
+import type { DesignDescriptor } from './descriptor.ts';
+import { describeModule, DesignUnavailable } from './load.ts';
+
+export interface DesignSet {
+  designs: DesignDescriptor[];
+  /** built-in designs that cannot run here: id → why, with the command that fixes it */
+  unavailable: Map<string, string>;
+}
+
+/** A built-in that could not even be described still needs a name to be reported under: its file's. */
+const idFromFile = (file: string) => basename(file, extname(file)).replaceAll('_', '-');
+
+export async function loadDesigns(userModules: string[] = [], builtins: string[] = BUILTIN_MODULES): Promise<DesignSet> {
+  const unavailable = new Map<string, string>();
+  const described = await Promise.all(builtins.map(async (file) => {
+    try {
+      return { ...(await describeModule(file)), builtin: true };
+    } catch (err) {
+      const why = (err as Error).message.replace(/^design module \S+: /, '');
+      unavailable.set(idFromFile(file), err instanceof DesignUnavailable ? why : `${why} (run npm run setup)`);
+      return undefined;
+    }
+  }));
+  const designs = described.filter((d): d is DesignDescriptor => d !== undefined);
+  // One at a time, so a clash is reported against the file that came first.
+  for (const path of userModules) {
+    let d: DesignDescriptor;
+    try {
+      d = await describeModule(path);
+    } catch (err) {
+      if (err instanceof DesignUnavailable) throw new UsageError(`design module ${path}: ${err.message}`);
+      throw err;
+    }
+    const clash = designs.find((x) => x.id === d.id) ?? (unavailable.has(d.id) ? { module: 'a built-in design' } : undefined);
+    if (clash) throw new UsageError(`design module ${path}: id "${d.id}" is already taken by ${clash.module}`);
+    designs.push(d);
+  }
+  return { designs, unavailable };
+}

@@ -1,0 +1,121 @@
+// One worker process through its whole life: start, the n = 0 reading, one grow per size of its ladder (each
+// reading joined by the parent's outside view), an optional heap snapshot, release. Every way it can fail —
+// crash, OOM kill, an error message, a timeout — ends the run with a FailedSample; readings taken before the
+// failure are kept.
+import type { DesignDescriptor } from '../designs/descriptor.ts';
+import type { FailedSample, Sample } from '../results/schema.ts';
+import type { PrivateStore, StoreDriver } from '../stores/store.ts';
+import type { StoreLocation } from '../designs/contract.ts';
+import { redact } from '../util/redact.ts';
+import type { Supervised } from './child.ts';
+import { openFds, rssOf } from './outside.ts';
+import type { ContextSpec, MemoryReading, ParentMessage, WorkerMessage } from './protocol.ts';
+
+export interface StoreInUse {
+  driver: StoreDriver;
+  location: StoreLocation;
+  /** a private server (its RSS is read too); absent for a store the user owns */
+  server?: PrivateStore;
+}
+
+export interface RunJob {
+  design: DesignDescriptor;
+  trial: number;
+  /** sizes to read at, ascending; 0 is the reading right after the warm-up */
+  ladder: number[];
+  /** warm-up trust first, then at least max(ladder) distinct trusts */
+  trustIds: string[];
+  ctx: ContextSpec;
+  warmup: number;
+  concurrency: number;
+  /** the whole run, ms */
+  timeoutMs: number;
+  store?: StoreInUse;
+  /** node designs: write a heap snapshot here after the last reading */
+  snapshotPath?: string;
+  trace?: boolean;
+}
+
+export interface RunOutcome {
+  samples: Sample[];
+  failure?: FailedSample;
+  /** failed before building anything: the failure does not depend on n */
+  setup?: boolean;
+  snapshotWritten?: boolean;
+}
+
+export type Launcher = (job: RunJob) => Promise<Supervised<ParentMessage, WorkerMessage>>;
+
+async function outsideView(job: RunJob, pid: number | undefined): Promise<Partial<Sample>> {
+  const [pidusageRss, storeRss, storeUsedMemory] = await Promise.all([
+    rssOf(pid),
+    rssOf(job.store?.server?.pid),
+    job.store ? job.store.driver.usedMemory(job.store.location, job.ctx.timeoutMs) : undefined,
+  ]);
+  const fd = openFds(pid);
+  return {
+    pidusageRss: pidusageRss ?? NaN,
+    ...(fd ? { fds: fd.fds, sockets: fd.sockets } : {}),
+    ...(storeUsedMemory !== undefined ? { storeUsedMemory } : {}),
+    ...(storeRss !== undefined ? { storeRss } : {}),
+  };
+}
+
+function toSample(n: number, trial: number, m: MemoryReading, outside: Partial<Sample>, extra: Partial<Sample> = {}): Sample {
+  return { n, trial, rss: m.rss, pidusageRss: NaN, ...stripUndefined(m), ...outside, ...extra } as Sample;
+}
+const stripUndefined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null));
+
+export async function runWorker(job: RunJob, launch: Launcher): Promise<RunOutcome> {
+  const samples: Sample[] = [];
+  let n = 0;
+  let building = false;
+  let timedOut = false;
+  let child: Supervised<ParentMessage, WorkerMessage> | undefined;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child?.kill();
+  }, job.timeoutMs);
+  const expect = async <T extends WorkerMessage['type']>(type: T): Promise<Extract<WorkerMessage, { type: T }>> => {
+    const m = await child!.next();
+    if (m.type === 'error') throw Object.assign(new Error(m.message), { setup: m.setup ?? !building });
+    if (m.type !== type) throw new Error(`worker sent "${m.type}" where "${type}" was expected`);
+    return m as Extract<WorkerMessage, { type: T }>;
+  };
+  try {
+    child = await launch(job);
+    const capacity = Math.max(0, ...job.ladder);
+    child.send({
+      type: 'start', module: job.design.module, ctx: job.ctx, warmup: job.warmup, warmupTrustId: job.trustIds[0],
+      capacity, concurrency: job.concurrency, ...(job.trace ? { trace: true } : {}),
+    });
+    const ready = await expect('ready');
+    if (job.ladder.includes(0)) samples.push(toSample(0, job.trial, ready.memory, await outsideView(job, child.pid), { buildMs: 0 }));
+    for (const size of job.ladder.filter((s) => s > 0)) {
+      building = true;
+      const ids = job.trustIds.slice(1 + n, 1 + size);
+      n = size;
+      child.send({ type: 'grow', trustIds: ids });
+      const r = await expect('reading');
+      samples.push(toSample(r.n, job.trial, r.memory, await outsideView(job, child.pid), { buildMs: Math.round(r.buildMs), tokens: r.tokens }));
+    }
+    let snapshotWritten = false;
+    if (job.snapshotPath && job.design.runtime === 'node') {
+      child.send({ type: 'snapshot', path: job.snapshotPath });
+      await expect('snapshot-written');
+      snapshotWritten = true;
+    }
+    child.send({ type: 'release' });
+    const exit = await child.exited;
+    if (exit.code !== 0) throw new Error(child.exitReason(exit));
+    return { samples, snapshotWritten };
+  } catch (err) {
+    child?.kill();
+    await child?.exited;
+    const e = err as Error & { setup?: boolean };
+    const reason = timedOut ? `timed out after ${Math.round(job.timeoutMs / 1000)} s` : e.message.split('\n')[0];
+    return { samples, failure: { n, trial: job.trial, reason: redact(reason).slice(0, 400) }, setup: e.setup ?? !building };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,95 @@
+// The node side of a sample: one fresh process, one design, readings as the held entries grow (see the message
+// flow in src/measure/protocol.ts). It only builds and measures; the parent does everything else.
+import { writeHeapSnapshot } from 'node:v8';
+import type { CacheInstance, NodeDesignModule } from '../../designs/contract.ts';
+import { tokensObtained } from '../../keystone/auth.ts';
+import type { ParentMessage, StartMessage, WorkerMessage } from '../../measure/protocol.ts';
+import { makeContext } from './context.ts';
+import { readMemory, settleGc } from './settle.ts';
+
+/**
+ * The entries live here and nowhere else. A class of its own, so a heap snapshot finds exactly them
+ * (src/snapshot looks for this constructor name and its `entries` field).
+ */
+export class KcbHeldEntries {
+  count = 0;
+  constructor(public entries: unknown[]) {}
+}
+
+const send = (m: WorkerMessage) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
+
+/** Creates one entry per trust id with at most `concurrency` creations in flight, into slots from `at` on. */
+async function build(cache: CacheInstance, trustIds: readonly string[], into: unknown[], at: number, concurrency: number): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < trustIds.length) {
+      const i = next++;
+      into[at + i] = await cache.create(trustIds[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, trustIds.length)) }, lane));
+}
+
+/** A holder whose array is already as long as it will get: its slots are in the n = 0 reading, not per entry. */
+function sizedArray(capacity: number): unknown[] {
+  // push() keeps fast elements; new Array(n) turns into a dictionary above ~100k slots.
+  const a: unknown[] = [];
+  for (let i = 0; i < capacity; i++) a.push(undefined);
+  return a;
+}
+
+export function serveSamples(design: NodeDesignModule): void {
+  let held: KcbHeldEntries | undefined;
+  let cache: CacheInstance | undefined;
+  let start: StartMessage | undefined;
+  let building = false;
+  let dispose: (() => Promise<void>) | undefined;
+
+  const fail = async (err: unknown) => {
+    await send({ type: 'error', message: ((err as Error)?.message ?? String(err)).split('\n')[0], setup: !building });
+    process.exit(1);
+  };
+
+  const handlers: { [K in ParentMessage['type']]: (m: Extract<ParentMessage, { type: K }>) => Promise<void> } = {
+    async start(m) {
+      start = m;
+      const ctx = makeContext(m.ctx);
+      dispose = ctx.dispose;
+      cache = await design.open(ctx);
+      held = new KcbHeldEntries(sizedArray(m.capacity));
+      // Warm-up to a steady state: enough creations that lazy modules are loaded, the hot paths optimised and
+      // their feedback allocated, and every connection of the shared pools open; none of it then lands in n > 0.
+      const warm = sizedArray(m.warmup);
+      await build(cache, Array.from({ length: m.warmup }, () => m.warmupTrustId), warm, 0, m.concurrency);
+      if (m.warmup > 0) await cache.token(warm[0]);
+      warm.length = 0;
+      await settleGc();
+      await send({ type: 'ready', memory: readMemory() });
+    },
+    async grow(m) {
+      building = true;
+      const t0 = performance.now();
+      await build(cache!, m.trustIds, held!.entries, held!.count, start!.concurrency);
+      held!.count += m.trustIds.length;
+      const buildMs = performance.now() - t0;
+      await settleGc();
+      await send({ type: 'reading', n: held!.count, memory: readMemory(), buildMs, tokens: tokensObtained() });
+    },
+    async snapshot(m) {
+      writeHeapSnapshot(m.path);
+      await send({ type: 'snapshot-written' });
+    },
+    async release() {
+      // The parent has its readings; the design's connections are closed so the process can end cleanly.
+      await Promise.race([Promise.all([cache?.close(), dispose?.()]), new Promise((r) => setTimeout(r, 2000))]);
+      process.exit(0);
+    },
+  };
+
+  // One message at a time, in order: a grow never overlaps another.
+  let queue = Promise.resolve();
+  process.on('message', (m: ParentMessage) => {
+    queue = queue.then(() => (handlers[m.type] as (x: ParentMessage) => Promise<void>)(m)).catch(fail);
+  });
+  process.on('disconnect', () => process.exit(1));
+}

@@ -1,0 +1,39 @@
+// Settling the heap before a reading. One gc() is not enough: weak callbacks, finalizers and V8's incremental
+// marking leave garbage behind, so collect until heapUsed stops moving (as memlab and pyperf's tracemalloc mode
+// do with repeated collections), yielding to the event loop between rounds so pending callbacks can run. Then
+// wait for RSS as well: background compiler and GC threads hand malloc'd memory back a little later.
+import type { MemoryReading } from '../../measure/protocol.ts';
+
+export function readMemory(): MemoryReading {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
+const tick = (ms = 0) => new Promise((resolve) => (ms ? setTimeout(resolve, ms) : setImmediate(resolve)));
+
+export async function settleGc(opts: { minRounds?: number; maxRounds?: number; toleranceBytes?: number } = {}): Promise<number> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('the worker must run with --expose-gc');
+  const { minRounds = 3, maxRounds = 15, toleranceBytes = 2048 } = opts;
+  let previous = Number.POSITIVE_INFINITY;
+  let rounds = maxRounds;
+  for (let round = 1; round <= maxRounds; round++) {
+    gc();
+    await tick();
+    const heapUsed = process.memoryUsage().heapUsed;
+    if (round >= minRounds && Math.abs(previous - heapUsed) <= toleranceBytes) {
+      rounds = round;
+      break;
+    }
+    previous = heapUsed;
+  }
+  // RSS: until two readings 20 ms apart agree within a page-ish tolerance, for at most ~0.4 s.
+  let rss = process.memoryUsage.rss();
+  for (let i = 0; i < 20; i++) {
+    await tick(20);
+    const now = process.memoryUsage.rss();
+    if (Math.abs(now - rss) <= 16 * 1024) break;
+    rss = now;
+  }
+  return rounds;
+}
