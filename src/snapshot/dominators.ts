@@ -15,11 +15,11 @@ export interface DominatorResult {
   idom: Uint32Array;
   /** Per node: self size plus the retained sizes of the nodes it immediately dominates. */
   retainedSize: Float64Array;
-  /** Per node: true when the node is reachable from the root through retaining edges. */
+  /** Per node: 1 when reachable from the root's non-shortcut edges along non-weak edges (the "page" flag). */
   reachable: Uint8Array;
 }
 
-/** True for the edges that keep their target alive (see the header comment); `reachable` as in DominatorResult. */
+/** DevTools' _isEssentialEdge plus the self-edge rule: weak edges never retain, shortcut edges only from the root. */
 export function essentialEdgeFilter(s: HeapSnapshot): (from: number, edge: number) => boolean {
   const weak = typeIndex(s.edgeTypes, 'weak');
   const shortcut = typeIndex(s.edgeTypes, 'shortcut');
