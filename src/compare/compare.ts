@@ -101,7 +101,8 @@ function compareFigure(design: string, metric: string, old: Slope, next: Slope, 
   }
   row.test = { method: test.method, p: test.p, ...(test.t !== undefined ? { t: test.t, df: test.df } : {}) };
   // the same mean the test used, so the percentage and the test agree
-  const base = trialSlopesOf(old).length ? trialSlopesOf(old).reduce((a, b) => a + b, 0) / trialSlopesOf(old).length : old.bytes;
+  const oldSlopes = trialSlopesOf(old);
+  const base = oldSlopes.length ? oldSlopes.reduce((a, b) => a + b, 0) / oldSlopes.length : old.bytes;
   if (finite(base) && base !== 0) {
     const pct = (x: number) => (x / Math.abs(base)) * 100;
     row.changePct = pct(test.diff);

@@ -1,6 +1,6 @@
 // Cell texts shared by the terminal and Markdown renderings of a comparison.
 import { formatBytes, formatDate } from '../report/format.ts';
-import type { Comparison, ComparisonRow, Figure } from './compare.ts';
+import { verdictCounts, type Comparison, type ComparisonRow, type Figure } from './compare.ts';
 import type { DifferenceKind } from './environment.ts';
 
 export const HEAD = ['design', 'metric', 'old', 'new', 'change [95 % CI]', 'p (test)', 'verdict', 'note'];
@@ -70,13 +70,8 @@ export function ruleLine(c: Comparison): string {
 }
 
 export function countsLine(c: Comparison): string {
-  const n = { better: 0, worse: 0, same: 0, oneSided: 0 };
-  for (const r of c.rows) {
-    if (r.verdict === 'better') n.better++;
-    else if (r.verdict === 'worse') n.worse++;
-    else if (r.verdict) n.same++;
-    else n.oneSided++;
-  }
-  const extra = n.oneSided ? `, ${n.oneSided} in one run only` : '';
-  return `${n.worse} worse, ${n.better} better, ${n.same} no significant change${extra}`;
+  const n = verdictCounts(c);
+  const oneSided = c.rows.filter((r) => !r.verdict).length;
+  const extra = oneSided ? `, ${oneSided} in one run only` : '';
+  return `${n.worse} worse, ${n.better} better, ${n['no significant change']} no significant change${extra}`;
 }
