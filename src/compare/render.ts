@@ -1,0 +1,36 @@
+// Presents a comparison: a plain-text table for the terminal, Markdown for a PR comment, or JSON for scripts.
+import type { Comparison } from './compare.ts';
+import { HEAD, countsLine, differenceLines, rowCells, ruleLine, runLine } from './render-cells.ts';
+
+export type ComparisonFormat = 'table' | 'markdown' | 'json';
+
+function terminal(c: Comparison): string {
+  const rows = c.rows.map(rowCells);
+  const widths = HEAD.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();
+  return [
+    runLine(c.old), runLine(c.new), ...differenceLines(c).map((l) => `note: ${l}`), '',
+    fmt(HEAD), ...rows.map(fmt), '',
+    countsLine(c), ruleLine(c),
+  ].join('\n') + '\n';
+}
+
+const mdCell = (s: string) => s.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+
+function markdown(c: Comparison): string {
+  const line = (cells: string[]) => `| ${cells.map(mdCell).join(' | ')} |`;
+  return [
+    `- ${mdCell(runLine(c.old))}`, `- ${mdCell(runLine(c.new))}`, ...differenceLines(c).map((l) => `- ${mdCell(l)}`), '',
+    line(HEAD), `|${HEAD.map(() => ' --- ').join('|')}|`, ...c.rows.map((r) => line(rowCells(r))), '',
+    `${countsLine(c)}. ${ruleLine(c)}`,
+  ].join('\n') + '\n';
+}
+
+/** NaN and ±Infinity have no JSON spelling: they become null, as in the results files. */
+function json(c: Comparison): string {
+  return JSON.stringify(c, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
+}
+
+export function renderComparison(c: Comparison, format: ComparisonFormat = 'table'): string {
+  return format === 'json' ? json(c) : format === 'markdown' ? markdown(c) : terminal(c);
+}
