@@ -172,7 +172,10 @@ async function measure(
       keyPrefix,
       workerMaxOldSpaceMb: limits,
       trace: opts.pythonTracemalloc,
-      ...(opts.snapshotN > 0 ? { snapshot: { n: opts.snapshotN, analyse: (p: string) => analyseHeldEntries(p) } } : {}),
+      ...(opts.snapshotN > 0 ? { snapshot: { n: opts.snapshotN, analyse: async (p: string) => {
+        const a = analyseHeldEntries(p);
+        return { retainedPerEntry: a.retainedPerEntry.mean, breakdown: a.breakdown };
+      } } } : {}),
       shouldStop: stopped,
       onPlan: (runs) => current.plan(runs),
       onStart: (r) => current.start(r),

@@ -1,12 +1,12 @@
 // `npm run model -- [flags]`: the post's token arithmetic for any variant of its scenario, per design, with the
 // formulas printed next to the post's own figures. All arithmetic lives in src/model/tokens.ts; this file only
 // parses flags, optionally reads measured per-object costs from a results file, and formats.
-import { readFileSync } from 'node:fs';
+import { readResults } from '../src/results/read.ts';
 import { parseArgs } from 'node:util';
 import { runMain, UsageError } from '../src/cli/errors.ts';
 import { num, oneOf } from '../src/cli/flags.ts';
-import { POST_REFERENCE, SCHEMA_VERSION } from '../src/results/schema.ts';
-import type { DesignResult, Results } from '../src/results/schema.ts';
+import { POST_REFERENCE } from '../src/results/schema.ts';
+import type { Results } from '../src/results/schema.ts';
 import {
   DESIGNS, POST_ESTIMATES, POST_SCENARIO, describeScenario, modelScenario,
   type Design, type ScenarioParams, type ScenarioResult,
@@ -27,7 +27,7 @@ Tokens/day and cache memory for the 2015 post's alarm-notifier scenario (default
   --token-model M        renewal (exact for Poisson arrivals) | window (upper bound) (default renewal)
   --bytes-per-object B   in-process bytes per cached entry, for the per-worker design
   --redis-bytes-per-key B  bytes per key in the shared store, for the shared design
-  --results PATH         a results JSON: per-object rss/heapUsed (and Redis used_memory) per measured design
+  --results PATH         a results JSON: per-object rss/heapUsed (and the store's bytes per key) per measured design
   --json                 machine-readable output
   --simulate             run the simulation with real worker processes instead (npm run model -- --simulate --help)
   --help                 this text
@@ -48,38 +48,12 @@ interface Measured {
   redisStore: number | null;
 }
 
-/** Reads only what the model needs, refusing anything that does not look like our results file. */
-function loadResults(path: string): Results {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read results file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw new UsageError(`results file ${path} is not valid JSON`);
-  }
-  const r = data as Partial<Results> | null;
-  if (!r || typeof r !== 'object' || !Array.isArray(r.designs)) throw new UsageError(`results file ${path} has no designs array`);
-  if (r.schema !== SCHEMA_VERSION) throw new UsageError(`results file ${path} has schema ${String(r.schema)}, expected ${SCHEMA_VERSION}`);
-  for (const d of r.designs as unknown[]) {
-    const dd = d as Partial<DesignResult> | null;
-    if (!dd || typeof dd.id !== 'string' || typeof dd.perObject !== 'object' || dd.perObject === null) {
-      throw new UsageError(`results file ${path} has a design without id/perObject`);
-    }
-  }
-  return r as Results;
-}
-
 const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 function measuredRows(results: Results, perWorker: ScenarioResult, shared: ScenarioResult): Measured[] {
   return results.designs.map((d) => {
     const rss = finite(d.perObject.rss?.bytes);
-    const redis = finite(d.perObject.redisUsedMemory?.bytes);
+    const redis = finite(d.perObject.storeUsedMemory?.bytes);
     return {
       id: d.id, status: d.status, rssPerObject: rss, heapPerObject: finite(d.perObject.heapUsed?.bytes),
       rssPerWorker: rss === null ? null : rss * perWorker.cacheEntriesPerWorker,
@@ -160,7 +134,7 @@ async function main(): Promise<number> {
     'shared': model({ design: 'shared', redisBytesPerKey }),
   };
   const shown = designArg === 'all' ? [...DESIGNS] : [designArg];
-  const measured = s('results') ? measuredRows(loadResults(s('results')!), all['per-worker'], all.shared) : undefined;
+  const measured = s('results') ? measuredRows(readResults(s('results')!), all['per-worker'], all.shared) : undefined;
   const worst = model({ design: 'none', repeatActions: 'worst' });
   const comparison = {
     noCache: { post: POST_ESTIMATES.noCachePerDay, model: all.none.tokensPerDay },

@@ -4,8 +4,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tokensObtained } from '../src/keystone/auth.ts';
 import { KeystoneV3Client } from '../src/keystone/client.ts';
-import { designById } from '../src/designs/index.ts';
-import type { CacheDesign, DesignContext } from '../src/designs/design.ts';
+import { pathToFileURL } from 'node:url';
+import type { CacheInstance, DesignContext, NodeDesignModule } from '../src/designs/contract.ts';
+import { makeContext } from '../src/worker/node/context.ts';
 import { workerNotifications, type SimParentMessage, type SimInitMessage, type SimWorkerMessage } from '../src/model/sim-stream.ts';
 
 const send = (m: SimWorkerMessage) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
@@ -40,9 +41,9 @@ async function makeHandler(m: SimInitMessage, ctx: DesignContext): Promise<Handl
       close: async () => {},
     };
   }
-  const info = designById(m.design);
-  if (!info?.load) throw new Error(`unknown node design ${m.design}`);
-  const design: CacheDesign = await (await info.load())(ctx);
+  if (!m.module) throw new Error(`design ${m.design} has no module`);
+  const mod = (await import(pathToFileURL(m.module).href)).default as NodeDesignModule;
+  const design: CacheInstance = await mod.open(ctx);
   const cache = new Map<number, unknown>();
   // Shared-store designs attach to a trust without authenticating; the others authenticate in create().
   const open = (id: string) => (design.attach ? design.attach(id) : design.create(id));
@@ -69,10 +70,7 @@ async function onInit(m: SimInitMessage): Promise<void> {
   handler = undefined;
   init = m;
   const { origin, speedup } = m.clock;
-  const ctx: DesignContext = {
-    ...m.ctx,
-    clock: { now: () => origin + (Date.now() - origin) * speedup, speedup },
-  };
+  const ctx = makeContext(m.ctx, { now: () => origin + (Date.now() - origin) * speedup, speedup });
   handler = await makeHandler(m, ctx);
   // Warm-up with a trust outside the stream: loads lazy modules, opens the shared connection pools and JITs
   // the paths, so the first notifications are not late. The parent counts tokens from after the warm-up.

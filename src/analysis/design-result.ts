@@ -2,7 +2,7 @@
 // slopes with their resolution, the headline figure, the heap-snapshot cross-check and the RSS breakdown.
 import type { DesignDescriptor } from '../designs/descriptor.ts';
 import type { DesignResult, FailedSample, RssBreakdown, Sample, SnapshotCheck } from '../results/schema.ts';
-import { perObjectAll } from '../stats/per-object.ts';
+import { perObjectAll, perObjectSlope } from '../stats/per-object.ts';
 import { headline, isResolved } from './headline.ts';
 
 export interface DesignTally {
@@ -17,9 +17,9 @@ export interface DesignTally {
 export const emptyTally = (): DesignTally => ({ samples: [], failures: [], tokensIssued: 0, wallMs: 0, trials: 0 });
 
 /** RSS per object split as V8 sees it: live heap, heap reserved but not used, and the rest of the process. */
-function rssBreakdown(p: DesignResult['perObject']): RssBreakdown | undefined {
-  const { rss, heapUsed, heapTotal } = p as Record<string, { bytes: number } | undefined>;
-  if (!rss || !heapUsed || !heapTotal || !isResolved(p.rss)) return undefined;
+function rssBreakdown(p: DesignResult['perObject'], heapTotal: { bytes: number } | undefined): RssBreakdown | undefined {
+  const { rss, heapUsed } = p;
+  if (!rss || !heapUsed || !heapTotal || !isResolved(rss)) return undefined;
   return { liveHeap: heapUsed.bytes, heapSlack: heapTotal.bytes - heapUsed.bytes, outsideHeap: rss.bytes - heapTotal.bytes };
 }
 
@@ -29,7 +29,7 @@ export function designResult(d: Pick<DesignDescriptor, 'id' | 'title' | 'runtime
   const failures = tally?.failures ?? [];
   const status: DesignResult['status'] = unavailable ? 'unavailable' : samples.length === 0 ? 'failed' : failures.length > 0 ? 'partial' : 'ok';
   const perObject = perObjectAll(samples);
-  const heapTotal = perObjectAll(samples, ['heapTotal'] as never).heapTotal;
+  const heapTotal = perObjectSlope(samples, 'heapTotal');
   const result: DesignResult = {
     id: d.id,
     title: d.title,
@@ -46,7 +46,7 @@ export function designResult(d: Pick<DesignDescriptor, 'id' | 'title' | 'runtime
     tokensIssued: tally?.tokensIssued ?? 0,
     wallMs: Math.round(tally?.wallMs ?? 0),
   };
-  const breakdown = rssBreakdown({ ...perObject, ...(heapTotal ? { heapTotal } : {}) } as DesignResult['perObject']);
+  const breakdown = rssBreakdown(perObject, heapTotal);
   if (breakdown) result.rssBreakdown = breakdown;
   if (tally?.snapshot) {
     const heap = perObject.heapUsed;

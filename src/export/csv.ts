@@ -5,7 +5,7 @@ import { metricValue } from '../report/format.ts';
 
 const METRIC_COLUMNS = [
   'rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers', 'pidusageRss',
-  'redisUsedMemory', 'redisRss', 'tracemalloc', 'buildMs', 'tokens',
+  'storeUsedMemory', 'storeRss', 'tracemalloc', 'fds', 'sockets', 'buildMs', 'tokens',
 ] as const;
 const COLUMNS = ['design', 'status', 'n', 'trial', ...METRIC_COLUMNS, 'failure'];
 

@@ -1,4 +1,5 @@
 // The short summary as Markdown (summary.md, README.md) and as plain text for the terminal.
+import { metricInfo } from '../results/metrics.ts';
 import type { DesignResult, MetricName, Results } from '../results/schema.ts';
 import { modelSectionOf } from '../model/results-model.ts';
 import {
@@ -7,13 +8,13 @@ import {
 
 /** Columns of the summary table; the optional ones appear only when some design has that metric. */
 export function summaryMetrics(r: Results): MetricName[] {
-  const always: MetricName[] = ['heapUsed', 'external', 'rss', 'pidusageRss', 'redisUsedMemory'];
-  const optional: MetricName[] = ['redisRss', 'tracemalloc'];
+  const always: MetricName[] = ['heapUsed', 'external', 'rss', 'pidusageRss', 'storeUsedMemory'];
+  const optional: MetricName[] = ['storeRss', 'tracemalloc', 'fds'];
   return [...always, ...optional.filter((m) => r.designs.some((d) => d.perObject[m]))];
 }
 
 export function metricHeader(m: MetricName): string {
-  return m === 'redisUsedMemory' || m === 'redisRss' ? `${METRIC_LABELS[m]} per key` : `${METRIC_LABELS[m]} per object`;
+  return `${METRIC_LABELS[m]} per ${metricInfo(m).per}`;
 }
 
 export function statusText(d: DesignResult): string {
@@ -47,7 +48,7 @@ export function summaryTableMarkdown(r: Results): string {
   const metrics = summaryMetrics(r);
   const head = ['Design', 'Status', ...metrics.map(metricHeader), 'Tokens issued'];
   const rows = r.designs.map((d) => [
-    `\`${d.id}\``, statusText(d), ...metrics.map((m) => formatSlope(d.perObject[m])), formatCount(d.tokensIssued),
+    `\`${d.id}\``, statusText(d), ...metrics.map((m) => formatSlope(d.perObject[m], m)), formatCount(d.tokensIssued),
   ]);
   const legend = r.designs.map((d) => `- \`${d.id}\`: ${cell(d.title)}${d.note ? ` — ${cell(d.note)}` : ''}`);
   return `${table(head, rows)}\n\n${legend.join('\n')}`;
@@ -125,9 +126,9 @@ export function summaryTerminal(r: Results): string {
     const s = d.perObject[m];
     return s ? `${formatBytes(s.bytes)} ±${formatBytes((s.ci95[1] - s.ci95[0]) / 2)}` : '–';
   };
-  const head = ['design', 'status', 'heapUsed', 'RSS', 'redis/key', 'tokens'];
+  const head = ['design', 'status', 'heapUsed', 'RSS', 'store/key', 'tokens'];
   const rows = r.designs.map((d) => [
-    d.id, d.status, short(d, 'heapUsed'), short(d, 'rss'), short(d, 'redisUsedMemory'), formatCount(d.tokensIssued),
+    d.id, d.status, short(d, 'heapUsed'), short(d, 'rss'), short(d, 'storeUsedMemory'), formatCount(d.tokensIssued),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();

@@ -67,7 +67,7 @@ export interface CampaignOptions {
 export const runKeyPrefix = () => `kcb:${randomBytes(6).toString('hex')}:`;
 
 /** The figure whose precision decides whether another trial is needed: the heap for node, RSS for python. */
-const decidingMetric = (d: DesignDescriptor) => (d.runtime === 'node' ? 'heapUsed' : 'rss') as const;
+const decidingMetric = (d: DesignDescriptor): 'heapUsed' | 'rss' => (d.runtime === 'node' ? 'heapUsed' : 'rss');
 
 function precise(tally: DesignTally, d: DesignDescriptor, target: number): boolean {
   const s = perObjectSlope(tally.samples, decidingMetric(d));

@@ -11,7 +11,7 @@ import type { Launcher } from './session.ts';
  * how fast the build allocated, not on how many objects it keeps. --single-threaded keeps the compilers and the
  * GC on the main thread, so no background thread holds malloc'd memory at one reading and not at the next.
  */
-export const WORKER_NODE_FLAGS = ['--expose-gc', '--max-semi-space-size=1', '--single-threaded'];
+export const WORKER_NODE_FLAGS = ['--expose-gc', '--max-semi-space-size=1', '--single-threaded', '--compact-on-every-full-gc'];
 
 /**
  * The worker's environment: the harness's minus anything that looks like a credential; the worker gets what it

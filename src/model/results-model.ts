@@ -2,7 +2,7 @@
 // 1 M alarms, 1 % firing every 60 s, 10 k trusts, 4 workers, 3600 s tokens), how many tokens a day each design
 // mints and how much memory its cache takes per worker, using the per-object costs this run measured. Pure: the
 // bench stores it in the results' `model` section, and the report recomputes it when an older file lacks it.
-import { designById } from '../designs/index.ts';
+import { headline } from '../analysis/headline.ts';
 import type { DesignResult, Results } from '../results/schema.ts';
 import { POST_SCENARIO, modelScenario, type Design, type ScenarioParams } from './tokens.ts';
 
@@ -27,7 +27,7 @@ export interface TokenModelRow {
    * its 95 % CI excludes 0; otherwise heapUsed + external (small objects at small N: RSS moves in pages and its
    * slope is noise); 'reference' for the post's figure
    */
-  bytesMetric?: 'rss' | 'pidusageRss' | 'heapUsed' | 'reference';
+  bytesMetric?: 'rss' | 'pidusageRss' | 'heapUsed' | 'tracemalloc' | 'reference';
   /** entriesPerWorker × bytesPerObject, paid in every worker process */
   bytesPerWorker: number | null;
   /** shared designs: Redis used_memory per key, and the keys alive (trusts with a live token) */
@@ -42,23 +42,17 @@ export interface TokenModelSection {
   rows: TokenModelRow[];
 }
 
-/** Which model topology a measured design is: Redis designs share one cache, the others keep one per worker. */
-export function cacheOf(designId: string): Design {
-  const info = designById(designId);
-  return (info ? info.needsRedis : designId.startsWith('redis')) ? 'shared' : 'per-worker';
+/** Which model topology a measured design is, from its descriptor (a schema 1 file: whether it used a store). */
+export function cacheOf(d: Pick<DesignResult, 'topology' | 'store' | 'perObject'>): Design {
+  return d.topology ?? (d.store || d.perObject.storeUsedMemory ? 'shared' : 'per-worker');
 }
 
 const positive = (v: number | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null);
 
-/** Memory per cached object: the RSS slope when it is resolved (CI above 0), else the V8 heap's (+ external). */
-export function perObjectCost(d: DesignResult): { bytes: number; metric: 'rss' | 'pidusageRss' | 'heapUsed' } | null {
-  const metric = d.perObject.rss ? 'rss' : 'pidusageRss';
-  const rss = d.perObject[metric];
-  if (rss && rss.ci95[0] > 0 && rss.bytes > 0) return { bytes: rss.bytes, metric };
-  const heap = d.perObject.heapUsed;
-  if (heap && heap.bytes > 0) return { bytes: heap.bytes + Math.max(0, d.perObject.external?.bytes ?? 0), metric: 'heapUsed' };
-  // no heap reading (python): an unresolved but positive RSS slope is still the best estimate there is
-  return rss && rss.bytes > 0 ? { bytes: rss.bytes, metric } : null;
+/** Memory per cached object: the design's headline figure (src/analysis/headline.ts), or null when not resolved. */
+export function perObjectCost(d: DesignResult): { bytes: number; metric: 'rss' | 'pidusageRss' | 'heapUsed' | 'tracemalloc' } | null {
+  const h = headline(d);
+  return h ? { bytes: h.bytes, metric: h.metric as 'rss' | 'pidusageRss' | 'heapUsed' | 'tracemalloc' } : null;
 }
 
 export function tokenModelSection(r: Results, scenario: Partial<ScenarioParams> = {}): TokenModelSection {
@@ -90,8 +84,8 @@ export function tokenModelSection(r: Results, scenario: Partial<ScenarioParams> 
     // the worst case has no cache either: its tokens/day is the no-cache figure when every alarm repeats
     { ...noCache, id: 'no-cache-worst', label: 'no cache, worst case (every alarm repeats its action)',
       tokensPerDay: worstNoCache.tokensPerDay, shareOfNoCache: worstNoCache.tokensPerDay / noCache.tokensPerDay },
-    ...r.designs.map((d) => row(d.id, d.title, cacheOf(d.id), perObjectCost(d),
-      cacheOf(d.id) === 'shared' ? positive(d.perObject.redisUsedMemory?.bytes) : null, d.status)),
+    ...r.designs.map((d) => row(d.id, d.title, cacheOf(d), perObjectCost(d),
+      cacheOf(d) === 'shared' ? positive(d.perObject.storeUsedMemory?.bytes) : null, d.status)),
     row('post-2015', `post (2015): ${Math.round(r.reference.bytesPerObject / 102.4) / 10} KB per cached client`, 'per-worker',
       positive(r.reference.bytesPerObject) === null ? null : { bytes: r.reference.bytesPerObject, metric: 'reference' }, null),
   ];

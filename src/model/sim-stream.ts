@@ -5,6 +5,7 @@
 //
 // Time is in usable token periods P (lifetime − refresh margin), as in expectedTokens (src/model/tokens.ts): a
 // notification at t = 1.5 comes one and a half usable periods after the start, whatever the clock's speed-up.
+import type { ContextSpec } from '../measure/protocol.ts';
 import { mulberry32 } from '../stats/bootstrap.ts';
 import type { Design, RunParams } from './tokens.ts';
 
@@ -157,13 +158,9 @@ export interface SimInitMessage {
   type: 'init';
   worker: number;
   design: string;
-  ctx: {
-    keystone: { authUrl: string; username: string; password: string; userDomainName: string };
-    timeoutMs: number;
-    retries: number;
-    redis?: { socketPath: string; keyPrefix?: string };
-    sealKey?: string;
-  };
+  /** the design's module (absent for no-cache) */
+  module?: string;
+  ctx: ContextSpec;
   /** trustIds[i] is trust i of the stream */
   trustIds: string[];
   /** a trust outside the stream, for warming up (its token is never used by the stream) */

@@ -25,25 +25,34 @@ import { fileURLToPath } from 'node:url';
 import { REFRESH_MARGIN_MS } from '../keystone/auth.ts';
 import { startStandIn, type StandIn } from '../keystone/standin.ts';
 import { startRedisServer, type RedisServer } from '../redis/server.ts';
+import type { DesignDescriptor } from '../designs/descriptor.ts';
+import { loadDesigns } from '../designs/registry.ts';
 import { trackChild } from '../util/processes.ts';
 import { expectedTokens, type Design, type RunExpectation } from './tokens.ts';
 import {
   replayNoise, replayTokens, validateStream, type SimParentMessage, type SimWorkerDone, type SimWorkerMessage, type StreamSpec,
 } from './sim-stream.ts';
 
-/** Designs the simulation can run: the Node cache designs, and the notifier without a cache. */
+/** Designs the simulation can run: node design modules (built-in or --design-module), and the notifier without a cache. */
 export const SIM_DESIGNS = ['no-cache', 'full-client', 'token-record', 'redis-handle', 'redis-handle-encrypted'] as const;
-export type SimDesign = (typeof SIM_DESIGNS)[number];
+export type SimDesign = string;
 export const DEFAULT_SIM_DESIGNS: SimDesign[] = ['full-client', 'token-record', 'redis-handle'];
 
-/** Which cache topology of the model a design is. */
-export function modelDesignOf(id: string): Design {
+/** The design modules a simulation can load, by id: their module and the topology their descriptor declares. */
+export type SimCatalog = Map<string, Pick<DesignDescriptor, 'module' | 'topology' | 'needs'>>;
+
+/** Which cache topology of the model a design is: from its descriptor. */
+export function modelDesignOf(id: string, catalog: SimCatalog): Design {
   if (id === 'no-cache') return 'none';
-  return id.startsWith('redis-') ? 'shared' : 'per-worker';
+  const d = catalog.get(id);
+  if (!d) throw new RangeError(`unknown design ${id}`);
+  return d.topology;
 }
 
 export interface SimOptions extends StreamSpec {
   designs: SimDesign[];
+  /** node design modules the designs are taken from (default: the built-in ones) */
+  catalog?: SimCatalog;
   /** real milliseconds one usable period P lasts (sets the speed-up) */
   periodMs: number;
   /** token lifetime on the accelerated clock, seconds (Keystone's default 3600) */
@@ -119,8 +128,9 @@ const WORKER = fileURLToPath(new URL('../../bench/sim-worker.ts', import.meta.ur
 
 export function validateSimOptions(o: SimOptions): void {
   validateStream(o);
-  const bad = o.designs.filter((d) => !(SIM_DESIGNS as readonly string[]).includes(d));
-  if (!o.designs.length || bad.length) throw new RangeError(`designs must be some of ${SIM_DESIGNS.join(', ')} (got ${bad.join(', ') || 'none'})`);
+  const known = o.catalog ? ['no-cache', ...o.catalog.keys()] : [...SIM_DESIGNS];
+  const bad = o.designs.filter((d) => !known.includes(d));
+  if (!o.designs.length || bad.length) throw new RangeError(`designs must be some of ${known.join(', ')} (got ${bad.join(', ') || 'none'})`);
   if (!(Number.isFinite(o.periodMs) && o.periodMs >= 200)) throw new RangeError(`period must be ≥ 200 ms of real time (got ${o.periodMs})`);
   if (!(Number.isFinite(o.tokenLifetimeS) && o.tokenLifetimeS * 1000 > REFRESH_MARGIN_MS)) {
     throw new RangeError(`token lifetime must exceed the ${REFRESH_MARGIN_MS / 1000} s refresh margin (got ${o.tokenLifetimeS})`);
@@ -240,6 +250,7 @@ interface DesignRun {
   redis: RedisServer | undefined;
   /** the sealing key all workers of redis-handle-encrypted share */
   sealKey: string;
+  catalog: SimCatalog;
   speedup: number;
   setStandInClock: (now: () => number) => void;
 }
@@ -254,20 +265,20 @@ async function runDesign(design: SimDesign, o: SimOptions, run: DesignRun): Prom
     trusts: o.trusts, workers: o.workers, notificationsPerTrustPerPeriod: o.notificationsPerTrustPerPeriod,
     periods: o.periods, stream: o.stream, routing: o.routing, seed: o.seed,
   };
-  const model = modelDesignOf(design);
+  const model = modelDesignOf(design, run.catalog);
   pool.ready.clear();
   pool.done.clear();
   const redis = model === 'shared' ? run.redis : undefined;
   pool.children.forEach((child, w) => child.send({
-    type: 'init', worker: w, design, trustIds: run.trustIds, warmupTrustId: run.warmupTrustId, spec, periodMs: o.periodMs,
+    type: 'init', worker: w, design, module: run.catalog.get(design)?.module, trustIds: run.trustIds, warmupTrustId: run.warmupTrustId, spec, periodMs: o.periodMs,
     clock: { origin: clock.origin, speedup: clock.speedup },
     ctx: {
       keystone: { authUrl: ks.authUrl, username: ks.trustee.username, password: ks.trustee.password, userDomainName: ks.trustee.userDomainName },
       timeoutMs: 10_000,
       retries: 2,
-      ...(redis ? { redis: { socketPath: redis.socketPath } } : {}),
+      stores: redis ? { redis: { socketPath: redis.socketPath, keyPrefix: 'kcb:' } } : {},
       // every worker must be able to open what another sealed: one key for the whole shared cache
-      sealKey: run.sealKey,
+      secret: run.sealKey,
     },
   } satisfies SimParentMessage));
   await pool.until(() => pool.ready.size === o.workers, 60_000, `${design}: worker start-up`);
@@ -306,8 +317,16 @@ async function runDesign(design: SimDesign, o: SimOptions, run: DesignRun): Prom
   };
 }
 
+/** The node designs a simulation can run, from their modules (plus the user's). */
+export async function builtinCatalog(userModules: string[] = []): Promise<SimCatalog> {
+  const { designs } = await loadDesigns(userModules);
+  // a design that needs a store other than Redis cannot share one in the simulation yet
+  return new Map(designs.filter((d) => d.runtime === 'node' && d.needs.every((s) => s === 'redis')).map((d) => [d.id, d]));
+}
+
 export async function runSimulation(options: SimOptions): Promise<SimResult> {
-  validateSimOptions(options);
+  const catalog = options.catalog ?? await builtinCatalog();
+  validateSimOptions({ ...options, catalog });
   const t0 = Date.now();
   const { note, ...opts } = options;
   const usablePeriodS = opts.tokenLifetimeS - REFRESH_MARGIN_MS / 1000;
@@ -321,13 +340,13 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
   let pool: Pool | undefined;
   const results: SimDesignResult[] = [];
   try {
-    if (opts.designs.some((d) => modelDesignOf(d) === 'shared')) {
+    if (opts.designs.some((d) => modelDesignOf(d, catalog) === 'shared')) {
       redis = await startRedisServer();
       pids.push(redis.pid);
     }
     pool = startPool(opts.workers, pids);
     const [warmupTrustId, ...trustIds] = ks.trustIds;
-    const run: DesignRun = { pool, ks, trustIds, warmupTrustId, redis, speedup, setStandInClock, sealKey: randomBytes(32).toString('base64') };
+    const run: DesignRun = { pool, ks, trustIds, warmupTrustId, redis, speedup, setStandInClock, sealKey: randomBytes(32).toString('base64'), catalog };
     for (const design of opts.designs) {
       note?.(`${design}: ${opts.workers} workers, ${opts.trusts} trusts, ${opts.periods} + 1 periods of ${opts.periodMs} ms`);
       results.push(await runDesign(design, options, run));

@@ -2,6 +2,7 @@
 // Sizes are given in bytes in the data and shown in KB/MB (1024-based) through label expressions.
 import { perObjectCost } from '../model/results-model.ts';
 import type { TopLevelSpec } from 'vega-lite';
+import { METRICS, metricInfo } from '../results/metrics.ts';
 import type { DesignResult, MetricName, Results, Slope } from '../results/schema.ts';
 import { GB, KB, MB, METRIC_LABELS, formatBytes, formatMs, machineLine, metricValue, unitFor } from './format.ts';
 import { modelSectionOf, type TokenModelRow } from '../model/results-model.ts';
@@ -29,13 +30,9 @@ const CONFIG = {
 
 // Per-object bars: Node heap (blue), Node native (light blue), process RSS (orange), python heap (green),
 // the Redis server's memory (red/pink) — the same colour for a metric in every chart.
-const BAR_METRICS: MetricName[] = ['heapUsed', 'external', 'rss', 'tracemalloc', 'redisUsedMemory', 'redisRss'];
-const COLOURS: Record<string, string> = {
-  heapUsed: '#4c78a8', external: '#9ecae9', rss: '#f58518', tracemalloc: '#54a24b',
-  redisUsedMemory: '#e45756', redisRss: '#ff9d98',
-};
-const metricLabel = (m: MetricName) =>
-  m === 'redisUsedMemory' ? 'Redis used_memory per key' : m === 'redisRss' ? 'Redis server RSS per key' : METRIC_LABELS[m];
+const BAR_METRICS: MetricName[] = ['heapUsed', 'external', 'rss', 'tracemalloc', 'storeUsedMemory', 'storeRss'];
+const COLOURS = Object.fromEntries(METRICS.map((m) => [m.name, m.colour])) as Record<MetricName, string>;
+const metricLabel = (m: MetricName) => `${METRIC_LABELS[m]} per ${metricInfo(m).per}`;
 const colourScale = (metrics: MetricName[], label = metricLabel) => ({
   domain: metrics.map(label), range: metrics.map((m) => COLOURS[m]),
 });
@@ -240,7 +237,7 @@ export function projectionChart(r: Results): Chart {
     // RSS when its slope is resolved, else the V8 heap (the same choice as the token model)
     const cost = perObjectCost(d);
     if (cost) add(`${d.id}: worker ${cost.metric === 'heapUsed' ? 'heap' : 'RSS'}`, cost.bytes);
-    if (d.perObject.redisUsedMemory) add(`${d.id}: Redis server (shared)`, d.perObject.redisUsedMemory.bytes);
+    if (d.perObject.storeUsedMemory) add(`${d.id}: ${d.store ?? 'store'} server (shared)`, d.perObject.storeUsedMemory.bytes);
   }
   add('post (2015) estimate', r.reference.bytesPerObject);
   const order = [...new Set(rows.map((x) => x.row))];

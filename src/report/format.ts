@@ -1,6 +1,7 @@
 // Number formatting shared by the Markdown, HTML and terminal outputs and the charts' labels.
 // KB = 1024 B and MB = 1024 KB everywhere (the post's `ps` figures are KiB too), so numbers line up.
-import type { MetricName, Results, Sample, Slope } from '../results/schema.ts';
+import { metricInfo, metricLabel } from '../results/metrics.ts';
+import type { Meta, MetricName, Results, Sample, Slope } from '../results/schema.ts';
 
 export const KB = 1024;
 export const MB = 1024 * KB;
@@ -39,9 +40,30 @@ export function formatR2(r2: number): string {
   return `R² ${r2.toFixed(3)}`;
 }
 
-/** "45.2 KB [44.8, 45.6] R² 0.998", or "–" when the metric was not measured. */
-export function formatSlope(s: Slope | undefined): string {
-  return s ? `${formatBytesCI(s.bytes, s.ci95)} ${formatR2(s.r2)}` : '–';
+/** "0.98 [0.97, 0.99]": counts (file descriptors) per object. */
+const formatCountCI = (v: number, ci: [number, number]) => `${v.toFixed(2)} [${ci[0].toFixed(2)}, ${ci[1].toFixed(2)}]`;
+
+/**
+ * "45.2 KB [44.8, 45.6] R² 0.998"; "not resolved at N = 2,000 (< 12 B), needs N ≈ 40,000" when the CI includes
+ * 0 or the estimate is negative (never a negative memory per object); "–" when the metric was not measured.
+ */
+export function formatSlope(s: Slope | undefined, metric: MetricName = 'heapUsed'): string {
+  if (!s) return '–';
+  const count = metricInfo(metric).unit === 'count';
+  const res = s.resolution ?? { resolved: s.ci95[0] > 0 && s.bytes > 0, atN: NaN };
+  if (!res.resolved) {
+    const at = Number.isFinite(res.atN) ? ` at N = ${formatCount(res.atN)}` : '';
+    const below = res.below !== undefined ? ` (< ${count ? res.below.toFixed(2) : formatBytes(res.below)})` : '';
+    const needs = res.needsN !== undefined ? `, needs N ≈ ${formatCount(res.needsN)}` : '';
+    return count && res.below === undefined ? `0${at}` : `not resolved${at}${below}${needs}`;
+  }
+  return `${count ? formatCountCI(s.bytes, s.ci95) : formatBytesCI(s.bytes, s.ci95)} ${formatR2(s.r2)}`;
+}
+
+/** "redis private 7.0.15, memcached external 1.6.18", or "none". */
+export function storesText(m: Meta): string {
+  const list = Object.entries(m.stores ?? {}).map(([id, s]) => `${id} ${s!.kind} ${s!.version}`);
+  return list.length ? list.join(', ') : 'none';
 }
 
 /** 3 significant digits in ns/µs/ms/s. */
@@ -90,12 +112,4 @@ export function machineLine(r: Results): string {
   return `${synthetic}${m.cpu} (${m.cpus} CPUs), Node ${m.node}, ${formatDate(m.startedAt)}`;
 }
 
-export const METRIC_LABELS: Record<MetricName, string> = {
-  heapUsed: 'heapUsed',
-  external: 'external',
-  rss: 'RSS',
-  pidusageRss: 'pidusage RSS',
-  redisUsedMemory: 'Redis used_memory',
-  redisRss: 'Redis server RSS',
-  tracemalloc: 'tracemalloc (python)',
-};
+export const METRIC_LABELS = new Proxy({} as Record<MetricName, string>, { get: (_, m) => metricLabel(m as MetricName) });

@@ -3,7 +3,7 @@
 import type { DesignResult, Results } from '../results/schema.ts';
 import { metricHeader, statusText, summaryMetrics, tokenModelIntro, tokenModelRows } from '../export/markdown.ts';
 import {
-  UNIT_NOTE, formatBytes, formatBytesCI, formatCount, formatDate, formatDuration, formatMs, formatR2, isSynthetic, machineLine,
+  UNIT_NOTE, formatBytes, formatBytesCI, formatCount, formatDate, formatDuration, formatMs, formatR2, isSynthetic, machineLine, storesText,
 } from './format.ts';
 
 export interface ChartSvg {
@@ -107,7 +107,7 @@ function metadata(r: Results): string {
     ['Duration', formatDuration(m.durationMs)],
     ['Sizes × trials', `N = ${m.sizes.join(', ')} × ${m.trials} trials`],
     ['Keystone', `${ks.kind}, ${ks.version} (${ks.url}${ks.catalogServices ? `, ${ks.catalogServices} catalog services` : ''})`],
-    ['Redis', `${m.redis.kind}, ${m.redis.version}`],
+    ['Stores', storesText(m)],
     ['Tool', `${m.tool} ${m.version}`],
   ];
   return `<table id="meta">${rows.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${esc(v)}</td></tr>`).join('\n')}</table>`;

@@ -2,7 +2,7 @@
 // Markdown viewers do not render inline SVG from a relative path as reliably as PNG).
 import type { Results } from '../results/schema.ts';
 import { failuresMarkdown, latencyMarkdown, methodLine, referenceLine, summaryTableMarkdown, tokenModelMarkdown } from '../export/markdown.ts';
-import { formatBytes, formatDate, formatDuration, isSynthetic, machineLine } from './format.ts';
+import { formatBytes, formatDate, formatDuration, isSynthetic, machineLine, storesText } from './format.ts';
 import { howToRead } from './html.ts';
 
 export function reportReadme(r: Results, charts: Array<{ name: string; title: string; caption: string }>): string {
@@ -32,7 +32,7 @@ export function reportReadme(r: Results, charts: Array<{ name: string; title: st
     `- Commit: ${m.commit}`,
     `- Started ${formatDate(m.startedAt)}, took ${formatDuration(m.durationMs)}`,
     `- Keystone: ${m.keystone.kind}, ${m.keystone.version} (${m.keystone.url})`,
-    `- Redis: ${m.redis.kind}, ${m.redis.version}`,
+    `- Stores: ${storesText(m)}`,
   ].join('\n'));
   return parts.join('\n\n') + '\n';
 }

@@ -6,14 +6,14 @@ import { bootstrapSlopeCi } from './bootstrap.ts';
 import { leastSquares } from './ols.ts';
 import { meanWithCi } from './t-dist.ts';
 
-export function metricValue(s: Sample, metric: MetricName): number | undefined {
+export function metricValue(s: Sample, metric: MetricName | 'heapTotal'): number | undefined {
   // V8's external already includes arrayBuffers (Node's docs), so adding them would count Buffers twice.
   if (metric === 'external') return s.external;
   const v = s[metric];
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-export function perObjectSlope(samples: readonly Sample[], metric: MetricName): Slope | undefined {
+export function perObjectSlope(samples: readonly Sample[], metric: MetricName | 'heapTotal'): Slope | undefined {
   const points = samples.flatMap((s) => {
     const v = metricValue(s, metric);
     return v === undefined ? [] : [{ n: s.n, trial: s.trial, v }];
