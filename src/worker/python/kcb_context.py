@@ -59,12 +59,15 @@ def _parse_expiry(text):
 # Counts every POST .../auth/tokens this process sends through http.client (ctx.authenticate, requests/urllib3 in
 # keystoneauth and keystoneclient all end up in HTTPConnection.putrequest): the design-independent token count.
 AUTH_POSTS = [0]
+HTTP_REQUESTS = {}  # (method, path) -> count, every request of the process through http.client
 _orig_putrequest = http.client.HTTPConnection.putrequest
 
 
 def _counting_putrequest(self, method, url, *args, **kwargs):
-    if method == 'POST' and urllib.parse.urlsplit(url).path.rstrip('/').endswith('/auth/tokens'):
+    path = urllib.parse.urlsplit(url).path.rstrip('/') or '/'
+    if method == 'POST' and path.endswith('/auth/tokens'):
         AUTH_POSTS[0] += 1
+    HTTP_REQUESTS[(method, path)] = HTTP_REQUESTS.get((method, path), 0) + 1
     return _orig_putrequest(self, method, url, *args, **kwargs)
 
 
