@@ -4,10 +4,9 @@
 // notification. Starts a private memcached (unix socket, 0700 dir) for designs that NEED it and stops it by pid.
 // Usage: node --import tsx scripts/measure-python.ts [--max 2000] [--steps 4] [--trials 2] [--notifications 20] [files…]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStandIn } from '../src/keystone/standin.ts';
+import { startMemcached } from '../test/helpers/memcached.ts';
 import { BASELINE, PYTHON, ROOT, describeModule, grow, pyEnv, release, slope, startWorker } from '../test/helpers/py-worker.ts';
 
 const args = process.argv.slice(2);
@@ -26,17 +25,6 @@ const files = args.length
   ? args
   : ['python_keystoneclient', 'aodh_trusted_client', 'aodh_session', 'python_token_record', 'python_auth_state'].map((d) => join(ROOT, `src/designs/${d}.py`))
       .concat([join(ROOT, 'examples/python_token_only.py'), join(ROOT, 'examples/python_payload.py')]);
-
-export async function startMemcached(): Promise<{ socketPath: string; stop: () => void }> {
-  const dir = mkdtempSync(join(tmpdir(), 'kcb-mc-'));
-  const socketPath = join(dir, 'mc.sock');
-  const args = ['-s', socketPath, '-a', '0700', '-m', '1024'];
-  if (process.getuid?.() === 0) args.push('-u', 'root');
-  const p = spawn('memcached', args, { stdio: 'ignore' });
-  for (let i = 0; i < 100 && !existsSync(socketPath); i++) await new Promise((r) => setTimeout(r, 20));
-  if (!existsSync(socketPath)) throw new Error('memcached did not start');
-  return { socketPath, stop: () => { if (p.exitCode === null) p.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); } };
-}
 
 const s = await startStandIn({ services: 13, trusts: 0 });
 const trustIds = s.createTrusts(MAX + 1);
