@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up, run by npm's prebench/pretest hooks and by .ci/run. Fast (< 1 s) when everything is there.
 # - node_modules missing or older than package-lock.json → npm ci
-# - redis-server (needed), python3-keystoneclient (python reference design), chromium + fonts (report test):
+# - redis-server (needed), python3-keystoneclient/-keystoneauth1/-aodh/-pymemcache + memcached (python designs),
+#   chromium + fonts (report test):
 #   installed with apt-get when missing and we are root; otherwise the exact command is printed and, for the
 #   required redis-server, we exit 2.
 set -euo pipefail
@@ -14,7 +15,13 @@ fi
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-/usr/bin/python3 -c 'import keystoneclient, keystoneauth1' >/dev/null 2>&1 || missing+=(python3-keystoneclient python3-keystoneauth1)
+/usr/bin/python3 -c 'import keystoneclient' >/dev/null 2>&1 || missing+=(python3-keystoneclient)
+/usr/bin/python3 -c 'import keystoneauth1' >/dev/null 2>&1 || missing+=(python3-keystoneauth1)
+# python designs: Aodh 15 (aodh-trusted-client, aodh-session, the real notifier baseline), pymemcache + memcached
+# (python-auth-state)
+/usr/bin/python3 -c 'import aodh.keystone_client, aodh.notifier.trust' >/dev/null 2>&1 || missing+=(python3-aodh)
+/usr/bin/python3 -c 'import pymemcache' >/dev/null 2>&1 || missing+=(python3-pymemcache)
+command -v memcached >/dev/null 2>&1 || missing+=(memcached)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
 
@@ -28,6 +35,6 @@ if (( ${#missing[@]} )); then
     echo "error: redis-server is missing; run: sudo apt-get install -y ${missing[*]}" >&2
     exit 2
   else
-    echo "setup: optional packages missing (python reference design / report browser test): sudo apt-get install -y ${missing[*]}" >&2
+    echo "setup: optional packages missing (python designs / report browser test): sudo apt-get install -y ${missing[*]}" >&2
   fi
 fi
