@@ -8,7 +8,8 @@ import { connectMemcached, deleteKeys, probe, stats, streamLines, type Memcached
 import { startStandIn, type StandIn } from '../src/keystone/standin.ts';
 import { authenticate } from '../src/keystone/auth.ts';
 import type { CacheInstance, DesignContext } from '../src/designs/contract.ts';
-import design, { type MemcachedHandle } from '../src/designs/memcached-handle.ts';
+import design, { deriveKeys, protect, unprotect, type MemcachedHandle } from '../src/designs/memcached-handle.ts';
+import { spawnSync } from 'node:child_process';
 import { survivors } from './helpers/procs.ts';
 
 /** Inodes of the sockets a process holds, from /proc/<pid>/fd. */
@@ -195,6 +196,34 @@ describe('client when a server of the pool dies or freezes', () => {
       process.kill(b.pid, 'SIGCONT');
     }
     c.close();
+  });
+});
+
+// keystonemiddleware's own module (Debian python3-keystonemiddleware), when installed: same keys, same values.
+const kmwCrypt = spawnSync('/usr/bin/python3', ['-c', 'from keystonemiddleware.auth_token import _memcache_crypt'], { encoding: 'utf8' }).status === 0;
+
+describe('ENCRYPT protection is keystonemiddleware\'s', () => {
+  it.skipIf(!kmwCrypt)('keystonemiddleware\'s _memcache_crypt derives the same cache key and opens our value, and we open its value', () => {
+    const secret = 'shared-secret';
+    const trust = 'a'.repeat(32);
+    const keys = deriveKeys(trust, Buffer.from(secret));
+    const ours = protect(keys, '{"token":"gAAAA-example"}');
+    const py = spawnSync('/usr/bin/python3', ['-c', `
+import sys, json
+from keystonemiddleware.auth_token import _memcache_crypt as mc
+a = json.loads(sys.stdin.read())
+keys = mc.derive_keys(a['trust'].encode(), a['secret'].encode(), b'ENCRYPT')
+print(json.dumps({
+  'cache_key': mc.get_cache_key(keys).decode(),
+  'opened': mc.unprotect_data(keys, a['value'].encode()).decode(),
+  'theirs': mc.protect_data(keys, b'{"token":"from-python"}').decode(),
+}))`], { input: JSON.stringify({ trust, secret, value: ours }), encoding: 'utf8' });
+    expect(py.status, py.stderr).toBe(0);
+    const out = JSON.parse(py.stdout);
+    expect(out.cache_key).toBe(keys.cacheKey.toString('base64'));
+    expect(out.opened).toBe('{"token":"gAAAA-example"}');
+    expect(unprotect(keys, out.theirs)).toBe('{"token":"from-python"}');
+    expect(unprotect(deriveKeys('b'.repeat(32), Buffer.from(secret)), out.theirs)).toBeUndefined();
   });
 });
 
