@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up, run by npm's prebench/pretest hooks and by .ci/run. Fast (< 1 s) when everything is there.
 # - node_modules missing or older than package-lock.json → npm ci
-# - redis-server (needed), python3-keystoneclient/-keystoneauth1/-aodh/-pymemcache + memcached (python designs),
-#   chromium + fonts (report test):
+# - redis-server (needed), memcached (memcached-handle design; never started as a system service here),
+#   python3-keystoneclient (python reference design), chromium + fonts (report test):
 #   installed with apt-get when missing and we are root; otherwise the exact command is printed and, for the
 #   required redis-server, we exit 2.
 set -euo pipefail
@@ -30,7 +30,16 @@ if (( ${#missing[@]} )); then
     echo "setup: installing ${missing[*]} (apt-get)…" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
+    # memcached's package would start a system memcached on 127.0.0.1:11211: forbid service start-up meanwhile
+    policy=/usr/sbin/policy-rc.d created_policy=0
+    if [[ ! -e $policy ]]; then
+      printf '#!/bin/sh\n# temporary, written by keystone-cache-bench setup.sh\nexit 101\n' >"$policy"
+      chmod 0755 "$policy"
+      created_policy=1
+      trap '[[ $created_policy -eq 1 ]] && rm -f "$policy"' EXIT
+    fi
     apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >&2
+    if (( created_policy )); then rm -f "$policy"; created_policy=0; fi
   elif ! command -v redis-server >/dev/null 2>&1; then
     echo "error: redis-server is missing; run: sudo apt-get install -y ${missing[*]}" >&2
     exit 2
