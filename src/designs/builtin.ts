@@ -9,5 +9,10 @@ export const BUILTIN_MODULES: string[] = [
   here('./token-record.ts'),
   here('./redis-handle.ts'),
   here('./redis-handle-encrypted.ts'),
+  here('./memcached-handle.ts'),
   here('./python_keystoneclient.py'),
+  here('./aodh_trusted_client.py'),
+  here('./aodh_session.py'),
+  here('./python_token_record.py'),
+  here('./python_auth_state.py'),
 ];

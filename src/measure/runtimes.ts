@@ -1,7 +1,8 @@
 // How a sample worker is started, chosen from the design's runtime: the rest of the run is the same protocol.
 import type { Runtime } from '../designs/descriptor.ts';
 import { PYTHON, PYTHON_WORKER, pythonEnv } from '../worker/python/paths.ts';
-import { supervise } from './child.ts';
+import { supervise, type Supervised } from './child.ts';
+import type { ParentMessage, WorkerMessage } from './protocol.ts';
 import { nodeWorkerBundle } from './node-bundle.ts';
 import type { Launcher } from './session.ts';
 
@@ -29,11 +30,50 @@ export interface LaunchOptions {
 
 export function launcherFor(runtime: Runtime, opts: LaunchOptions = {}): Launcher {
   if (runtime === 'python') {
-    return async () => supervise({ kind: 'spawn-lines', command: PYTHON, args: ['-u', PYTHON_WORKER], env: { ...pythonEnv(), MALLOC_ARENA_MAX: '1' } });
+    return async () => pythonDialect(supervise({ kind: 'spawn-lines', command: PYTHON, args: ['-u', PYTHON_WORKER], env: { ...pythonEnv(), MALLOC_ARENA_MAX: '1' } }));
   }
   return async (job) => {
     const execArgv = [...WORKER_NODE_FLAGS];
     if (opts.maxOldSpaceMb) execArgv.push(`--max-old-space-size=${opts.maxOldSpaceMb}`);
     return supervise({ kind: 'fork', module: await nodeWorkerBundle(job.design.module), execArgv, env: workerEnv() });
+  };
+}
+
+const snakeStores = (stores: Record<string, { socketPath?: string; url?: string; servers?: string[]; keyPrefix: string } | undefined>) =>
+  Object.fromEntries(Object.entries(stores).map(([id, l]) => [id, {
+    ...(l?.socketPath ? { socket_path: l.socketPath } : {}), ...(l?.url ? { url: l.url } : {}),
+    ...(l?.servers ? { servers: l.servers } : {}), key_prefix: l?.keyPrefix,
+  }]));
+
+/** The python worker speaks the same protocol with python's names (snake_case, seconds): translated here only. */
+function pythonDialect(child: Supervised<unknown, Record<string, unknown>>): Supervised<ParentMessage, WorkerMessage> {
+  const toPython = (m: ParentMessage): unknown => {
+    if (m.type === 'start') {
+      const k = m.ctx.keystone;
+      return {
+        type: 'start', module: m.module, warmup: m.warmup, warmup_trust_id: m.warmupTrustId, capacity: m.capacity, trace: m.trace ?? false,
+        ctx: { auth_url: k.authUrl, username: k.username, password: k.password, user_domain_name: k.userDomainName,
+          timeout_s: m.ctx.timeoutMs / 1000, retries: m.ctx.retries, stores: snakeStores(m.ctx.stores) },
+      };
+    }
+    if (m.type === 'grow') return { type: 'grow', trust_ids: m.trustIds };
+    return m;
+  };
+  const fromPython = (m: Record<string, unknown>): WorkerMessage => {
+    const memory = (m.memory ?? {}) as { rss: number; tracemalloc?: number | null };
+    const mem = { rss: memory.rss, ...(typeof memory.tracemalloc === 'number' ? { tracemalloc: memory.tracemalloc } : {}) };
+    if (m.type === 'ready') return { type: 'ready', memory: mem };
+    if (m.type === 'reading') {
+      return { type: 'reading', n: m.n as number, memory: mem, buildMs: m.build_ms as number, tokens: Math.max(Number(m.tokens ?? 0), Number(m.auth_requests ?? 0)) };
+    }
+    return m as WorkerMessage;
+  };
+  return {
+    get pid() { return child.pid; },
+    send: (m) => child.send(toPython(m)),
+    next: async () => fromPython(await child.next()),
+    exited: child.exited,
+    kill: () => child.kill(),
+    exitReason: (e) => child.exitReason(e),
   };
 }
