@@ -357,6 +357,16 @@ describe('design memcached-handle', () => {
     c.close();
   });
 
+  it('on an accelerated clock the TTL handed to memcached is scaled by the speed-up', async () => {
+    const fast = await design.open({ ...ctx, clock: { now: Date.now, speedup: 60 } });
+    const h = await fast.create(ks.trustIds[6]);
+    let ttl = NaN;
+    await streamLines(mc.socketPath, [`mg ${h.key} t`], (line) => ((ttl = Number(/ t(-?\d+)/.exec(line)?.[1])), true));
+    expect(ttl).toBeGreaterThanOrEqual(56); // (3600 − 120) s / 60
+    expect(ttl).toBeLessThanOrEqual(58);
+    await fast.close();
+  });
+
   it('a deleted or expired record re-authenticates', async () => {
     const h = await cache.create(ks.trustIds[5]);
     const token = await cache.token(h);
