@@ -10,6 +10,7 @@ import { authenticate } from '../src/keystone/auth.ts';
 import type { CacheInstance, DesignContext } from '../src/designs/contract.ts';
 import design, { deriveKeys, protect, unprotect, type MemcachedHandle } from '../src/designs/memcached-handle.ts';
 import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { survivors } from './helpers/procs.ts';
 
 /** Inodes of the sockets a process holds, from /proc/<pid>/fd. */
@@ -80,8 +81,11 @@ describe('private memcached', () => {
   });
 
   it('reports a missing binary clearly and leaves no dir', async () => {
+    const ours = () => readdirSync(tmpdir()).filter((d) => d.startsWith('kcb-memcached-'));
+    const before = new Set(ours());
     const err = await startMemcachedServer({ binary: 'no-such-memcached-binary' }).catch((e: Error) => e);
-    expect((err as Error).message).toMatch(/not installed/);
+    expect((err as Error).message).toMatch(/memcached is not installed/);
+    expect(ours().filter((d) => !before.has(d))).toEqual([]);
   });
 });
 
@@ -351,6 +355,16 @@ describe('design memcached-handle', () => {
     expect(ks.tokensIssued()).toBe(before + 1);
     await expectUsable(tok2, t2);
     c.close();
+  });
+
+  it('on an accelerated clock the TTL handed to memcached is scaled by the speed-up', async () => {
+    const fast = await design.open({ ...ctx, clock: { now: Date.now, speedup: 60 } });
+    const h = await fast.create(ks.trustIds[6]);
+    let ttl = NaN;
+    await streamLines(mc.socketPath, [`mg ${h.key} t`], (line) => ((ttl = Number(/ t(-?\d+)/.exec(line)?.[1])), true));
+    expect(ttl).toBeGreaterThanOrEqual(56); // (3600 − 120) s / 60
+    expect(ttl).toBeLessThanOrEqual(58);
+    await fast.close();
   });
 
   it('a deleted or expired record re-authenticates', async () => {

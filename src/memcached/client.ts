@@ -237,8 +237,8 @@ export async function deleteKeys(loc: MemcachedLocation, prefix: string, timeout
   return counts.reduce((a, b) => a + b, 0);
 }
 
-async function deleteOnServer(server: string, prefix: string, idleMs: number): Promise<number> {
-  const want = Buffer.from(prefix, 'utf8');
+/** Keys on `server` that start with `prefix`, from a metadump; or the line memcached refused it with. */
+async function dumpKeys(server: string, want: Buffer, idleMs: number): Promise<{ keys: Buffer[]; failure?: string }> {
   const keys: Buffer[] = [];
   let failure: string | undefined;
   await streamLines(server, ['lru_crawler metadump all'], (line) => {
@@ -252,7 +252,18 @@ async function deleteOnServer(server: string, prefix: string, idleMs: number): P
     failure = line; // BUSY (another crawl running), ERROR, CLIENT_ERROR …
     return true;
   }, idleMs);
-  if (failure) throw new Error(`memcached ${server} refused lru_crawler metadump: ${failure.slice(0, 80)}`);
+  return { keys, failure };
+}
+
+async function deleteOnServer(server: string, prefix: string, idleMs: number): Promise<number> {
+  let dump = await dumpKeys(server, Buffer.from(prefix, 'utf8'), idleMs);
+  // BUSY: the crawler is already running (its own background crawl, or another client's dump): try again shortly
+  for (let attempt = 1; dump.failure?.startsWith('BUSY') && attempt <= 5; attempt++) {
+    await new Promise((r) => setTimeout(r, 100 * attempt));
+    dump = await dumpKeys(server, Buffer.from(prefix, 'utf8'), idleMs);
+  }
+  if (dump.failure) throw new Error(`memcached ${server} refused lru_crawler metadump: ${dump.failure.slice(0, 80)}`);
+  const keys = dump.keys;
   let deleted = 0;
   for (let i = 0; i < keys.length; i += 1000) {
     const batch = keys.slice(i, i + 1000);
