@@ -3,7 +3,7 @@ import { samplesCsv, csvField } from '../src/export/csv.ts';
 import { summaryMarkdown, summaryTerminal } from '../src/export/markdown.ts';
 import { formatBytes, formatBytesCI, formatMs } from '../src/report/format.ts';
 import { reportHtml } from '../src/report/html.ts';
-import { syntheticResults, syntheticResultsMinimal } from './fixtures/synthetic-results.ts';
+import { syntheticResults, syntheticResultsMinimal, UNAVAILABLE_NOTE } from './fixtures/synthetic-results.ts';
 
 /** Minimal RFC 4180 reader, to check that what we write parses back to the same cells. */
 function parseCsv(text: string): string[][] {
@@ -34,7 +34,7 @@ describe('samplesCsv', () => {
     const emptyDesigns = r.designs.filter((d) => !d.samples.length && !d.failures.length).length;
     expect(body).toHaveLength(samples + emptyDesigns);
     for (const row of body) expect(row).toHaveLength(head.length);
-    expect(head).toEqual(expect.arrayContaining(['design', 'n', 'trial', 'rss', 'heapUsed', 'external', 'pidusageRss', 'redisUsedMemory', 'redisRss', 'tracemalloc', 'tokens', 'failure']));
+    expect(head).toEqual(expect.arrayContaining(['design', 'n', 'trial', 'rss', 'heapUsed', 'external', 'pidusageRss', 'storeUsedMemory', 'storeRss', 'tracemalloc', 'fds', 'sockets', 'tokens', 'failure']));
   });
 
   it('names every design', () => {
@@ -45,7 +45,8 @@ describe('samplesCsv', () => {
   it('leaves cells empty for metrics a design does not have', () => {
     const py = body.find((row) => row[col('design')] === 'python-keystoneclient')!;
     expect(py[col('heapUsed')]).toBe('');
-    expect(py[col('redisUsedMemory')]).toBe('');
+    expect(py[col('storeUsedMemory')]).toBe('');
+    expect(py[col('fds')]).toBe('');
     expect(Number(py[col('rss')])).toBeGreaterThan(0);
     expect(Number(py[col('tracemalloc')])).toBeGreaterThan(0);
     const fc = body.find((row) => row[col('design')] === 'full-client')!;
@@ -77,7 +78,7 @@ describe('summaryMarkdown', () => {
   it('has a table row for every design, with its status', () => {
     for (const d of r.designs) expect(tableRows.some((l) => l.startsWith(`| \`${d.id}\` | ${d.status}`))).toBe(true);
     expect(md).toContain('partial (1 failed)');
-    expect(md).toContain('python3-keystoneclient is not installed');
+    expect(md).toContain(UNAVAILABLE_NOTE);
   });
 
   it('formats each slope as value [CI] R²', () => {

@@ -8,7 +8,7 @@ import { reportHtml } from '../src/report/html.ts';
 import { reportReadme } from '../src/report/readme.ts';
 import { allCharts, tokenModelChart } from '../src/report/charts.ts';
 import { renderSvg } from '../src/report/render.ts';
-import { syntheticResults } from './fixtures/synthetic-results.ts';
+import { syntheticResults, UNAVAILABLE_DESIGN } from './fixtures/synthetic-results.ts';
 
 const rssOf = (r: ReturnType<typeof syntheticResults>, id: string) => {
   const d = r.designs.find((x) => x.id === id)!;
@@ -52,14 +52,14 @@ describe('tokenModelSection', () => {
     expect(fc.bytesPerObject).toBe(rssOf(r, 'full-client'));
     expect(fc.bytesPerWorker).toBeCloseTo(rssOf(r, 'full-client') * fc.entriesPerWorker, 3);
     const rh = row('redis-handle');
-    const redisPerKey = r.designs.find((d) => d.id === 'redis-handle')!.perObject.redisUsedMemory!.bytes;
+    const redisPerKey = r.designs.find((d) => d.id === 'redis-handle')!.perObject.storeUsedMemory!.bytes;
     expect(rh.redisBytesPerKey).toBe(redisPerKey);
     expect(rh.sharedStoreKeys).toBeCloseTo(modelScenario({ design: 'shared' }).sharedStoreKeys!, 6);
     expect(rh.sharedStoreBytes).toBeCloseTo(redisPerKey * rh.sharedStoreKeys!, 3);
     expect(row('token-record').sharedStoreBytes).toBeNull();
     // python designs report RSS through pidusage; an unavailable design has no cost
     expect(row('python-keystoneclient').bytesPerObject).toBe(rssOf(r, 'python-keystoneclient'));
-    expect(row('python-keystoneclient-authenticated')).toMatchObject({ status: 'unavailable', bytesPerObject: null, bytesPerWorker: null });
+    expect(row(UNAVAILABLE_DESIGN)).toMatchObject({ status: 'unavailable', bytesPerObject: null, bytesPerWorker: null });
     expect(row('post-2015').bytesPerWorker).toBeCloseTo(r.reference.bytesPerObject * 10_000, 0);
   });
 
@@ -68,9 +68,16 @@ describe('tokenModelSection', () => {
     const two = tokenModelSection(r, { workers: 2 });
     expect(two.scenario.workers).toBe(2);
     expect(two.rows.find((x) => x.id === 'full-client')!.tokensPerDay).toBeLessThan(row('full-client').tokensPerDay);
-    expect(cacheOf('redis-handle')).toBe('shared');
-    expect(cacheOf('full-client')).toBe('per-worker');
-    expect(cacheOf('redis-something-new')).toBe('shared');
+    // the topology comes from the design's descriptor, whatever the design is called
+    const design = (id: string) => r.designs.find((d) => d.id === id)!;
+    expect(cacheOf(design('redis-handle'))).toBe('shared');
+    expect(cacheOf(design('full-client'))).toBe('per-worker');
+    expect(cacheOf({ ...design('full-client'), topology: 'shared' })).toBe('shared');
+    // a schema 1 file has no topology: a design that used a store is shared, one that did not is per worker
+    const { topology: _t, store: _s, ...untyped } = design('redis-handle');
+    expect(cacheOf({ ...untyped, store: 'redis' })).toBe('shared');
+    expect(cacheOf(untyped)).toBe('shared'); // it has store figures
+    expect(cacheOf({ perObject: {} })).toBe('per-worker');
   });
 
   it('uses a stored section when it is well-formed and recomputes a missing or malformed one', () => {

@@ -46,7 +46,7 @@ describe('npm run report', () => {
   const bad: Array<[string, (dir: string) => string, RegExp]> = [
     ['a missing file', (d) => join(d, 'absent.json'), /cannot read results file .*absent\.json: no such file/],
     ['corrupt JSON', (d) => { const p = join(d, 'corrupt.json'); writeFileSync(p, '{"schema": 1, "meta": {'); return p; }, /corrupt\.json is not valid JSON/],
-    ['another schema', (d) => { const p = join(d, 'v2.json'); writeFileSync(p, JSON.stringify({ ...syntheticResults(), schema: 2 })); return p; }, /v2\.json has results schema 2; this version reads schema 1/],
+    ['another schema', (d) => { const p = join(d, 'v3.json'); writeFileSync(p, JSON.stringify({ ...syntheticResults(), schema: 3 })); return p; }, /v3\.json has results schema 3; this version reads schema 2/],
     ['a shape that is not Results', (d) => { const p = join(d, 'shape.json'); writeFileSync(p, JSON.stringify({ schema: 1, meta: {} })); return p; }, /shape\.json is not a keystone-cache-bench results file \(meta\.node/],
   ];
   for (const [what, make, message] of bad) {

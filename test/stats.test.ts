@@ -65,6 +65,6 @@ describe('statistics', () => {
   });
 
   it('skips metrics a design does not have', () => {
-    expect(perObjectSlope(synthetic(1, 1), 'redisUsedMemory')).toBeUndefined();
+    expect(perObjectSlope(synthetic(1, 1), 'storeUsedMemory')).toBeUndefined();
   });
 });
