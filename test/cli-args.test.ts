@@ -2,8 +2,9 @@ import { mkdtempSync, writeFileSync, readFileSync, chmodSync, readdirSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseBenchArgs } from '../src/cli/args.ts';
+import { checkDesigns, oldSpaceLimits, parseBenchArgs, type BenchOptions } from '../src/cli/args.ts';
 import { UsageError } from '../src/cli/errors.ts';
+import { loadDesigns, type DesignSet } from '../src/designs/registry.ts';
 import { runScript } from './helpers/run-cli.ts';
 import { startScript } from './helpers/procs.ts';
 
@@ -11,24 +12,28 @@ const bad: Array<[string, string[], RegExp]> = [
   ['maxsize 0', ['--maxsize', '0'], /--maxsize must be at least 4/],
   ['negative maxsize', ['--maxsize', '-5'], /--maxsize must be at least 4/],
   ['fractional maxsize', ['--maxsize', '10.5'], /whole number/],
-  ['non-numeric maxsize', ['--maxsize', 'lots'], /whole number/],
-  ['absurd maxsize', ['--maxsize', '1000000000'], /too large: .* would need about .*TiB.*this machine has/],
+  ['non-numeric maxsize', ['--maxsize', 'lots'], /--maxsize needs a number \(got "lots"\)/],
   ['trials 0', ['--trials', '0'], /--trials must be at least 1/],
-  ['unknown design', ['--designs', 'full-client,nope'], /unknown design "nope"; known: full-client/],
+  ['min-trials 0', ['--min-trials', '0'], /--min-trials must be at least 1/],
+  ['target-ci 0', ['--target-ci', '0'], /--target-ci must be a percentage above 0/],
+  ['target-ci not a number', ['--target-ci', 'tight'], /--target-ci needs a number/],
+  ['unknown protocol', ['--protocol', 'sometimes'], /--protocol must be one of incremental, fresh/],
+  ['negative warmup', ['--warmup', '-1'], /--warmup must be at least 0/],
+  ['fractional snapshot-n', ['--snapshot-n', '2.5'], /--snapshot-n must be a whole number/],
+  ['no design named', ['--designs', ','], /--designs names no design/],
+  ['memcached server without a port', ['--memcached-servers', '127.0.0.1'], /--memcached-servers takes host:port or \/path\/to\.sock entries, got "127\.0\.0\.1"/],
+  ['memcached servers empty', ['--memcached-servers', ','], /--memcached-servers names no server/],
   ['unknown flag', ['--frobnicate'], /Unknown option '--frobnicate'/],
-  ['steps too few', ['--steps', '3'], /--steps must be at least 5/],
+  ['steps too few', ['--steps', '2'], /--steps must be at least 3/],
   ['keystone url with credentials', ['--keystone-url', 'http://u:p@127.0.0.1:5000/v3'], /must not carry credentials/],
   ['redis url with credentials', ['--redis-url', 'redis://:pw@127.0.0.1:6379'], /must not carry credentials/],
   ['a password flag (there is none: credentials come from OS_* only)', ['--password', 'x'], /Unknown option '--password'/],
   ['an --os-password flag', ['--os-password', 'x'], /Unknown option '--os-password'/],
   ['keystone timeout 0', ['--keystone-timeout', '0'], /--keystone-timeout must be at least 1/],
-  ['heap limit for a design not in the run', ['--designs', 'token-record', '--worker-max-old-space', 'full-client=16'], /names design "full-client", which is not in --designs/],
-  ['heap limit too small', ['--worker-max-old-space', 'full-client=4'], /--worker-max-old-space must be at least 8/],
-  ['heap limit not a number', ['--worker-max-old-space', 'full-client=lots'], /whole number/],
   ['--out inside a file', ['--out', '/etc/hostname/results'], /cannot be created/],
   // as root, access(W_OK) says yes to /proc; only really creating something there tells the truth
-  ['--out in /proc (not writable, even for root)', ['--out', '/proc/kcb-results'], /--out \/proc\/kcb-results cannot be created/],
-  ['--out is /proc itself', ['--out', '/proc'], /--out \/proc is not writable/],
+  ['--out in /proc (not writable, even for root)', ['--out', '/proc/kcb-results'], /--out \/proc\/kcb-results is inside a kernel file system/],
+  ['--out is /proc itself', ['--out', '/proc'], /--out \/proc is inside a kernel file system/],
 ];
 
 describe('bench CLI validation', () => {
@@ -53,11 +58,38 @@ describe('bench CLI validation', () => {
     }
   });
 
-  it('takes a heap limit for every node design or per design (fault tests)', () => {
+  it('takes a heap limit for every node design or per design (fault tests), checked against the designs of the run', () => {
     const all = parseBenchArgs(['--worker-max-old-space', '64']);
     const one = parseBenchArgs(['--designs', 'full-client,token-record', '--worker-max-old-space', 'full-client=16']);
-    expect(all !== 'help' && all.workerMaxOldSpaceMb).toEqual({ '*': 64 });
-    expect(one !== 'help' && one.workerMaxOldSpaceMb).toEqual({ 'full-client': 16 });
+    expect(all !== 'help' && all.workerMaxOldSpace).toBe('64');
+    expect(one !== 'help' && one.workerMaxOldSpace).toBe('full-client=16');
+    expect(oldSpaceLimits('64', ['full-client'])).toEqual({ '*': 64 });
+    expect(oldSpaceLimits('full-client=16', ['full-client', 'token-record'])).toEqual({ 'full-client': 16 });
+    expect(oldSpaceLimits(undefined, ['full-client'])).toBeUndefined();
+    const bad: Array<[string, string[], RegExp]> = [
+      ['full-client=16', ['token-record'], /--worker-max-old-space names design "full-client", which is not in --designs/],
+      ['full-client=4', ['full-client'], /--worker-max-old-space must be at least 8/],
+      ['full-client=lots', ['full-client'], /--worker-max-old-space must be a whole number|--worker-max-old-space needs a number/],
+    ];
+    for (const [raw, ids, message] of bad) {
+      expect(() => oldSpaceLimits(raw, ids), raw).toThrowError(UsageError);
+      expect(() => oldSpaceLimits(raw, ids), raw).toThrowError(message);
+    }
+  });
+
+  it('takes the new measuring flags', () => {
+    const o = parseBenchArgs(['--trials', '4', '--min-trials', '9', '--target-ci', '2.5', '--protocol', 'fresh', '--warmup', '0',
+      '--snapshot-n', '0', '--memcached-servers', '127.0.0.1:11211,/run/mc.sock', '--design-module', 'a.ts', '--design-module', 'b.py',
+      '--baseline', 'old.json']);
+    if (o === 'help') throw new Error('help');
+    expect(o.minTrials).toBe(4); // never more than --trials
+    expect(o.targetCi).toBeCloseTo(0.025, 12);
+    expect(o.protocol).toBe('fresh');
+    expect(o.warmup).toBe(0);
+    expect(o.snapshotN).toBe(0);
+    expect(o.memcachedServers).toEqual(['127.0.0.1:11211', '/run/mc.sock']);
+    expect(o.designModules).toEqual(['a.ts', 'b.py']);
+    expect(o.baseline).toBe('old.json');
   });
 
   it('leaves nothing behind when it probes whether --out is writable', () => {
@@ -77,9 +109,18 @@ describe('bench CLI validation', () => {
     if (o === 'help') return;
     expect(o.maxsize).toBe(10_000);
     expect(o.trials).toBeGreaterThanOrEqual(5);
+    expect(o.minTrials).toBeGreaterThanOrEqual(2);
+    expect(o.minTrials).toBeLessThanOrEqual(o.trials);
     expect(o.steps).toBeGreaterThanOrEqual(5);
-    expect(o.designs).toContain('full-client');
+    expect(o.protocol).toBe('incremental');
+    expect(o.snapshotN).toBeGreaterThan(0);
+    expect(o.warmup).toBeUndefined(); // chosen per design
+    expect(o.designModules).toEqual([]);
+    // no --designs: every design, which checkDesigns resolves once the modules are loaded
+    expect(o.designs).toBeUndefined();
+    expect(parseBenchArgs(['--designs', 'all'])).toMatchObject({ designs: undefined });
   });
+
 
   it('prints one line and exits 2 for bad input, with no stack trace and no file written', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kcb-cli-'));
@@ -87,7 +128,7 @@ describe('bench CLI validation', () => {
     const r = runScript('bench/cli.ts', ['--maxsize', 'ten', '--out', dir]);
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^error: --maxsize must be a whole number/);
+    expect(r.stderr).toMatch(/^error: --maxsize needs a number \(got "ten"\)/);
     expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
     expect(readFileSync(join(dir, 'latest.json'), 'utf8')).toBe('{"keep":true}');
   });
@@ -97,6 +138,39 @@ describe('bench CLI validation', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Usage: npm run bench/);
     expect(r.stdout).toMatch(/--maxsize/);
+  });
+});
+
+describe('checkDesigns: the design list, once the modules are loaded', () => {
+  let set: DesignSet;
+  const opts = (argv: string[]) => parseBenchArgs(argv) as BenchOptions;
+  const check = (argv: string[]) => checkDesigns(opts(argv), set.designs, set.unavailable);
+
+  it('every built-in by default, full-client first', async () => {
+    set = await loadDesigns();
+    const ids = check([]).map((d) => d.id);
+    expect(ids[0]).toBe('full-client');
+    expect(ids).toEqual(expect.arrayContaining(['full-client', 'token-record', 'redis-handle', 'redis-handle-encrypted', 'memcached-handle', 'python-keystoneclient']));
+    expect(check(['--designs', 'all']).map((d) => d.id)).toEqual(ids);
+  }, 60_000);
+
+  it('the ones named, in the order of the built-ins', () => {
+    expect(check(['--designs', 'token-record,full-client']).map((d) => d.id)).toEqual(['full-client', 'token-record']);
+  });
+
+  const bad: Array<[string, string[], RegExp]> = [
+    ['unknown design', ['--designs', 'full-client,nope'], /unknown design "nope"; known: full-client, token-record/],
+    ['the design removed in the restructuring', ['--designs', 'python-keystoneclient-authenticated'], /unknown design "python-keystoneclient-authenticated"/],
+    ['absurd maxsize', ['--maxsize', '1000000000'], /--maxsize 1000000000 is too large: full-client would need about .*TiB.*this machine has/],
+  ];
+  it.each(bad)('%s → UsageError', (_name, argv, message) => {
+    expect(() => check(argv)).toThrowError(UsageError);
+    expect(() => check(argv)).toThrowError(message);
+  });
+
+  it('guards python designs at --python-maxsize, not --maxsize', () => {
+    // 10^6 node token records fit; 10^6 python clients of ~64 KB would not, but they are measured at 2,000
+    expect(() => check(['--designs', 'token-record,python-keystoneclient', '--maxsize', '1000000'])).not.toThrow();
   });
 });
 
