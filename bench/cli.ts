@@ -182,6 +182,12 @@ async function measure(
       onDone: (r, o, ms) => current.done(r, !o.failure, ms, o.failure?.reason),
       note: (t) => current.note(t),
     }, tallies));
+    for (const [id, t] of tallies) {
+      const heap = t.snapshot && designResult(all.find((d) => d.id === id)!, [], t).snapshot?.relativeDifference;
+      if (heap !== undefined && Math.abs(heap) > 0.1) {
+        current.note(`warning: ${id}: heapUsed slope and heap-snapshot retained size differ by ${(heap * 100).toFixed(0)} % (see "Cross-check" in the summary)`);
+      }
+    }
     // Latency only for designs that produced a sample: with a broken Keystone or store it would only time out.
     const measured = chosen.filter((d) => (tallies.get(d.id)?.samples.length ?? 0) > 0);
     if (!stopped() && opts.latency && measured.length) {

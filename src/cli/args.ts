@@ -53,7 +53,7 @@ store servers (unix sockets); nothing to start by hand.
 
 Options:
   --maxsize N            largest number of cached objects per worker (default 10000)
-  --steps K              sizes read in 0..maxsize, evenly spaced, at least 3 (default 5)
+  --steps K              sizes read in 0..maxsize, evenly spaced, at least 3 (default 9)
   --trials T             most trials per design; the CI is taken across trials (default 5)
   --min-trials T         fewest trials per design (default 3)
   --target-ci PCT        stop adding trials once the slope's 95 % CI half-width is within PCT % (default 1)
@@ -143,7 +143,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     maxsize,
     pythonMaxsize: Math.min(maxsize, int('python-maxsize', v['python-maxsize'], 2000, 4)),
     pythonTracemalloc: v['python-tracemalloc'] as boolean,
-    steps: int('steps', v.steps, 5, 3, 50),
+    steps: int('steps', v.steps, 9, 3, 50),
     trials,
     minTrials,
     targetCi: targetCi / 100,

@@ -112,12 +112,42 @@ export function summaryMarkdown(r: Results): string {
     summaryTableMarkdown(r),
     referenceLine(r),
   ];
+  const cross = crossCheckMarkdown(r);
+  if (cross) parts.push('## Cross-check and where the bytes go', cross);
   parts.push("## Tokens and memory in the post's scenario", tokenModelMarkdown(r));
   const lat = latencyMarkdown(r);
   if (lat) parts.push('## Latency per lookup', lat);
   const failed = failuresMarkdown(r);
   if (failed) parts.push('## Failed samples', failed);
   return parts.join('\n\n') + '\n';
+}
+
+/**
+ * The heap-snapshot cross-check beside the heapUsed slope, the top owners of an entry's bytes, and RSS split into
+ * live heap, heap slack and memory outside the V8 heap: why a design costs what it costs.
+ */
+export function crossCheckMarkdown(r: Results): string {
+  const rows = r.designs.filter((d) => d.snapshot || d.rssBreakdown).map((d) => {
+    const s = d.snapshot;
+    const heap = d.perObject.heapUsed;
+    const diff = s?.relativeDifference;
+    const top = s ? s.breakdown.filter((b) => b.owner !== 'other').slice(0, 3).map((b) => `${b.owner} ${formatBytes(b.bytesPerEntry)}`).join('; ') : '–';
+    const rb = d.rssBreakdown;
+    return [
+      `\`${d.id}\``,
+      heap ? formatSlope(heap, 'heapUsed') : '–',
+      s ? `${formatBytes(s.retainedPerEntry)} (N = ${s.n})` : '–',
+      diff === undefined ? '–' : `${diff >= 0 ? '+' : '−'}${Math.abs(diff * 100).toFixed(1)} %${Math.abs(diff) > 0.1 ? ' ⚠' : ''}`,
+      top,
+      rb ? `${formatBytes(rb.liveHeap)} heap + ${formatBytes(rb.heapSlack)} slack + ${formatBytes(rb.outsideHeap)} outside` : '–',
+    ];
+  });
+  if (!rows.length) return '';
+  return [
+    'heapUsed slope beside the retained size of one held entry in a V8 heap snapshot (dominator tree); ⚠ marks a difference above 10 %. ' +
+      'Top owners: the property path of the entry that holds the bytes. RSS split: live heap, V8 heap slack (heapTotal − heapUsed), outside the V8 heap (RSS − heapTotal), per object.',
+    table(['Design', 'heapUsed slope', 'snapshot retained', 'difference', 'top owners per entry', 'RSS per object'], rows),
+  ].join('\n\n');
 }
 
 /** Narrow plain-text form for the terminal: value ± CI half-width, no R², one line per design. */

@@ -110,7 +110,9 @@ async function openStores(d: DesignDescriptor, opts: CampaignOptions): Promise<{
 export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneEnv, opts: CampaignOptions,
   tallies: Map<string, DesignTally> = new Map()): Promise<Map<string, DesignTally>> {
   const maxN = Math.max(0, ...designs.flatMap((d) => d.sizes), opts.snapshot?.n ?? 0);
-  const trustIds = await keystone.trustIds(maxN + 1);
+  // node designs warm up with distinct trusts (the first ones, reused by the build afterwards)
+  const warmupMax = Math.max(0, ...designs.map((d) => opts.warmup(d.descriptor, Math.max(0, ...d.sizes))));
+  const trustIds = await keystone.trustIds(Math.max(maxN, warmupMax) + 1);
   const setupFailures = new Map<string, number>();
   const giveUpAfter = opts.giveUpAfter ?? 3;
   const finished = new Set<string>();

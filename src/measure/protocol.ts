@@ -1,7 +1,8 @@
 // Messages between the parent and a sample worker, the same for both runtimes (node: the fork IPC channel;
 // python: one JSON line each way). Credentials travel here, never in argv or the environment.
 //
-//   parent → start        worker opens the design, warms up, settles       → ready   (the n = 0 reading)
+//   parent → start        worker opens the design (python: and warms up)   → ready
+//   parent → grow(discard) node: the warm-up, through the path the build takes, entries dropped → reading n = 0
 //   parent → grow(ids)    worker creates one entry per trust id, settles   → reading (n so far)
 //   …                     (one grow per size of the ladder)
 //   parent → snapshot     node only: a heap snapshot of the held entries   → snapshot-written
@@ -48,7 +49,8 @@ export interface StartMessage {
 
 export type ParentMessage =
   | StartMessage
-  | { type: 'grow'; trustIds: string[] }
+  /** discard: build through the very same path, then drop the entries (node's warm-up) */
+  | { type: 'grow'; trustIds: string[]; discard?: boolean }
   | { type: 'snapshot'; path: string }
   | { type: 'release' };
 

@@ -11,8 +11,13 @@ import type { Launcher } from './session.ts';
  * by default it grows with the allocation rate up to 3 × 16 MB and stays committed, a step in RSS that depends on
  * how fast the build allocated, not on how many objects it keeps. --single-threaded keeps the compilers and the
  * GC on the main thread, so no background thread holds malloc'd memory at one reading and not at the next.
+ * --no-opt --no-maglev stop V8 from compiling optimised code as call counts grow: that code (and its deopt data)
+ * kept appearing thousands of entries into a build, a per-N growth that was not the entries' (measured with heap
+ * snapshots: ~260 B per entry of a 416 B token record between N = 300 and 1300). What an entry retains does not
+ * depend on which tier ran the code that built it. Readings are taken after compacting collections
+ * (src/worker/node/settle.ts).
  */
-export const WORKER_NODE_FLAGS = ['--expose-gc', '--max-semi-space-size=1', '--single-threaded', '--compact-on-every-full-gc'];
+export const WORKER_NODE_FLAGS = ['--expose-gc', '--max-semi-space-size=1', '--single-threaded', '--no-opt', '--no-maglev'];
 
 /**
  * The worker's environment: the harness's minus anything that looks like a credential; the worker gets what it
@@ -30,7 +35,7 @@ export interface LaunchOptions {
 
 export function launcherFor(runtime: Runtime, opts: LaunchOptions = {}): Launcher {
   if (runtime === 'python') {
-    return async () => pythonDialect(supervise({ kind: 'spawn-lines', command: PYTHON, args: ['-u', PYTHON_WORKER], env: { ...pythonEnv(), MALLOC_ARENA_MAX: '1' } }));
+    return async () => pythonDialect(supervise({ kind: 'spawn-lines', command: PYTHON, args: ['-u', PYTHON_WORKER], env: pythonEnv() }));
   }
   return async (job) => {
     const execArgv = [...WORKER_NODE_FLAGS];

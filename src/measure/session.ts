@@ -86,11 +86,16 @@ export async function runWorker(job: RunJob, launch: Launcher): Promise<RunOutco
     child = await launch(job);
     const capacity = Math.max(0, ...job.ladder);
     child.send({
-      type: 'start', module: job.design.module, ctx: job.ctx, warmup: job.warmup, warmupTrustId: job.trustIds[0],
+      type: 'start', module: job.design.module, ctx: job.ctx, warmup: job.design.runtime === 'node' ? 0 : job.warmup, warmupTrustId: job.trustIds[0],
       capacity, concurrency: job.concurrency, ...(job.trace ? { trace: true } : {}),
     });
-    const ready = await expect('ready');
-    if (job.ladder.includes(0)) samples.push(toSample(0, job.trial, ready.memory, await outsideView(job, child.pid), { buildMs: 0 }));
+    let zero = (await expect('ready')).memory;
+    if (job.design.runtime === 'node' && job.warmup > 0) {
+      // node's warm-up goes through grow itself, so the first measured step runs no code for the first time
+      child.send({ type: 'grow', trustIds: job.trustIds.slice(1, 1 + job.warmup), discard: true });
+      zero = (await expect('reading')).memory;
+    }
+    if (job.ladder.includes(0)) samples.push(toSample(0, job.trial, zero, await outsideView(job, child.pid), { buildMs: 0 }));
     for (const size of job.ladder.filter((s) => s > 0)) {
       building = true;
       const ids = job.trustIds.slice(1 + n, 1 + size);

@@ -56,21 +56,22 @@ export function serveSamples(design: NodeDesignModule): void {
       const ctx = makeContext(m.ctx);
       dispose = ctx.dispose;
       cache = await design.open(ctx);
-      held = new KcbHeldEntries(sizedArray(m.capacity));
-      // Warm-up to a steady state: enough creations that lazy modules are loaded, the hot paths optimised and
-      // their feedback allocated, and every connection of the shared pools open; none of it then lands in n > 0.
-      const warm = sizedArray(m.warmup);
-      await build(cache, Array.from({ length: m.warmup }, () => m.warmupTrustId), warm, 0, m.concurrency);
-      if (m.warmup > 0) await cache.token(warm[0]);
-      warm.length = 0;
+      held = new KcbHeldEntries(sizedArray(Math.max(m.capacity, m.warmup)));
       await settleGc();
       await send({ type: 'ready', memory: readMemory() });
     },
     async grow(m) {
-      building = true;
+      building ||= !m.discard;
       const t0 = performance.now();
       await build(cache!, m.trustIds, held!.entries, held!.count, start!.concurrency);
       held!.count += m.trustIds.length;
+      if (m.discard) {
+        // The warm-up: every code path of a build and a token lookup has run (lazy modules loaded, functions
+        // compiled, the pools' connections open), with distinct trusts as in the build; the entries go.
+        await cache!.token(held!.entries[0]);
+        held!.entries.fill(undefined);
+        held!.count = 0;
+      }
       const buildMs = performance.now() - t0;
       await settleGc();
       await send({ type: 'reading', n: held!.count, memory: readMemory(), buildMs, tokens: tokensObtained() });
