@@ -1,43 +1,76 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readResults } from '../src/results/read.ts';
 import type { Results } from '../src/results/schema.ts';
+import { formatSlope } from '../src/report/format.ts';
 import { runScript } from './helpers/run-cli.ts';
 
 const DESIGNS = ['full-client', 'token-record', 'redis-handle'];
+const MAXSIZE = 200;
+const CONCURRENCY = 4;
+const SNAPSHOT_N = 100;
 let out: string;
 let run: ReturnType<typeof runScript>;
 let results: Results;
 
 beforeAll(() => {
   out = mkdtempSync(join(tmpdir(), 'kcb-e2e-'));
-  run = runScript('bench/cli.ts', ['--maxsize', '200', '--trials', '2', '--designs', DESIGNS.join(','), '--out', out, '--no-report', '--concurrency', '4']);
-  if (run.status === 0) results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8'));
+  run = runScript('bench/cli.ts', ['--maxsize', String(MAXSIZE), '--steps', '5', '--trials', '2', '--min-trials', '2', '--snapshot-n', String(SNAPSHOT_N),
+    '--designs', DESIGNS.join(','), '--out', out, '--no-report', '--concurrency', String(CONCURRENCY)]);
+  // through the reader the report uses: the file must be one it accepts (a constant metric's R² is NaN, null in JSON)
+  if (run.status === 0) results = readResults(join(out, 'latest.json'));
 }, 300_000);
+afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-describe('bench end to end (--maxsize 200 --trials 2)', () => {
+const design = (id: string) => results.designs.find((d) => d.id === id)!;
+
+describe('bench end to end (--maxsize 200 --steps 5 --trials 2)', () => {
   it('exits 0 and writes JSON, CSV and the Markdown summary', () => {
     expect(run.stderr).not.toMatch(/error/i);
     expect(run.status).toBe(0);
     for (const f of ['latest.json', 'samples.csv', 'summary.md']) expect(existsSync(join(out, f))).toBe(true);
-    expect(run.stdout).toMatch(/\| `full-client` \|/);
-    expect(run.stdout).toMatch(/47\.\d KB/);
   });
 
-  it('writes the documented shape', () => {
-    expect(results.schema).toBe(1);
-    for (const k of ['node', 'v8', 'platform', 'cpu', 'cpus', 'totalMemBytes', 'commit', 'command', 'startedAt', 'durationMs']) {
+  it('prints the summary with the figures it measured, as the JSON has them', () => {
+    for (const d of results.designs) {
+      const row = run.stdout.split('\n').find((l) => l.startsWith(`| \`${d.id}\` |`));
+      expect(row, d.id).toBeDefined();
+      // the table's columns: design, status, heapUsed, external, RSS, pidusage RSS, store memory, …
+      const cells = row!.split(' | ');
+      expect(cells[1]).toBe('ok');
+      expect(cells[2]).toBe(formatSlope(d.perObject.heapUsed, 'heapUsed'));
+      expect(cells[4]).toBe(formatSlope(d.perObject.rss, 'rss'));
+      expect(cells[6]).toBe(formatSlope(d.perObject.storeUsedMemory, 'storeUsedMemory'));
+    }
+    // the full client's heap figure is tens of KB per object: the printed value is a measurement, not the reference
+    expect(formatSlope(design('full-client').perObject.heapUsed, 'heapUsed')).toMatch(/^\d+\.\d KB \[/);
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain(formatSlope(design('full-client').perObject.heapUsed, 'heapUsed'));
+  });
+
+  it('writes the documented shape (schema 2)', () => {
+    expect(results.schema).toBe(2);
+    for (const k of ['node', 'v8', 'platform', 'cpu', 'cpus', 'totalMemBytes', 'commit', 'command', 'startedAt', 'durationMs', 'protocol', 'workerFlags']) {
       expect(results.meta).toHaveProperty(k);
     }
-    expect(results.meta.command).toContain('--maxsize 200');
+    expect(results.meta.command).toContain(`--maxsize ${MAXSIZE}`);
     expect(results.meta.keystone.kind).toBe('stand-in');
+    expect(results.meta.protocol).toBe('incremental');
+    expect(results.meta.sizes).toEqual([0, 50, 100, 150, 200]);
+    expect(results.meta.stores).toEqual({ redis: { kind: 'private', version: expect.any(String) } });
     expect(results.designs.map((d) => d.id)).toEqual(DESIGNS);
     for (const d of results.designs) {
       expect(d.status).toBe('ok');
+      expect(d.runtime).toBe('node');
+      expect(d.sizes).toEqual([0, 50, 100, 150, 200]);
+      expect(d.trials).toBe(2);
       expect(d.samples).toHaveLength(10); // 5 sizes × 2 trials
       for (const s of d.samples) {
-        for (const k of ['n', 'trial', 'rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers', 'pidusageRss']) expect(typeof (s as any)[k]).toBe('number');
+        for (const k of ['n', 'trial', 'rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers', 'pidusageRss', 'fds', 'sockets']) {
+          expect(typeof (s as any)[k], `${d.id} ${k}`).toBe('number');
+        }
+        expect(s.sockets!).toBeLessThanOrEqual(s.fds!);
       }
       for (const m of ['heapUsed', 'rss', 'external'] as const) {
         const slope = d.perObject[m]!;
@@ -45,26 +78,59 @@ describe('bench end to end (--maxsize 200 --trials 2)', () => {
         expect(slope.ci95).toHaveLength(2);
         expect(slope.trialSlopes).toHaveLength(2);
         expect(typeof slope.r2).toBe('number');
+        expect(slope.resolution).toMatchObject({ atN: MAXSIZE, resolved: expect.any(Boolean) });
+      }
+      // the headline, when there is one, is a resolved measured figure (null: nothing resolved with 2 trials at N = 200)
+      if (d.headline) {
+        const s = d.perObject[d.headline.metric]!;
+        expect(s.resolution!.resolved).toBe(true);
+        expect(d.headline.bytes).toBeGreaterThanOrEqual(s.bytes);
+      }
+    }
+    // tens of KB per full client resolve even at this size
+    expect(design('full-client').headline).not.toBeNull();
+    expect(design('full-client').topology).toBe('per-worker');
+    expect(design('redis-handle')).toMatchObject({ topology: 'shared', store: 'redis' });
+  });
+
+  it('counts every token the stand-in issued: N per trial plus the warm-up, and the snapshot run', () => {
+    // one worker per trial grows to --maxsize after a warm-up of min(2000, max(concurrency, maxsize / 2)) creations;
+    // the heap-snapshot run builds SNAPSHOT_N entries after a warm-up sized for SNAPSHOT_N
+    const warmup = (n: number) => Math.min(2000, Math.max(CONCURRENCY, Math.round(n / 2)));
+    for (const d of results.designs) {
+      expect(d.tokensIssued, d.id).toBe(2 * (MAXSIZE + warmup(MAXSIZE)) + SNAPSHOT_N + warmup(SNAPSHOT_N));
+      // the worker's own count agrees: every reading's client-side tally grows by the entries built
+      for (const trial of [1, 2]) {
+        const tokens = d.samples.filter((s) => s.trial === trial && s.n > 0).map((s) => s.tokens! - s.n);
+        expect(new Set(tokens).size, `${d.id} trial ${trial}`).toBe(1);
       }
     }
   });
 
-  it('counts every token the stand-in issued: n per sample plus the warm-up', () => {
-    for (const d of results.designs) {
-      const expected = d.samples.reduce((a, s) => a + s.n + 4, 0); // --concurrency 4 warm-up creates
-      expect(d.tokensIssued).toBe(expected);
-    }
-  });
-
   it('orders the designs as expected: full client ≫ token record, Redis handle smallest in process', () => {
-    const heap = (id: string) => results.designs.find((d) => d.id === id)!.perObject.heapUsed!.bytes;
+    const heap = (id: string) => design(id).perObject.heapUsed!.bytes;
     expect(heap('full-client')).toBeGreaterThan(10 * 1024);
     expect(heap('full-client')).toBeGreaterThan(8 * heap('token-record'));
     expect(heap('full-client')).toBeGreaterThan(8 * heap('redis-handle'));
-    const redis = results.designs.find((d) => d.id === 'redis-handle')!;
-    expect(redis.perObject.redisUsedMemory!.bytes).toBeGreaterThan(100);
-    expect(redis.perObject.redisUsedMemory!.bytes).toBeLessThan(2048);
-    expect(redis.samples.every((s) => (s.redisRss ?? 0) > 0)).toBe(true);
+    const redis = design('redis-handle');
+    expect(redis.perObject.storeUsedMemory!.bytes).toBeGreaterThan(100);
+    expect(redis.perObject.storeUsedMemory!.bytes).toBeLessThan(2048);
+    expect(redis.samples.every((s) => (s.storeRss ?? 0) > 0)).toBe(true);
+    for (const id of ['full-client', 'token-record']) expect(design(id).samples.every((s) => s.storeUsedMemory === undefined)).toBe(true);
+    // file descriptors are read for every design; a token record holds none of its own (one keep-alive pool per process)
+    for (const d of results.designs) expect(d.perObject.fds, d.id).toBeDefined();
+    expect(Math.abs(design('token-record').perObject.fds!.bytes)).toBeLessThan(0.05);
+  });
+
+  it('cross-checks the heapUsed slope with a heap snapshot of the held entries', () => {
+    for (const d of results.designs) {
+      expect(d.snapshot, d.id).toBeDefined();
+      expect(d.snapshot!.n).toBe(SNAPSHOT_N);
+      expect(d.snapshot!.retainedPerEntry).toBeGreaterThan(0);
+      expect(d.snapshot!.breakdown.length).toBeGreaterThan(0);
+      expect(d.snapshot!.relativeDifference).toBeCloseTo((d.perObject.heapUsed!.bytes - d.snapshot!.retainedPerEntry) / d.snapshot!.retainedPerEntry, 9);
+    }
+    expect(design('full-client').snapshot!.retainedPerEntry).toBeGreaterThan(8 * design('token-record').snapshot!.retainedPerEntry);
   });
 
   it('times the token paths with tinybench', () => {
