@@ -54,9 +54,9 @@ async function probeExternalStores(opts: BenchOptions, designs: DesignDescriptor
   return { external, stores };
 }
 
-/** Enough warm-up creations that the JIT and the pools reach a steady state before the first reading. */
+/** Enough warm-up creations that every code path has run and the pools are open before the first reading. */
 const defaultWarmup = (opts: BenchOptions) => (d: DesignDescriptor, maxN: number) =>
-  opts.warmup ?? Math.min(d.runtime === 'python' ? 200 : 2000, Math.max(opts.concurrency, Math.round(maxN / 2)));
+  opts.warmup ?? Math.min(d.runtime === 'python' ? 200 : 1000, Math.max(opts.concurrency, Math.round(maxN / 10)));
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);

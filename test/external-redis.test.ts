@@ -40,7 +40,7 @@ describe('bench --redis-url unix:///…/redis.sock?db=3', () => {
   beforeAll(async () => {
     const out = join(tmp, 'out');
     const run = startScript('bench/cli.ts', ['--designs', 'redis-handle,redis-handle-encrypted', '--maxsize', '20', '--trials', '1',
-      '--concurrency', '4', '--no-report', '--redis-url', `unix://${server.socketPath}?db=3`, '--out', out], { timeoutMs: 80_000 });
+      '--snapshot-n', '0', '--concurrency', '4', '--no-report', '--redis-url', `unix://${server.socketPath}?db=3`, '--out', out], { timeoutMs: 80_000 });
     const watch = watchChildren(run.pid);
     // While it runs, the run's own keys appear in db 3 (next to the user's).
     const counter = setInterval(() => {
@@ -56,17 +56,19 @@ describe('bench --redis-url unix:///…/redis.sock?db=3', () => {
   it('measures against the existing Redis and records it as external', () => {
     expect(res.stderr).not.toMatch(/error|failed/i);
     expect(res.status).toBe(0);
-    expect(results.meta.redis.kind).toBe('external');
-    expect(results.meta.redis.version).toMatch(/^\d+\.\d+/);
+    expect(results.meta.stores.redis!.kind).toBe('external');
+    expect(results.meta.stores.redis!.version).toMatch(/^\d+\.\d+/);
+    expect(Object.keys(results.meta.stores)).toEqual(['redis']);
     expect(peakKeys).toBeGreaterThan(Object.keys(USER_KEYS).length + 5);
     for (const d of results.designs) {
       expect(d.status).toBe('ok');
       // used_memory is the growth during the sample: near zero at n = 0 whatever else the server holds
       const n0 = d.samples.find((s) => s.n === 0)!;
-      expect(Math.abs(n0.redisUsedMemory!)).toBeLessThan(64 * 1024);
-      expect(d.perObject.redisUsedMemory!.bytes).toBeGreaterThan(100);
-      expect(d.perObject.redisUsedMemory!.bytes).toBeLessThan(4096);
-      expect(d.samples.every((s) => s.redisRss === undefined)).toBe(true); // not our process: no RSS claimed
+      expect(d.store).toBe('redis');
+      expect(Math.abs(n0.storeUsedMemory!)).toBeLessThan(64 * 1024);
+      expect(d.perObject.storeUsedMemory!.bytes).toBeGreaterThan(100);
+      expect(d.perObject.storeUsedMemory!.bytes).toBeLessThan(4096);
+      expect(d.samples.every((s) => s.storeRss === undefined)).toBe(true); // not our process: no RSS claimed
     }
   });
 
