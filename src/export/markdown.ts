@@ -3,7 +3,7 @@ import { metricInfo } from '../results/metrics.ts';
 import type { DesignResult, MetricName, Results } from '../results/schema.ts';
 import { modelSectionOf } from '../model/results-model.ts';
 import {
-  METRIC_LABELS, UNIT_NOTE, formatBytes, formatCount, formatMs, formatSlope, machineLine,
+  METRIC_LABELS, UNIT_NOTE, protocolText, sizesText, formatBytes, formatCount, formatMs, formatSlope, machineLine,
 } from '../report/format.ts';
 
 /** Columns of the summary table; the optional ones appear only when some design has that metric. */
@@ -35,9 +35,9 @@ function table(head: string[], rows: string[][]): string {
 }
 
 export function methodLine(r: Results): string {
-  return `Per-object cost = least-squares slope of memory over N (N = ${r.meta.sizes.join(', ')}; ` +
-    `${r.meta.trials} trials, one fresh process each): mean over trials, its 95 % CI in brackets, ` +
-    `R² of the fit over all samples. ${UNIT_NOTE}.`;
+  return `Per-object cost = least-squares slope of memory over N (${sizesText(r)}; ` +
+    `up to ${r.meta.trials} trials, ${protocolText(r)}): mean over trials, its 95 % CI in brackets, ` +
+    `R² of the fit over all samples; "not resolved" where the CI includes 0. ${UNIT_NOTE}.`;
 }
 
 export function referenceLine(r: Results): string {

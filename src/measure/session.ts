@@ -5,7 +5,8 @@
 import type { DesignDescriptor } from '../designs/descriptor.ts';
 import type { FailedSample, Sample } from '../results/schema.ts';
 import type { PrivateStore, StoreDriver } from '../stores/store.ts';
-import type { StoreLocation } from '../designs/contract.ts';
+import type { StoreId, StoreLocation } from '../designs/contract.ts';
+import { storeDriver } from '../stores/index.ts';
 import { redact } from '../util/redact.ts';
 import type { Supervised } from './child.ts';
 import { openFds, rssOf } from './outside.ts';
@@ -46,11 +47,14 @@ export interface RunOutcome {
 
 export type Launcher = (job: RunJob) => Promise<Supervised<ParentMessage, WorkerMessage>>;
 
-async function outsideView(job: RunJob, pid: number | undefined): Promise<Partial<Sample>> {
+/** The measured store's bytes; on a store the user owns, the growth since `baseline` (their data is not ours). */
+const storeBytes = async (job: RunJob, baseline = 0) => (job.store ? (await job.store.driver.usedMemory(job.store.location, job.ctx.timeoutMs)) - baseline : undefined);
+
+async function outsideView(job: RunJob, pid: number | undefined, storeBaseline?: number): Promise<Partial<Sample>> {
   const [pidusageRss, storeRss, storeUsedMemory] = await Promise.all([
     rssOf(pid),
     rssOf(job.store?.server?.pid),
-    job.store ? job.store.driver.usedMemory(job.store.location, job.ctx.timeoutMs) : undefined,
+    storeBytes(job, storeBaseline),
   ]);
   const fd = openFds(pid);
   return {
@@ -94,15 +98,23 @@ export async function runWorker(job: RunJob, launch: Launcher): Promise<RunOutco
       // node's warm-up goes through grow itself, so the first measured step runs no code for the first time
       child.send({ type: 'grow', trustIds: job.trustIds.slice(1, 1 + job.warmup), discard: true });
       zero = (await expect('reading')).memory;
+      // The warm-up's records in a store belong to the build's own trusts: left there, the build would only
+      // overwrite them and the store would not grow until N passed the warm-up. Only this run's prefix goes.
+      for (const [id, location] of Object.entries(job.ctx.stores) as Array<[StoreId, StoreLocation]>) {
+        await storeDriver(id).deleteKeys(location, job.ctx.timeoutMs);
+      }
     }
-    if (job.ladder.includes(0)) samples.push(toSample(0, job.trial, zero, await outsideView(job, child.pid), { buildMs: 0 }));
+    // A store the user owns holds their data too: its readings are the growth from here on, after the warm-up.
+    const storeBaseline = job.store && !job.store.server ? await storeBytes(job) : undefined;
+    const outside = (pid: number | undefined) => outsideView(job, pid, storeBaseline);
+    if (job.ladder.includes(0)) samples.push(toSample(0, job.trial, zero, await outside(child.pid), { buildMs: 0 }));
     for (const size of job.ladder.filter((s) => s > 0)) {
       building = true;
       const ids = job.trustIds.slice(1 + n, 1 + size);
       n = size;
       child.send({ type: 'grow', trustIds: ids });
       const r = await expect('reading');
-      samples.push(toSample(r.n, job.trial, r.memory, await outsideView(job, child.pid), { buildMs: Math.round(r.buildMs), tokens: r.tokens }));
+      samples.push(toSample(r.n, job.trial, r.memory, await outside(child.pid), { buildMs: Math.round(r.buildMs), tokens: r.tokens }));
     }
     let snapshotWritten = false;
     if (job.snapshotPath && job.design.runtime === 'node') {

@@ -4,14 +4,15 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../cli/errors.ts';
 import { num } from '../cli/flags.ts';
 import {
-  AGREEMENT_TOLERANCE, SIM_DEFAULTS, SIM_DESIGNS, agreement, runSimulation, type SimDesign, type SimOptions, type SimResult,
+  AGREEMENT_TOLERANCE, SIM_DEFAULTS, SIM_DESIGNS, agreement, builtinCatalog, runSimulation, type SimDesign, type SimOptions, type SimResult,
 } from './simulate.ts';
 
 export const SIMULATE_HELP = `usage: npm run simulate -- [options]     (or: npm run model -- --simulate [options])
 
 Runs W notifier worker processes with the real cache designs against the embedded Keystone stand-in, on an
 accelerated clock, and compares the tokens the stand-in issued with the token model (expectedTokens).
-  --designs LIST     comma-separated: ${SIM_DESIGNS.join(', ')}, or all
+  --designs LIST     comma-separated: ${SIM_DESIGNS.join(', ')}, a --design-module's id, or all
+  --design-module P  a node design module of your own (repeatable; see README "Measure your own design")
                      (default ${SIM_DEFAULTS.designs.join(',')})
   --workers N        notifier processes (default ${SIM_DEFAULTS.workers})
   --trusts N         trusts in the stream (default ${SIM_DEFAULTS.trusts})
@@ -40,6 +41,7 @@ export function parseSimulateArgs(argv: string[]): SimOptions | 'help' | { json:
         ...['designs', 'workers', 'trusts', 'rate', 'periods', 'period-ms', 'lifetime', 'stream', 'routing', 'seed', 'noise-runs']
           .map((k) => [k, { type: 'string' as const }]),
         ['json', { type: 'boolean' as const }], ['help', { type: 'boolean' as const }],
+        ['design-module', { type: 'string' as const, multiple: true }],
       ]),
     }) as { values: Record<string, string | boolean | undefined> });
   } catch (err) {
@@ -64,7 +66,7 @@ export function parseSimulateArgs(argv: string[]): SimOptions | 'help' | { json:
     stream: s('stream'),
     routing: s('routing'),
   }).filter(([, v]) => v !== undefined));
-  const options = { ...SIM_DEFAULTS, ...picked, designs } as SimOptions;
+  const options = { ...SIM_DEFAULTS, ...picked, designs, designModules: (values['design-module'] as unknown as string[] | undefined) ?? [] } as SimOptions & { designModules: string[] };
   return values.json ? { json: true, options } : options;
 }
 
@@ -140,7 +142,8 @@ export async function simulateMain(argv: string[]): Promise<number> {
   const options = json ? parsed.options : parsed;
   let result: SimResult;
   try {
-    result = await runSimulation({ ...options, note: (l) => process.stderr.write(`${l}\n`) });
+    const catalog = await builtinCatalog((options as { designModules?: string[] }).designModules ?? []);
+    result = await runSimulation({ ...options, catalog, note: (l) => process.stderr.write(`${l}\n`) });
   } catch (err) {
     if (err instanceof RangeError) throw new UsageError(err.message);
     throw err;

@@ -26,6 +26,7 @@ import { REFRESH_MARGIN_MS } from '../keystone/auth.ts';
 import { startStandIn, type StandIn } from '../keystone/standin.ts';
 import { startRedisServer, type RedisServer } from '../redis/server.ts';
 import type { DesignDescriptor } from '../designs/descriptor.ts';
+import { BUILTIN_MODULES } from '../designs/builtin.ts';
 import { loadDesigns } from '../designs/registry.ts';
 import { trackChild } from '../util/processes.ts';
 import { expectedTokens, type Design, type RunExpectation } from './tokens.ts';
@@ -319,7 +320,7 @@ async function runDesign(design: SimDesign, o: SimOptions, run: DesignRun): Prom
 
 /** The node designs a simulation can run, from their modules (plus the user's). */
 export async function builtinCatalog(userModules: string[] = []): Promise<SimCatalog> {
-  const { designs } = await loadDesigns(userModules);
+  const { designs } = await loadDesigns(userModules, BUILTIN_MODULES.filter((f) => !f.endsWith('.py')));
   // a design that needs a store other than Redis cannot share one in the simulation yet
   return new Map(designs.filter((d) => d.runtime === 'node' && d.needs.every((s) => s === 'redis')).map((d) => [d.id, d]));
 }

@@ -113,3 +113,21 @@ export function machineLine(r: Results): string {
 }
 
 export const METRIC_LABELS = new Proxy({} as Record<MetricName, string>, { get: (_, m) => metricLabel(m as MetricName) });
+
+/** "N = 0, 1250, …, 10000 (node), 0, 250, …, 2000 (python)": each design's own sizes, grouped when they agree. */
+export function sizesText(r: Results): string {
+  const groups = new Map<string, string[]>();
+  for (const d of r.designs) {
+    const sizes = d.sizes?.length ? d.sizes : r.meta.sizes;
+    if (!d.samples.length) continue;
+    const short = sizes.length > 4 ? `${sizes[0]}, ${sizes[1]}, …, ${sizes.at(-1)}` : sizes.join(', ');
+    groups.set(short, [...(groups.get(short) ?? []), d.id]);
+  }
+  if (groups.size <= 1) return `N = ${[...groups.keys()][0] ?? r.meta.sizes.join(', ')}`;
+  return [...groups].map(([s, ids]) => `N = ${s} (${ids.join(', ')})`).join('; ');
+}
+
+/** "incremental: one worker per trial, read as it grows" / "fresh: one worker per size and trial". */
+export function protocolText(r: Results): string {
+  return r.meta.protocol === 'fresh' || !r.meta.protocol ? 'one fresh process each' : 'one worker per design and trial, read as it grows';
+}

@@ -3,7 +3,7 @@
 import type { DesignResult, Results } from '../results/schema.ts';
 import { metricHeader, statusText, summaryMetrics, tokenModelIntro, tokenModelRows } from '../export/markdown.ts';
 import {
-  UNIT_NOTE, formatBytes, formatBytesCI, formatCount, formatDate, formatDuration, formatMs, formatR2, isSynthetic, machineLine, storesText,
+  UNIT_NOTE, formatBytes, formatBytesCI, formatCount, formatDate, formatDuration, formatMs, formatR2, isSynthetic, machineLine, protocolText, sizesText, storesText,
 } from './format.ts';
 
 export interface ChartSvg {
@@ -28,9 +28,9 @@ function scopeIds(svg: string, prefix: string): string {
 /** Plain-text paragraphs shared by the HTML page and README.md. */
 export function howToRead(r: Results): string[] {
   return [
-    `Per-object cost is the least-squares slope of memory over N. Each trial is a fresh process measured at ` +
-      `N = ${r.meta.sizes.join(', ')}; each trial's slope is one estimate, the figure shown is their mean and the ` +
-      `brackets its 95 % confidence interval over the ${r.meta.trials} trials. R² says how close all the samples ` +
+    `Per-object cost is the least-squares slope of memory over N. Each trial is ${r.meta.protocol === 'incremental' ? 'one worker process read as it grows' : 'a fresh process per size'}, measured at ` +
+      `${sizesText(r)}; each trial's slope is one estimate, the figure shown is their mean and the ` +
+      `brackets its 95 % confidence interval over the trials (up to ${r.meta.trials}). R² says how close all the samples ` +
       `lie to one straight line (1.000 = perfectly linear).`,
     `heapUsed counts live JavaScript objects after forced garbage collection and moves by bytes. RSS counts whole ` +
       `resident pages of the process, including memory the allocator keeps after freeing it and V8 heap growth in ` +
@@ -105,7 +105,7 @@ function metadata(r: Results): string {
     ['Commit', m.commit],
     ['Started', formatDate(m.startedAt)],
     ['Duration', formatDuration(m.durationMs)],
-    ['Sizes × trials', `N = ${m.sizes.join(', ')} × ${m.trials} trials`],
+    ['Sizes × trials', `${sizesText(r)} × up to ${m.trials} trials (${protocolText(r)})`],
     ['Keystone', `${ks.kind}, ${ks.version} (${ks.url}${ks.catalogServices ? `, ${ks.catalogServices} catalog services` : ''})`],
     ['Stores', storesText(m)],
     ['Tool', `${m.tool} ${m.version}`],
