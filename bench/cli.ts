@@ -17,7 +17,7 @@ import { WORKER_NODE_FLAGS } from '../src/measure/runtimes.ts';
 import { assembleResults } from '../src/results/assemble.ts';
 import { baseMeta } from '../src/results/meta.ts';
 import { readResults } from '../src/results/read.ts';
-import type { LatencyResult, Meta, Results } from '../src/results/schema.ts';
+import type { LatencyResult, Meta, NotifierBaseline, Results } from '../src/results/schema.ts';
 import { writeFileAtomic } from '../src/results/write.ts';
 import { summaryMarkdown } from '../src/export/markdown.ts';
 import { samplesCsv } from '../src/export/csv.ts';
@@ -122,6 +122,7 @@ async function measure(
   if (stopped()) return interruptedExit();
   const keystone = await phase('start keystone', () => openKeystone(opts, opts.maxsize + 1));
   let latency: LatencyResult[] | undefined;
+  let notifier: NotifierBaseline | undefined;
 
   const meta = (partial: boolean): Meta => ({
     ...baseMeta(argv, startedAt),
@@ -143,7 +144,7 @@ async function measure(
     const fallback = { id, title: id, runtime: 'node' as const, topology: 'per-worker' as const, needs: [] };
     const why = unavailable.get(id) ?? (partial && !tallies.has(id) ? notReached : undefined);
     return designResult(d ?? fallback, d ? sizesOf(d) : [], tallies.get(id), why);
-  }), latency);
+  }), latency, notifier);
   // Whatever ends the run early, the samples already taken are kept — in a separate file, so the previous
   // complete results are never replaced by an incomplete run.
   let finished = false;
@@ -186,6 +187,15 @@ async function measure(
       const heap = t.snapshot && designResult(all.find((d) => d.id === id)!, [], t).snapshot?.relativeDifference;
       if (heap !== undefined && Math.abs(heap) > 0.1) {
         current.note(`warning: ${id}: heapUsed slope and heap-snapshot retained size differ by ${(heap * 100).toFixed(0)} % (see "Cross-check" in the summary)`);
+      }
+    }
+    // The real notifier as the no-cache baseline, when Aodh is installed (a python design of Aodh's ran)
+    if (!stopped() && opts.latency && chosen.some((d) => d.id.startsWith('aodh-') && (tallies.get(d.id)?.samples.length ?? 0) > 0)) {
+      const { measureNotifier } = await import('../src/latency/notifier.ts');
+      try {
+        notifier = await phase('aodh notifier', () => measureNotifier(keystone));
+      } catch (err) {
+        if (!stopped()) current.note(redact(`aodh notifier baseline: not measured: ${(err as Error).message.split('\n')[0]}`));
       }
     }
     // Latency only for designs that produced a sample: with a broken Keystone or store it would only time out.

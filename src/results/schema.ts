@@ -102,6 +102,20 @@ export interface LatencyResult {
   opsPerSec: number;
 }
 
+/** The real Aodh notifier without a cache, driven for a number of notifications (the "no cache" baseline). */
+export interface NotifierBaseline {
+  notifications: number;
+  /** POSTs the receiver got, and how many carried an X-Auth-Token */
+  received: number;
+  withToken: number;
+  tokensPerNotification: number;
+  msPerNotification: number;
+  /** RSS growth of the notifier process over the run, per notification (what a notification leaves behind) */
+  rssGrowthPerNotification: number;
+  /** 'keystone': counted by the stand-in; 'client': POSTs the notifier process sent */
+  tokensCountedBy: 'keystone' | 'client';
+}
+
 export interface DesignResult {
   id: string;
   title: string;
@@ -170,6 +184,8 @@ export interface Results {
   meta: Meta;
   designs: DesignResult[];
   latency?: LatencyResult[];
+  /** Aodh's own notifier, no cache: tokens and time per notification */
+  notifier?: NotifierBaseline;
   /** the reference figure from the 2015 post: (67360 - 20216) KB / 1000 objects */
   reference: { label: string; bytesPerObject: number };
   /** tokens/day and cache memory per design in the post's scenario, from the measured costs (src/model/results-model.ts) */
