@@ -11,15 +11,20 @@ import {
   DESIGNS, POST_ESTIMATES, POST_SCENARIO, describeScenario, modelScenario,
   type Design, type ScenarioParams, type ScenarioResult,
 } from '../src/model/tokens.ts';
+import { DEFAULT_TRUST_SHARE, SCENARIO_NAMES, scenarioParams, validationsPerDay } from '../src/model/scenarios.ts';
 
 const HELP = `usage: npm run model -- [options]
 
 Tokens/day and cache memory for the 2015 post's alarm-notifier scenario (defaults = the post's numbers).
+  --scenario S           post (the alarms share --trusts trusts, the post's assumption) | trust-per-alarm (Aodh
+                         since Ocata: one trust per alarm with a trust+ action, so trusts = alarms × trust share)
+                         (default post)
   --alarms N             alarms (default ${POST_SCENARIO.alarms})
+  --trust-share F        share of alarms with trust+ actions, 0..1: only they mint tokens (default ${DEFAULT_TRUST_SHARE})
   --firing F             share of alarms firing per evaluation, 0..1 (default ${POST_SCENARIO.firingFraction})
   --repeat post|worst    worst = every alarm repeats its action at every evaluation (default post)
   --interval S           evaluation interval, seconds (default ${POST_SCENARIO.evaluationIntervalS})
-  --trusts N             trusts (default ${POST_SCENARIO.trusts})
+  --trusts N             trusts, post scenario only (default ${POST_SCENARIO.trusts})
   --workers N            notifier processes (default ${POST_SCENARIO.workers}; the post says "several")
   --lifetime S           token lifetime, seconds (default ${POST_SCENARIO.tokenLifetimeS})
   --margin S             refresh margin before expiry, seconds (default ${POST_SCENARIO.refreshMarginS}, keystoneauth)
@@ -29,6 +34,9 @@ Tokens/day and cache memory for the 2015 post's alarm-notifier scenario (default
   --redis-bytes-per-key B  bytes per key in the shared store, for the shared design
   --results PATH         a results JSON: per-object rss/heapUsed (and the store's bytes per key) per measured design
   --json                 machine-readable output
+
+Validations/day: every new token is a miss in keystonemiddleware's token cache at the receiving API, so it is
+validated once: validations/day = tokens/day (a lower bound; reuse past the middleware's 300 s cache revalidates).
   --simulate             run the simulation with real worker processes instead (npm run model -- --simulate --help)
   --help                 this text
 `;
@@ -87,7 +95,7 @@ async function main(): Promise<number> {
       strict: true,
       allowPositionals: false,
       options: Object.fromEntries([
-        ...['alarms', 'firing', 'repeat', 'interval', 'trusts', 'workers', 'lifetime', 'margin', 'design', 'token-model',
+        ...['scenario', 'trust-share', 'alarms', 'firing', 'repeat', 'interval', 'trusts', 'workers', 'lifetime', 'margin', 'design', 'token-model',
           'bytes-per-object', 'redis-bytes-per-key', 'results'].map((k) => [k, { type: 'string' as const }]),
         ['json', { type: 'boolean' as const }], ['help', { type: 'boolean' as const }],
       ]),
@@ -102,7 +110,9 @@ async function main(): Promise<number> {
     return 0;
   }
   const s = (k: string) => v[k] as string | undefined;
-  const params: Partial<ScenarioParams> = Object.fromEntries(Object.entries({
+  const scenario = oneOf('scenario', s('scenario'), SCENARIO_NAMES) ?? 'post';
+  const trustShare = num('trust-share', s('trust-share')) ?? DEFAULT_TRUST_SHARE;
+  const flagged: Partial<ScenarioParams> = Object.fromEntries(Object.entries({
     alarms: num('alarms', s('alarms')),
     firingFraction: num('firing', s('firing')),
     repeatActions: oneOf('repeat', s('repeat'), ['post', 'worst'] as const),
@@ -113,6 +123,15 @@ async function main(): Promise<number> {
     refreshMarginS: num('margin', s('margin')),
     tokenModel: oneOf('token-model', s('token-model'), ['renewal', 'window'] as const),
   }).filter(([, x]) => x !== undefined));
+  // the scenario decides which alarms mint tokens (those with trust actions) and how many trusts they use
+  let params: ScenarioParams;
+  const { alarms: flaggedAlarms, trusts: flaggedTrusts, ...rest } = flagged;
+  try {
+    params = scenarioParams({ scenario, alarms: flaggedAlarms ?? POST_SCENARIO.alarms, trustShare, trusts: flaggedTrusts }, rest);
+  } catch (err) {
+    if (err instanceof RangeError) throw new UsageError(err.message);
+    throw err;
+  }
   const designArg = oneOf('design', s('design'), [...DESIGNS, 'all'] as const) ?? 'all';
   const bytesPerObject = num('bytes-per-object', s('bytes-per-object'));
   const redisBytesPerKey = num('redis-bytes-per-key', s('redis-bytes-per-key'));
@@ -143,19 +162,23 @@ async function main(): Promise<number> {
       model: all['per-worker'].tokensPerDay, modelShare: all['per-worker'].shareOfNoCache },
   };
 
+  const scenarioInfo = { name: scenario, alarms: flaggedAlarms ?? POST_SCENARIO.alarms, trustShare,
+    alarmsWithTrustActions: params.alarms, trusts: params.trusts };
   if (v.json) {
-    process.stdout.write(JSON.stringify({ designs: shown.map((d) => all[d]), comparison, measured }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ scenario: scenarioInfo,
+      designs: shown.map((d) => ({ ...all[d], validationsPerDay: validationsPerDay(all[d].tokensPerDay) })), comparison, measured }, null, 2) + '\n');
     return 0;
   }
   const p = all.none.params;
+  const alarmsText = trustShare === 1 ? `${count(p.alarms)} alarms` : `${count(scenarioInfo.alarms)} alarms (${count(p.alarms)} with trust actions)`;
   const out: string[] = [
-    `scenario: ${count(p.alarms)} alarms, ${p.repeatActions === 'worst' ? 'all' : pct(p.firingFraction)} firing every ${p.evaluationIntervalS} s, ` +
-      `${count(p.trusts)} trusts, ${p.workers} workers, token ${p.tokenLifetimeS} s − ${p.refreshMarginS} s margin, ${p.tokenModel} model`,
+    `scenario${scenario === 'post' ? '' : ` ${scenario}`}: ${alarmsText}, ${p.repeatActions === 'worst' ? 'all' : pct(p.firingFraction)} firing every ${p.evaluationIntervalS} s, ` +
+      `${count(p.trusts)} trusts${scenario === 'trust-per-alarm' ? ' (one per alarm with a trust+ action)' : ''}, ${p.workers} workers, token ${p.tokenLifetimeS} s − ${p.refreshMarginS} s margin, ${p.tokenModel} model`,
     '',
-    ...table(['design', 'tokens/day', 'of no cache', 'window bound', 'entries/worker', 'cache/worker', 'shared store'],
+    ...table(['design', 'tokens/day', 'of no cache', 'validations/day', 'window bound', 'entries/worker', 'cache/worker', 'shared store'],
       shown.map((d) => {
         const r = all[d];
-        return [d, count(r.tokensPerDay), pct(r.shareOfNoCache), count(r.tokensPerDayWindow), count(r.cacheEntriesPerWorker),
+        return [d, count(r.tokensPerDay), pct(r.shareOfNoCache), count(validationsPerDay(r.tokensPerDay)), count(r.tokensPerDayWindow), count(r.cacheEntriesPerWorker),
           mb(r.cacheBytesPerWorker), r.sharedStoreKeys === null ? '–' : `${count(r.sharedStoreKeys)} keys ${r.sharedStoreBytes === null ? '' : mb(r.sharedStoreBytes)}`.trim()];
       })),
   ];
@@ -168,12 +191,19 @@ async function main(): Promise<number> {
       measured.map((m) => [m.id, m.status, bytes(m.rssPerObject), bytes(m.heapPerObject), mb(m.rssPerWorker), bytes(m.redisPerKey), mb(m.redisStore)])));
   }
   out.push('', 'arithmetic:');
+  if (scenario === 'trust-per-alarm') {
+    out.push(`trust-per-alarm: one trust per alarm with a trust+ action: ${count(scenarioInfo.alarms)} alarms × trust share ${trustShare} = ${count(p.trusts)} trusts (cache entries)`);
+  } else if (trustShare !== 1) {
+    out.push(`post: ${count(scenarioInfo.alarms)} alarms × trust share ${trustShare} = ${count(p.alarms)} alarms with trust actions, sharing ${count(p.trusts)} trusts`);
+  }
   // the first lines (notifications, period, per-trust rate) are common to every design: print them once
   const printed = new Set<string>();
   for (const d of shown) {
     for (const line of describeScenario(all[d])) if (!printed.has(line)) printed.add(line), out.push(line);
   }
-  out.push('', 'the post vs this model:',
+  out.push(`receiving API: each new token is a miss in keystonemiddleware's token cache → validations/day = tokens/day ` +
+    `(at least: a token reused after the middleware's 300 s cache time is validated again)`);
+  out.push('', `the post vs this model${scenario === 'post' ? '' : ` (${scenario}: the post's figures assumed ${count(POST_SCENARIO.trusts)} shared trusts)`}:`,
     `  no cache:   post ${count(comparison.noCache.post)}/day, model ${count(comparison.noCache.model)}`,
     `  worst case: post ${count(comparison.worstCaseNoCache.post)}/day, model ${count(comparison.worstCaseNoCache.model)}`,
     `  cached:     post ~${count(comparison.cached.post)}/day ("10 %"), model per-worker ${count(comparison.cached.model)} (${pct(comparison.cached.modelShare)}), ` +
