@@ -1,0 +1,121 @@
+// The planner's output (src/model/planner.ts) as terminal text, Markdown and JSON, and the two scenarios'
+// planner tables for the Markdown summary. The HTML report's version is src/report/planner-html.ts; both take
+// their cells from plannerCells() so every output says the same thing.
+import { formatBytes, formatCount } from '../report/format.ts';
+import type { Results } from '../results/schema.ts';
+import { PRESETS, plan, scenarioText, type Plan, type PlanRow } from './planner.ts';
+import { SCENARIO_NAMES } from './scenarios.ts';
+
+const mb = formatBytes;
+const pct = (v: number) => `${Number((v * 100).toPrecision(3))} %`;
+const METRIC_TEXT: Record<string, string> = { rss: 'RSS', pidusageRss: 'RSS', heapUsed: 'heap', tracemalloc: 'tracemalloc' };
+
+/** The deployment in one line. */
+export function deploymentLine(p: Plan): string {
+  const d = p.deployment;
+  const trusts = d.scenario === 'trust-per-alarm'
+    ? `${formatCount(d.alarms)} alarms × trust share ${d.trustShare} → ${formatCount(p.trusts)} trusts (one per alarm)`
+    : `${formatCount(d.alarms)} alarms${d.trustShare === 1 ? '' : ` (${formatCount(p.alarmsWithTrustActions)} with trust actions)`} sharing ${formatCount(p.trusts)} trusts`;
+  return `${trusts}; ${pct(d.firingFraction)} firing every ${d.evaluationIntervalS} s; ` +
+    `${d.hosts} host${d.hosts === 1 ? '' : 's'} × ${d.workersPerHost} worker${d.workersPerHost === 1 ? '' : 's'} = ${p.workers} notifier workers; ` +
+    `${d.tokenLifetimeS} s tokens re-minted ${d.refreshMarginS} s before expiry; budget ${mb(d.budgetBytes)} per worker`;
+}
+
+export const PLANNER_NOTE = 'Validations/day: each new token is a miss in keystonemiddleware\'s token cache at the receiving API, so one ' +
+  'validation per token (a lower bound). Memory per worker: the entries a worker caches in a day × the design\'s headline bytes per entry; ' +
+  'a shared design also needs its store (bytes per key × keys alive), paid once on the store\'s hosts and not counted in the worker budget. ' +
+  'A design whose figure is not resolved is listed, never recommended. A model, not a measurement at that scale.';
+
+export const PLANNER_HEAD = ['Design', 'Topology', 'Per entry', 'Tokens/day', 'Validations/day', 'Entries/worker', 'Memory/worker',
+  'Store (paid once)', 'Fits budget'];
+
+/** One row's cells, shared by the terminal, Markdown and HTML tables. */
+export function plannerCells(p: Plan, x: PlanRow): string[] {
+  const perEntry = x.bytesPerEntry === null ? 'not resolved'
+    : `${formatBytes(x.bytesPerEntry)}${x.bytesMetric ? ` (${METRIC_TEXT[x.bytesMetric] ?? x.bytesMetric})` : ''}`;
+  const store = x.topology !== 'shared' ? '–'
+    : x.storeBytes === null ? `${formatCount(x.storeKeys ?? 0)} keys × not resolved`
+      : `${mb(x.storeBytes)} (${formatCount(x.storeKeys ?? 0)} keys × ${formatBytes(x.storeBytesPerKey!)})`;
+  const fits = x.fits === null ? `not resolved: ${x.why}` : x.fits ? (p.recommendation?.id === x.id ? 'yes, recommended' : 'yes') : 'no';
+  return [x.id, x.topology, perEntry, formatCount(x.tokensPerDay), formatCount(x.validationsPerDay), formatCount(x.entriesPerWorker),
+    x.memoryPerWorker === null ? '–' : mb(x.memoryPerWorker), store, fits];
+}
+
+export function noCacheLine(p: Plan): string {
+  return `Without a cache: ${formatCount(p.noCache.tokensPerDay)} tokens/day, ${formatCount(p.noCache.validationsPerDay)} validations/day.`;
+}
+
+export function recommendationLine(p: Plan): string {
+  return p.recommendation ? `Recommendation: ${p.recommendation.id} — ${p.recommendation.reason}.` : `Recommendation: none — ${p.noRecommendation}.`;
+}
+
+function textTable(head: string[], rows: string[][]): string[] {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const right = new Set([3, 4, 5, 6]);
+  const line = (r: string[]) => r.map((c, i) => (right.has(i) ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd();
+  return [line(head), ...rows.map(line)];
+}
+
+/** The terminal output of `npm run plan`. */
+export function planText(p: Plan, source?: string): string {
+  return [
+    `scenario ${p.deployment.scenario}: ${scenarioText(p.deployment.scenario)}`,
+    `deployment: ${deploymentLine(p)}`,
+    ...(source ? [`per-entry figures: ${source}`] : []),
+    noCacheLine(p),
+    '',
+    ...textTable(PLANNER_HEAD, p.rows.map((x) => plannerCells(p, x))),
+    '',
+    recommendationLine(p),
+    ...(p.notResolved.length ? [`Not resolved (not considered): ${p.rows.filter((x) => !x.resolved).map((x) => `${x.id} (${x.why})`).join('; ')}.`] : []),
+    '',
+    PLANNER_NOTE,
+  ].join('\n') + '\n';
+}
+
+function cell(s: string): string {
+  return s.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+}
+
+function mdTable(head: string[], rows: string[][]): string {
+  return [
+    `| ${head.map(cell).join(' | ')} |`,
+    `|${head.map((_, i) => (i >= 3 && i <= 6 ? ' ---: ' : ' --- ')).join('|')}|`,
+    ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
+  ].join('\n');
+}
+
+/** The plan as Markdown: the deployment, the table and the recommendation (no heading). */
+export function planMarkdown(p: Plan, source?: string): string {
+  const rows = p.rows.map((x) => {
+    const c = plannerCells(p, x);
+    return [`\`${c[0]}\``, ...c.slice(1)];
+  });
+  return [
+    `${scenarioText(p.deployment.scenario)[0].toUpperCase()}${scenarioText(p.deployment.scenario).slice(1)} — ${deploymentLine(p)}.` +
+      `${source ? ` Per-entry figures: ${source}.` : ''} ${noCacheLine(p)}`,
+    mdTable(PLANNER_HEAD, rows),
+    `**${recommendationLine(p)}**`,
+  ].join('\n\n');
+}
+
+/** The plan as JSON: the computed plan as is. */
+export function planJson(p: Plan, source?: string): string {
+  return JSON.stringify({ ...(source ? { source } : {}), ...p }, null, 2) + '\n';
+}
+
+/** Both scenarios' plans at their preset deployments (`npm run plan -- --scenario …` with no other flags). */
+export function presetPlans(r: Results): Plan[] {
+  return SCENARIO_NAMES.map((s) => plan(r, PRESETS[s]));
+}
+
+/** The summary's section: a heading, the note, and one table per scenario. An empty list when there are no designs. */
+export function plannerSummaryMarkdown(r: Results): string[] {
+  if (r.designs.length === 0) return [];
+  return [
+    '## Planning a deployment',
+    `Each measured design in the post's deployment under two trust models (\`npm run plan -- --scenario post\` and ` +
+      `\`--scenario trust-per-alarm\`; other deployments: \`npm run plan -- --help\`). ${PLANNER_NOTE}`,
+    ...presetPlans(r).flatMap((p) => [`### Scenario \`${p.deployment.scenario}\``, planMarkdown(p)]),
+  ];
+}
