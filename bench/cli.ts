@@ -8,7 +8,7 @@ import { createProgress, type Progress } from '../src/cli/progress.ts';
 import { designResult, type DesignTally } from '../src/analysis/design-result.ts';
 import type { StoreId, StoreLocation } from '../src/designs/contract.ts';
 import type { DesignDescriptor } from '../src/designs/descriptor.ts';
-import { loadDesigns } from '../src/designs/registry.ts';
+import { loadDesigns } from '../src/catalog/registry.ts';
 import { runCampaign, runKeyPrefix } from '../src/measure/campaign.ts';
 import { startStandInEnv, type KeystoneEnv } from '../src/keystone/env.ts';
 import { runEntries, sweepSizes } from '../src/measure/plan.ts';

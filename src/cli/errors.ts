@@ -1,14 +1,10 @@
-// A UsageError is the user's mistake (bad flag, bad file): the entry scripts print its message on one line,
-// without a stack trace, and exit with code 2. Anything else is a bug or a fault and keeps its stack.
+// The entry scripts' main loop: a UsageError (src/util/usage-error.ts) becomes one line and exit 2; anything
+// else is a bug or a fault and keeps its stack.
 import { redact } from '../util/redact.ts';
+import { UsageError } from '../util/usage-error.ts';
 
-export class UsageError extends Error {
-  readonly exitCode = 2;
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError };
+
 
 /** Runs an entry script's main, turning UsageError into "error: <message>" + exit 2. */
 export async function runMain(main: () => Promise<number | void>): Promise<void> {

@@ -1,7 +1,7 @@
 // Which Keystone a run talks to. By default the embedded stand-in, started here and stopped at the end; with
 // --keystone-url a real one (src/keystone/real.ts), with credentials from the OS_* environment only.
 import { writeFileSync } from 'node:fs';
-import { UsageError } from '../cli/errors.ts';
+import { UsageError } from '../util/usage-error.ts';
 import { startStandIn, type Fault, type StandIn } from './standin.ts';
 import type { AuthTarget } from './auth.ts';
 import { registerSecret } from '../util/redact.ts';

@@ -3,7 +3,7 @@
 // made by the trustor (OS_TRUSTOR_USERNAME/OS_TRUSTOR_PASSWORD, or KEYSTONE_LOCAL_TRUSTOR_* from
 // scripts/keystone-local.sh) and deleted again when the run ends; without a trustor, OS_TRUST_ID is reused.
 import { request } from 'undici';
-import { UsageError } from '../cli/errors.ts';
+import { UsageError } from '../util/usage-error.ts';
 import type { KeystoneEnv } from './env.ts';
 import { registerSecret } from '../util/redact.ts';
 import { authenticate, KeystoneError, type AuthTarget } from './auth.ts';

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { KeystoneV3Client } from '../keystone/client.ts';
 import type { CacheInstance, NodeDesignModule } from '../designs/contract.ts';
 import type { DesignDescriptor } from '../designs/descriptor.ts';
-import type { ContextSpec } from '../measure/protocol.ts';
+import type { ContextSpec } from '../worker/protocol.ts';
 import { makeContext } from '../worker/node/context.ts';
 
 export interface LatencyTask {

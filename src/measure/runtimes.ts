@@ -2,7 +2,7 @@
 import type { Runtime } from '../designs/descriptor.ts';
 import { PYTHON, PYTHON_WORKER, pythonEnv } from '../worker/python/paths.ts';
 import { supervise, type Supervised } from './child.ts';
-import type { ParentMessage, WorkerMessage } from './protocol.ts';
+import type { ParentMessage, WorkerMessage } from '../worker/protocol.ts';
 import { nodeWorkerBundle } from './node-bundle.ts';
 import type { Launcher } from './session.ts';
 

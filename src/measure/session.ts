@@ -10,7 +10,7 @@ import { storeDriver } from '../stores/index.ts';
 import { redact } from '../util/redact.ts';
 import type { Supervised } from './child.ts';
 import { openFds, rssOf } from './outside.ts';
-import type { ContextSpec, MemoryReading, ParentMessage, WorkerMessage } from './protocol.ts';
+import type { ContextSpec, MemoryReading, ParentMessage, WorkerMessage } from '../worker/protocol.ts';
 
 export interface StoreInUse {
   driver: StoreDriver;

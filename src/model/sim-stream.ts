@@ -5,7 +5,7 @@
 //
 // Time is in usable token periods P (lifetime − refresh margin), as in expectedTokens (src/model/tokens.ts): a
 // notification at t = 1.5 comes one and a half usable periods after the start, whatever the clock's speed-up.
-import type { ContextSpec } from '../measure/protocol.ts';
+import type { ContextSpec } from '../worker/protocol.ts';
 import { mulberry32 } from '../stats/bootstrap.ts';
 import type { Design, RunParams } from './tokens.ts';
 

@@ -26,8 +26,8 @@ import { REFRESH_MARGIN_MS } from '../keystone/auth.ts';
 import { startStandIn, type StandIn } from '../keystone/standin.ts';
 import { startRedisServer, type RedisServer } from '../redis/server.ts';
 import type { DesignDescriptor } from '../designs/descriptor.ts';
-import { BUILTIN_MODULES } from '../designs/builtin.ts';
-import { loadDesigns } from '../designs/registry.ts';
+import { BUILTIN_MODULES } from '../catalog/builtin.ts';
+import { loadDesigns } from '../catalog/registry.ts';
 import { trackChild } from '../util/processes.ts';
 import { expectedTokens, type Design, type RunExpectation } from './tokens.ts';
 import {

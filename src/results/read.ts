@@ -1,7 +1,7 @@
 // Reads a results file for re-rendering. Anything wrong with the file is the user's problem to fix (wrong path,
 // truncated copy, file from another version), so every failure is a one-line UsageError naming the file.
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../cli/errors.ts';
+import { UsageError } from '../util/usage-error.ts';
 import { SCHEMA_VERSION, type Results } from './schema.ts';
 
 type Obj = Record<string, unknown>;

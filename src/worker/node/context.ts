@@ -3,7 +3,7 @@
 import { Agent } from 'undici';
 import { authenticate } from '../../keystone/auth.ts';
 import type { DesignContext } from '../../designs/contract.ts';
-import type { ContextSpec } from '../../measure/protocol.ts';
+import type { ContextSpec } from '../protocol.ts';
 
 export function makeContext(spec: ContextSpec, clock?: DesignContext['clock']): DesignContext & { dispose(): Promise<void> } {
   let agent: Agent | undefined;

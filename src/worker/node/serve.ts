@@ -1,9 +1,9 @@
 // The node side of a sample: one fresh process, one design, readings as the held entries grow (see the message
-// flow in src/measure/protocol.ts). It only builds and measures; the parent does everything else.
+// flow in src/worker/protocol.ts). It only builds and measures; the parent does everything else.
 import { writeHeapSnapshot } from 'node:v8';
 import type { CacheInstance, NodeDesignModule } from '../../designs/contract.ts';
 import { tokensObtained } from '../../keystone/auth.ts';
-import type { ParentMessage, StartMessage, WorkerMessage } from '../../measure/protocol.ts';
+import type { ParentMessage, StartMessage, WorkerMessage } from '../protocol.ts';
 import { makeContext } from './context.ts';
 import { readMemory, settleGc } from './settle.ts';
 

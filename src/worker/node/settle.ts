@@ -3,7 +3,7 @@
 // do with repeated collections), yielding to the event loop between rounds so pending callbacks can run. Then
 // wait for RSS as well: background compiler and GC threads hand malloc'd memory back a little later.
 import { setFlagsFromString } from 'node:v8';
-import type { MemoryReading } from '../../measure/protocol.ts';
+import type { MemoryReading } from '../protocol.ts';
 
 export function readMemory(): MemoryReading {
   const m = process.memoryUsage();

@@ -4,10 +4,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { UsageError } from '../cli/errors.ts';
+import { UsageError } from '../util/usage-error.ts';
 import { PYTHON, pythonEnv, PYTHON_WORKER } from '../worker/python/paths.ts';
-import { STORE_IDS, TOPOLOGIES, type NodeDesignModule } from './contract.ts';
-import { DEFAULT_PLANNING_BYTES, designIdPattern, type DesignDescriptor } from './descriptor.ts';
+import { STORE_IDS, TOPOLOGIES, type NodeDesignModule } from '../designs/contract.ts';
+import { DEFAULT_PLANNING_BYTES, designIdPattern, type DesignDescriptor } from '../designs/descriptor.ts';
 
 const NODE_EXT = new Set(['.ts', '.mts', '.js', '.mjs']);
 

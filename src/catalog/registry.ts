@@ -2,9 +2,9 @@
 // A built-in whose packages are missing on this machine is unavailable (the run goes on without it); a
 // user's module with any problem stops the run before it starts.
 import { basename, extname } from 'node:path';
-import { UsageError } from '../cli/errors.ts';
+import { UsageError } from '../util/usage-error.ts';
 import { BUILTIN_MODULES } from './builtin.ts';
-import type { DesignDescriptor } from './descriptor.ts';
+import type { DesignDescriptor } from '../designs/descriptor.ts';
 import { describeModule, DesignUnavailable } from './load.ts';
 
 export interface DesignSet {
