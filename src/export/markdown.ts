@@ -2,6 +2,7 @@
 import { metricInfo } from '../results/metrics.ts';
 import type { DesignResult, MetricName, Results } from '../results/schema.ts';
 import { modelSectionOf } from '../model/results-model.ts';
+import { plannerSummaryMarkdown } from '../model/planner-render.ts';
 import {
   METRIC_LABELS, UNIT_NOTE, protocolText, sizesText, formatBytes, formatCount, formatMs, formatSlope, machineLine,
 } from '../report/format.ts';
@@ -115,6 +116,7 @@ export function summaryMarkdown(r: Results): string {
   const cross = crossCheckMarkdown(r);
   if (cross) parts.push('## Cross-check and where the bytes go', cross);
   parts.push("## Tokens and memory in the post's scenario", tokenModelMarkdown(r));
+  parts.push(...plannerSummaryMarkdown(r));
   const lat = latencyMarkdown(r);
   if (lat) parts.push('## Latency per lookup', lat);
   const failed = failuresMarkdown(r);

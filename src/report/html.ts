@@ -5,6 +5,7 @@ import { metricHeader, statusText, summaryMetrics, tokenModelIntro, tokenModelRo
 import {
   UNIT_NOTE, formatBytes, formatBytesCI, formatCount, formatDate, formatDuration, formatMs, formatR2, isSynthetic, machineLine, protocolText, sizesText, storesText,
 } from './format.ts';
+import { plannerHtml } from './planner-html.ts';
 
 export interface ChartSvg {
   name: string;
@@ -147,6 +148,7 @@ ${summaryTable(r)}
 <h2>Charts</h2>
 ${figures}
 ${tokenModelTable(r)}
+${plannerHtml(r)}
 ${latencyTable(r)}
 ${failures(r)}
 <h2>How to read this</h2>
