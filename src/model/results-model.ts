@@ -4,43 +4,11 @@
 // bench stores it in the results' `model` section, and the report recomputes it when an older file lacks it.
 import { headline } from '../analysis/headline.ts';
 import type { DesignResult, Results } from '../results/schema.ts';
+import type { TokenModelRow, TokenModelSection } from '../results/model-section.ts';
 import { POST_SCENARIO, modelScenario, type Design, type ScenarioParams } from './tokens.ts';
 
-export interface TokenModelRow {
-  /** 'no-cache', 'no-cache-worst', a design id, or 'post-2015' */
-  id: string;
-  label: string;
-  /** the cache topology the design has: none, one cache per worker, one cache shared by all workers */
-  cache: Design;
-  /** the design's status in this run; absent for the rows that are not measured designs */
-  status?: DesignResult['status'];
-  tokensPerDay: number;
-  /** when every alarm repeats its action at every evaluation (the post's worst case) */
-  worstCaseTokensPerDay: number;
-  shareOfNoCache: number;
-  /** in-process entries one worker holds after a day (trusts it has seen) */
-  entriesPerWorker: number;
-  /** memory per cached object (see bytesMetric); null when not measured */
-  bytesPerObject: number | null;
-  /**
-   * which slope bytesPerObject is: the RSS slope (the child's own reading, else pidusage's, as for python) when
-   * its 95 % CI excludes 0; otherwise heapUsed + external (small objects at small N: RSS moves in pages and its
-   * slope is noise); 'reference' for the post's figure
-   */
-  bytesMetric?: 'rss' | 'pidusageRss' | 'heapUsed' | 'tracemalloc' | 'reference';
-  /** entriesPerWorker × bytesPerObject, paid in every worker process */
-  bytesPerWorker: number | null;
-  /** shared designs: Redis used_memory per key, and the keys alive (trusts with a live token) */
-  redisBytesPerKey: number | null;
-  sharedStoreKeys: number | null;
-  /** paid once, in the Redis server, however many workers there are */
-  sharedStoreBytes: number | null;
-}
+export type { TokenModelRow, TokenModelSection } from '../results/model-section.ts';
 
-export interface TokenModelSection {
-  scenario: Pick<ScenarioParams, 'alarms' | 'firingFraction' | 'evaluationIntervalS' | 'trusts' | 'workers' | 'tokenLifetimeS' | 'refreshMarginS' | 'tokenModel'>;
-  rows: TokenModelRow[];
-}
 
 /** Which model topology a measured design is, from its descriptor (a schema 1 file: whether it used a store). */
 export function cacheOf(d: Pick<DesignResult, 'topology' | 'store' | 'perObject'>): Design {

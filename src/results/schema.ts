@@ -3,7 +3,7 @@
 
 import type { StoreId, Topology } from '../designs/contract.ts';
 import type { Runtime } from '../designs/descriptor.ts';
-import type { TokenModelSection } from '../model/results-model.ts';
+import type { TokenModelSection } from './model-section.ts';
 import type { MetricName } from './metrics.ts';
 
 export type { MetricName } from './metrics.ts';
