@@ -60,6 +60,22 @@ export function formatSlope(s: Slope | undefined, metric: MetricName = 'heapUsed
   return `${count ? formatCountCI(s.bytes, s.ci95) : formatBytesCI(s.bytes, s.ci95)} ${formatR2(s.r2)}`;
 }
 
+/** "Redis", "memcached": the store a design keeps its records in, in words ("store" when it names none). */
+export function storeName(d: { store?: string } | undefined): string {
+  return d?.store === 'redis' ? 'Redis' : d?.store === 'memcached' ? 'memcached' : d?.store ?? 'store';
+}
+
+/** "Redis" or "Redis or memcached": the stores the designs of a run use, for store-neutral prose. */
+export function storesUsed(r: Results): string {
+  const names = [...new Set(r.designs.filter((d) => d.store).map((d) => storeName(d)))];
+  return names.length ? names.join(' or ') : 'the store';
+}
+
+/** A per-object figure in prose: "1.2 KB", or "≈ 0" for a negative difference of slopes (noise, not a saving). */
+export function formatPart(bytes: number): string {
+  return bytes < 0.5 ? '≈ 0' : formatBytes(bytes);
+}
+
 /** "redis private 7.0.15, memcached external 1.6.18", or "none". */
 export function storesText(m: Meta): string {
   const list = Object.entries(m.stores ?? {}).map(([id, s]) => `${id} ${s!.kind} ${s!.version}`);
@@ -130,4 +146,24 @@ export function sizesText(r: Results): string {
 /** "incremental: one worker per trial, read as it grows" / "fresh: one worker per size and trial". */
 export function protocolText(r: Results): string {
   return r.meta.protocol === 'fresh' || !r.meta.protocol ? 'one fresh process each' : 'one worker per design and trial, read as it grows';
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Markdown layout of the view model's tables, shared by summary.md and README.md.
+
+/** Keeps a table cell on one line and its pipes literal. */
+export function mdCell(s: string): string {
+  return s.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+}
+
+/** `code` for identifiers; backticks inside become quotes so the span cannot break. */
+export const mdCode = (s: string) => `\`${s.replace(/`/g, "'")}\``;
+
+export function mdTable(head: string[], rows: Array<Array<{ text: string; code?: boolean }>>): string {
+  const cellText = (c: { text: string; code?: boolean }) => mdCell(c.code ? mdCode(c.text) : c.text);
+  return [
+    `| ${head.map(mdCell).join(' | ')} |`,
+    `|${head.map(() => ' --- ').join('|')}|`,
+    ...rows.map((row) => `| ${row.map(cellText).join(' | ')} |`),
+  ].join('\n');
 }

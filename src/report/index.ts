@@ -4,16 +4,15 @@ import { join } from 'node:path';
 import type { Results } from '../results/schema.ts';
 import { writeFileAtomic } from '../results/write.ts';
 import { samplesCsv } from '../export/csv.ts';
-import { summaryMarkdown } from '../export/markdown.ts';
 import { allCharts } from './charts.ts';
 import { renderSvg, svgToPng } from './render.ts';
 import { reportHtml, type ChartSvg } from './html.ts';
-import { reportReadme } from './readme.ts';
+import { reportReadme, summaryMarkdown } from '../export/markdown.ts';
 
 export async function writeReport(r: Results, outDir: string): Promise<string[]> {
   const charts = allCharts(r);
   const svgs: ChartSvg[] = [];
-  for (const c of charts) svgs.push({ name: c.name, title: c.title, caption: c.caption, svg: await renderSvg(c.spec) });
+  for (const c of charts) svgs.push({ name: c.name, title: c.title, caption: c.caption, lesson: c.lesson, svg: await renderSvg(c.spec) });
   const files: Array<[string, string | Uint8Array]> = [];
   for (const c of svgs) {
     files.push([join(outDir, 'charts', `${c.name}.svg`), c.svg]);
