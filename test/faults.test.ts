@@ -7,12 +7,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate, KeystoneError } from '../src/keystone/auth.ts';
 import { startStandIn, type StandIn } from '../src/keystone/standin.ts';
-import { runCampaign, type DesignTally } from '../src/measure/campaign.ts';
+import type { DesignTally } from '../src/analysis/design-result.ts';
+import type { DesignDescriptor } from '../src/designs/descriptor.ts';
+import { BUILTIN_MODULES } from '../src/catalog/builtin.ts';
+import { loadDesigns } from '../src/catalog/registry.ts';
+import { runCampaign, runKeyPrefix } from '../src/measure/campaign.ts';
 import { startStandInEnv, type KeystoneEnv } from '../src/keystone/env.ts';
-import { runNodeSample } from '../src/measure/runner.ts';
+import { launcherFor } from '../src/measure/runtimes.ts';
+import { runWorker } from '../src/measure/session.ts';
 import { startRedisServer } from '../src/redis/server.ts';
 import type { Results } from '../src/results/schema.ts';
-import { childrenOf, leftoverDirs, startScript, survivors, watchChildren, type Finished, killStrays } from './helpers/procs.ts';
+import { childrenOf, leftoverDirs, redisDirOf, startScript, survivors, watchChildren, type Finished, killStrays } from './helpers/procs.ts';
 import { filesUnder, leaks, readDump } from './helpers/secrets.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kcb-faults-'));
@@ -34,7 +39,7 @@ interface CliRun {
 async function bench(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   const out = join(tmp, name);
   const dump = join(tmp, `${name}.secrets.json`);
-  const run = startScript('bench/cli.ts', ['--trials', '1', '--no-report', '--no-latency', '--out', out, ...args],
+  const run = startScript('bench/cli.ts', ['--trials', '1', '--snapshot-n', '0', '--no-report', '--no-latency', '--out', out, ...args],
     { env: { ...env, KCB_TEST_DUMP_TOKENS: dump }, timeoutMs: 80_000 });
   const watch = watchChildren(run.pid);
   const res = await run.done;
@@ -53,18 +58,20 @@ const KEYSTONE_FAULTS = [
 
 const runs = new Map<string, CliRun>();
 beforeAll(async () => {
-  // All CLI runs at once: they mostly wait on timeouts, and the file stays well under a minute.
-  const jobs: Array<Promise<void>> = KEYSTONE_FAULTS.map(async ([name, fault]) => {
-    runs.set(name, await bench(`ks-${fault.replace(':', '-')}`, ['--designs', 'full-client,redis-handle', '--maxsize', '4'], { KCB_STANDIN_FAULT: fault }));
-  });
-  jobs.push((async () => {
-    runs.set('hang', await bench('ks-hang', ['--designs', 'token-record', '--maxsize', '4', '--keystone-timeout', '1', '--concurrency', '1'], { KCB_STANDIN_FAULT: 'hang' }));
-  })());
-  jobs.push((async () => {
-    runs.set('oom', await bench('oom', ['--designs', 'full-client,token-record', '--maxsize', '200', '--worker-max-old-space', 'full-client=16']));
-  })());
-  await Promise.all(jobs);
-}, 100_000);
+  // The hanging Keystone beside two waves: the other Keystone faults, then the heap limit. Not all five at once:
+  // every run starts by describing the python built-ins (a python3 each, importing their packages), and that
+  // many at once on two cores would time the machine, not the failure handling.
+  // --protocol fresh: one worker per size, 5 runs per design, so the give-up after 3 set-up failures shows
+  const fresh = ['--protocol', 'fresh', '--steps', '5', '--maxsize', '4'];
+  const hang = (async () => {
+    runs.set('hang', await bench('ks-hang', ['--designs', 'token-record', ...fresh, '--keystone-timeout', '1', '--concurrency', '1'], { KCB_STANDIN_FAULT: 'hang' }));
+  })();
+  await Promise.all(KEYSTONE_FAULTS.map(async ([name, fault]) => {
+    runs.set(name, await bench(`ks-${fault.replace(':', '-')}`, ['--designs', 'full-client,redis-handle', ...fresh], { KCB_STANDIN_FAULT: fault }));
+  }));
+  runs.set('oom', await bench('oom', ['--designs', 'full-client,token-record', '--maxsize', '200', '--steps', '5', '--worker-max-old-space', 'full-client=16']));
+  await hang;
+}, 150_000);
 
 function expectRunEndedCleanly(run: CliRun) {
   expect(run.res.signal).toBeNull();
@@ -83,7 +90,7 @@ describe('Keystone stand-in misbehaving (KCB_STANDIN_FAULT)', () => {
       expect(d.failures[0].reason).toMatch(reason);
       // set-up failures do not depend on n: after three in a row the rest are not run at all
       expect(d.failures.filter((f) => f.reason.startsWith('not run:'))).toHaveLength(2);
-      expect(run.res.stderr).toMatch(new RegExp(`^${d.id}: 5 of 5 samples failed \\(status failed\\): .*${reason.source}`, 'm'));
+      expect(run.res.stderr).toMatch(new RegExp(`^${d.id}: 5 worker run\\(s\\) failed \\(status failed\\): .*${reason.source}`, 'm'));
     }
     expect(run.res.ms).toBeLessThan(30_000);
   });
@@ -155,31 +162,40 @@ describe('retries and timeouts of one authentication (src/keystone/auth.ts)', ()
 });
 
 describe('a worker killed by its V8 heap limit (--worker-max-old-space full-client=16)', () => {
-  it('is a failed sample with the reason; the other design completes; exit 1 and the output says what failed', () => {
+  it('is a failed run with the reason, the readings before it kept; the other design completes; exit 1 and the output says what failed', () => {
     const run = runs.get('oom')!;
     expectRunEndedCleanly(run);
     const full = run.results!.designs.find((d) => d.id === 'full-client')!;
     const record = run.results!.designs.find((d) => d.id === 'token-record')!;
     expect(['partial', 'failed']).toContain(full.status);
-    expect(full.failures.length).toBeGreaterThanOrEqual(1);
-    expect(full.failures.some((f) => f.n === 200 && f.reason === 'worker ran out of memory (V8 heap limit)')).toBe(true);
+    expect(full.failures).toHaveLength(1); // one worker per trial, and --trials 1
+    const [oom] = full.failures;
+    expect(oom).toMatchObject({ trial: 1, reason: 'worker ran out of memory' });
+    // it died while growing to the size it was building; the readings taken on the way there are kept
+    expect([50, 100, 150, 200]).toContain(oom.n);
+    expect(full.samples.map((s) => s.n)).toEqual([0, 50, 100, 150, 200].filter((n) => n < oom.n));
     expect(full.note).toMatch(/sample\(s\) failed: worker ran out of memory/);
     expect(record.status).toBe('ok');
     expect(record.samples).toHaveLength(5);
-    expect(run.res.stderr).toMatch(/^full-client: \d of 5 samples failed \(status (partial|failed)\): worker ran out of memory \(V8 heap limit\)$/m);
+    expect(run.res.stderr).toMatch(/^full-client: 1 worker run\(s\) failed \(status (partial|failed)\): worker ran out of memory$/m);
     expect(run.res.stderr).not.toMatch(/^token-record: /m);
-    expect(readFileSync(join(run.out, 'summary.md'), 'utf8')).toMatch(/## Failed samples[\s\S]*`full-client` N = 200, trial 1: worker ran out of memory/);
+    expect(readFileSync(join(run.out, 'summary.md'), 'utf8')).toMatch(new RegExp(`## Failed samples[\\s\\S]*\`full-client\` N = ${oom.n}, trial 1: worker ran out of memory`));
   });
 });
 
 describe('redis-server dying or freezing in the middle of a sample', () => {
   let keystone: KeystoneEnv;
+  let redisHandle: DesignDescriptor;
+  let tokenRecord: DesignDescriptor;
   beforeAll(async () => {
     keystone = await startStandInEnv({ services: 13, trusts: 80 }, {});
+    const { designs } = await loadDesigns([], BUILTIN_MODULES.filter((m) => m.endsWith('.ts')));
+    redisHandle = designs.find((d) => d.id === 'redis-handle')!;
+    tokenRecord = designs.find((d) => d.id === 'token-record')!;
   });
   afterAll(() => keystone.close());
 
-  it('killed mid-build: that Redis sample fails clearly and fast, the other samples complete', async () => {
+  it('killed mid-build: that Redis run fails clearly and fast, the other runs complete', async () => {
     // Slow every authentication a little, so the build of n = 60 takes ~0.6 s and the kill lands inside it.
     keystone.standIn!.setFault({ kind: 'delay', ms: 20 });
     const tallies = new Map<string, DesignTally>();
@@ -189,7 +205,8 @@ describe('redis-server dying or freezing in the middle of a sample', () => {
     const tokensAtStart = keystone.tokensIssued()!;
     const watcher = setInterval(() => {
       const redis = childrenOf(process.pid).find((c) => c.comm === 'redis-server');
-      if (redis && !redisDirs.length) redisDirs.push(/unixsocket[: ](\S+)\/redis\.sock/.exec(redis.cmdline)?.[1] ?? '');
+      const dir = redis && redisDirOf(redis.cmdline); // the cmdline may still be empty right after the fork
+      if (dir && !redisDirs.includes(dir)) redisDirs.push(dir);
       // warm-up (2 tokens) done and 10 entries built: the worker is in the middle of its build
       if (!killed && redis && keystone.tokensIssued()! - tokensAtStart >= 12) {
         process.kill(redis.pid, 'SIGKILL');
@@ -198,15 +215,19 @@ describe('redis-server dying or freezing in the middle of a sample', () => {
     }, 5);
     const t0 = Date.now();
     try {
+      // two trials, designs in turn: redis-handle (killed), token-record, redis-handle (a fresh server), token-record
       await runCampaign(
-        [{ design: 'redis-handle', n: 60, trial: 1 }, { design: 'token-record', n: 5, trial: 1 }, { design: 'redis-handle', n: 5, trial: 2 }],
+        [{ descriptor: redisHandle, sizes: [60] }, { descriptor: tokenRecord, sizes: [5] }],
         keystone,
         {
-          concurrency: 2, timeoutS: 30, keystoneTimeoutMs: 5000, shouldStop: () => false,
-          onDone: (s, o) => {
-            // the map handed in is filled as samples finish (the CLI's exit hook relies on it)
-            seenLive.push(`${s.design}:${(tallies.get(s.design)?.samples.length ?? 0) + (tallies.get(s.design)?.failures.length ?? 0)}`);
-            if (!o.ok) keystone.standIn!.setFault(null);
+          protocol: 'incremental', seed: 1, trials: { min: 2, max: 2, targetRelHalfWidth: 0.01 },
+          concurrency: 2, timeoutS: 30, keystoneTimeoutMs: 5000, keystoneRetries: 0, warmup: () => 2,
+          externalStores: {}, keyPrefix: runKeyPrefix(), shouldStop: () => false,
+          onDone: (r, o) => {
+            // the map handed in is filled as runs finish (the CLI's exit hook relies on it)
+            const t = tallies.get(r.design);
+            seenLive.push(`${r.design}:${(t?.samples.length ?? 0) + (t?.failures.length ?? 0)}`);
+            if (o.failure) keystone.standIn!.setFault(null);
           },
         },
         tallies,
@@ -221,25 +242,29 @@ describe('redis-server dying or freezing in the middle of a sample', () => {
     expect(redis.failures[0]).toMatchObject({ n: 60, trial: 1 });
     // which call notices first varies: "connection lost", "Socket closed unexpectedly", "read ECONNRESET"
     expect(redis.failures[0].reason).toMatch(/^Redis (SET|GET|INFO memory) failed: (connection lost|Socket closed unexpectedly|.*ECONNRESET|.*EPIPE)/);
-    expect(redis.samples.map((s) => s.n)).toEqual([5]); // the next Redis sample gets a fresh server
-    expect(tallies.get('token-record')!.samples).toHaveLength(1);
-    expect(seenLive).toEqual(['redis-handle:1', 'token-record:1', 'redis-handle:2']);
+    expect(redis.samples.map((s) => [s.trial, s.n])).toEqual([[2, 60]]); // the next Redis run gets a fresh server
+    expect(redis.samples[0].storeUsedMemory).toBeGreaterThan(0);
+    expect(tallies.get('token-record')!.samples.map((s) => s.trial)).toEqual([1, 2]);
+    expect(seenLive).toEqual(['redis-handle:1', 'token-record:1', 'redis-handle:2', 'token-record:2']);
     expect(Date.now() - t0).toBeLessThan(20_000);
     expect(await survivors([killed])).toEqual([]);
+    expect(redisDirs.length).toBe(2);
     expect(leftoverDirs(redisDirs)).toEqual([]);
   }, 30_000);
 
-  it('frozen (SIGSTOP): the sample fails after the Redis timeout instead of hanging', async () => {
+  it('frozen (SIGSTOP): the run fails after the Redis timeout instead of hanging', async () => {
     const server = await startRedisServer();
     process.kill(server.pid, 'SIGSTOP');
     try {
       const t0 = Date.now();
-      const outcome = await runNodeSample({
-        design: 'redis-handle', n: 5, trial: 1, trustIds: await keystone.trustIds(6), concurrency: 2, timeoutMs: 30_000,
-        ctx: { keystone: keystone.target, timeoutMs: 500, retries: 0, redis: { socketPath: server.socketPath } },
-      });
-      expect(outcome.ok).toBe(false);
-      if (!outcome.ok) expect(outcome.failure.reason).toMatch(/^Redis did not answer .* within 500 ms$/);
+      const outcome = await runWorker({
+        design: redisHandle, trial: 1, ladder: [0, 5], trustIds: await keystone.trustIds(6), warmup: 2, concurrency: 2, timeoutMs: 30_000,
+        ctx: { keystone: keystone.target, timeoutMs: 500, retries: 0, stores: { redis: { socketPath: server.socketPath, keyPrefix: 'kcb:' } } },
+      }, launcherFor('node'));
+      expect(outcome.failure).toBeDefined();
+      expect(outcome.failure!.reason).toMatch(/^Redis did not answer .* within 500 ms$/);
+      expect(outcome.setup).toBe(true); // the design could not even open: nothing depends on n
+      expect(outcome.samples).toEqual([]);
       expect(Date.now() - t0).toBeLessThan(5000);
     } finally {
       process.kill(server.pid, 'SIGCONT');
