@@ -32,7 +32,7 @@ describe('npm run report', () => {
     expect(res.stderr).toBe('');
     expect(res.status).toBe(0);
     const files = ['index.html', 'README.md', 'summary.md', 'samples.csv'];
-    for (const c of ['per-object', 'memory-vs-n', 'projection', 'token-model', 'latency']) files.push(`charts/${c}.svg`, `charts/${c}.png`);
+    for (const c of ['per-object', 'bytes-by-owner', 'rss-split', 'memory-vs-n', 'projection', 'token-model', 'latency']) files.push(`charts/${c}.svg`, `charts/${c}.png`);
     for (const f of files) {
       expect(existsSync(join(out, f)), f).toBe(true);
       expect(res.stdout).toContain(join(out, f));

@@ -36,8 +36,9 @@ describe.skipIf(!hasChromium)(`report in headless Chromium (${hasChromium ? CHRO
       await page.goto(pathToFileURL(join(tmp, 'index.html')).href, { waitUntil: 'load' });
 
       const figures = page.locator('figure');
-      expect(await figures.count()).toBe(5); // per-object, memory-vs-n, projection, token-model, latency
-      for (let i = 0; i < 5; i++) {
+      // per-object, bytes-by-owner, rss-split, memory-vs-n, projection, token-model, latency
+      expect(await figures.count()).toBe(7);
+      for (let i = 0; i < 7; i++) {
         const fig = figures.nth(i);
         expect(await fig.locator('svg').count(), `figure ${i} svg`).toBe(1);
         const labels = fig.locator('.role-axis-label text');
@@ -50,6 +51,11 @@ describe.skipIf(!hasChromium)(`report in headless Chromium (${hasChromium ? CHRO
           expect(box && box.width > 0 && box.height > 0, `figure ${i} label ${j} visible`).toBe(true);
         }
         expect(await fig.locator('.role-title-text text').first().textContent()).toBeTruthy();
+      }
+
+      // every figure says how to read it; the two "where the bytes go" charts also what a reader learns
+      for (const name of ['bytes-by-owner', 'rss-split']) {
+        expect((await page.locator(`#chart-${name} figcaption .lesson`).textContent())?.length, name).toBeGreaterThan(40);
       }
 
       const rowIds = await page.locator('#summary tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-design')));

@@ -53,7 +53,8 @@ export function formatSlope(s: Slope | undefined, metric: MetricName = 'heapUsed
   const res = s.resolution ?? { resolved: s.ci95[0] > 0 && s.bytes > 0, atN: NaN };
   if (!res.resolved) {
     const at = Number.isFinite(res.atN) ? ` at N = ${formatCount(res.atN)}` : '';
-    const below = res.below !== undefined ? ` (< ${count ? res.below.toFixed(2) : formatBytes(res.below)})` : '';
+    // an upper bound is rounded up, never down to "< 0 B"
+    const below = res.below !== undefined ? ` (< ${count ? res.below.toFixed(2) : formatBytes(res.below < KB ? Math.max(1, Math.ceil(res.below)) : res.below)})` : '';
     const needs = res.needsN !== undefined ? `, needs N ≈ ${formatCount(res.needsN)}` : '';
     return count && res.below === undefined ? `0${at}` : `not resolved${at}${below}${needs}`;
   }

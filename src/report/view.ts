@@ -70,8 +70,8 @@ export function summaryMetrics(r: Results): MetricName[] {
 
 /** "heapUsed per object"; store columns name the stores measured: "Redis used_memory / memcached bytes per key". */
 export function metricHeader(m: MetricName, r?: Results): string {
-  const stores = [...new Set((r?.designs ?? []).filter((d) => d.perObject[m] && d.store).map((d) => d.store!))];
-  const label = stores.length ? stores.map((s) => metricLabel(m, s)).join(' / ') : metricLabel(m);
+  const stores = metricInfo(m).per === 'key' ? [...new Set((r?.designs ?? []).filter((d) => d.perObject[m] && d.store).map((d) => d.store!))] : [];
+  const label = stores.length ? [...new Set(stores.map((s) => metricLabel(m, s)))].join(' / ') : metricLabel(m);
   return `${label} per ${metricInfo(m).per}`;
 }
 
@@ -149,9 +149,17 @@ export function bytesLesson(r: Results): string {
   const total = big.snapshot!.retainedPerEntry;
   const groups = ownerGroups(big.snapshot!, 50).filter((g) => g.owner !== 'other');
   const parts: string[] = [];
-  const pool = groups.find((g) => /pool|dispatcher|agent/i.test(g.owner));
+  const poolGroups = groups.filter((g) => /pool|dispatcher|agent/i.test(g.owner));
+  const pool = poolGroups.reduce((a, g) => a + g.bytes, 0);
   const catalog = groups.filter((g) => /catalog/i.test(g.owner)).reduce((a, g) => a + g.bytes, 0);
-  if (pool) parts.push(`its connection pool (\`${pool.owner}\`) holds ${formatBytes(pool.bytes)} (${pct(pool.bytes, total)}): one pool shared by every cached trust would save about that per entry`);
+  if (poolGroups.length) {
+    const [first] = poolGroups;
+    const root = poolGroups.map((g) => g.owner).reduce((a, o) => { let i = 0; while (i < a.length && a[i] === o[i]) i++; return a.slice(0, i); });
+    const rootText = root.replace(/\.$/, '');
+    parts.push(`its own connection pool (\`${rootText || first.owner}\`…) holds at least ${formatBytes(pool)} (${pct(pool, total)})` +
+      (poolGroups.length > 1 ? `, ${formatBytes(first.bytes)} of it ${/queue/i.test(first.owner) ? 'its request queue ' : 'in '}(\`${first.owner}\`)` : '') +
+      ': one pool shared by every cached trust would save about that per entry');
+  }
   if (catalog > 0) parts.push(`the token's service catalog ${formatBytes(catalog)} (${pct(catalog, total)}): a token without a catalog (\`?nocatalog\`) would save that`);
   if (!parts.length && groups[0]) parts.push(`its largest owner is \`${groups[0].owner}\` with ${formatBytes(groups[0].bytes)} (${pct(groups[0].bytes, total)})`);
   let text = `One \`${big.id}\` entry retains ${formatBytes(total)} in the heap snapshot; ${parts.join('; ')}.`;
@@ -174,12 +182,17 @@ export function rssLesson(r: Results): string {
   const big = [...designs].sort((a, b) => rss(b) - rss(a))[0];
   const b = big.rssBreakdown!;
   let text = `For \`${big.id}\`, ${formatBytes(b.liveHeap)} of its ${formatBytes(rss(big))} RSS per object is live heap ` +
-    `(${pct(b.liveHeap, rss(big))}): the objects themselves, so a smaller entry makes a smaller process; V8's heap slack adds ` +
+    `(${pct(b.liveHeap, rss(big))})${b.liveHeap >= 0.9 * rss(big) ? ': the objects themselves, so a smaller entry makes a smaller process' : ''}; V8's heap slack adds ` +
     `${formatPart(b.heapSlack)} and memory outside the V8 heap ${formatPart(b.outsideHeap)}.`;
   const small = designs.filter((d) => d !== big);
   if (small.length) {
-    text += ` For the ${small.length === 1 ? 'other design' : `other ${small.length} designs`} (${formatBytes(Math.min(...small.map(rss)))}–` +
-      `${formatBytes(Math.max(...small.map(rss)))} per object) slack and outside-heap parts are a few bytes either way, within the noise of the slopes.`;
+    const rest = (d: DesignResult) => Math.abs(d.rssBreakdown!.heapSlack) + Math.abs(d.rssBreakdown!.outsideHeap);
+    const range = `${formatBytes(Math.min(...small.map(rss)))}–${formatBytes(Math.max(...small.map(rss)))} per object`;
+    const most = [...small].sort((a, b) => rest(b) / rss(b) - rest(a) / rss(a))[0];
+    text += small.every((d) => rest(d) < 0.1 * rss(d))
+      ? ` For the ${small.length === 1 ? 'other design' : `other ${small.length} designs`} (${range}) slack and outside-heap parts are a few bytes either way: RSS per object is the live heap.`
+      : ` Of the other designs (${range}), \`${most.id}\` has the most beside its live heap: ${formatPart(most.rssBreakdown!.heapSlack)} slack and ` +
+        `${formatPart(most.rssBreakdown!.outsideHeap)} outside the heap per object (${pct(rest(most), rss(most))}).`;
   }
   return text;
 }
