@@ -1,12 +1,11 @@
 // Every sample of every design, one row each, for spreadsheets and R/pandas. Failed samples are rows too
 // (metrics empty, `failure` holding the reason) so a reader sees the holes in the grid, not a silent gap.
 import type { Results } from '../results/schema.ts';
+import { METRIC_NAMES } from '../results/metrics.ts';
 import { metricValue } from '../report/format.ts';
 
-const METRIC_COLUMNS = [
-  'rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers', 'pidusageRss',
-  'storeUsedMemory', 'storeRss', 'tracemalloc', 'fds', 'sockets', 'buildMs', 'tokens',
-] as const;
+// the registry's metrics, then the sample fields that are readings but no per-object metric
+const METRIC_COLUMNS = [...METRIC_NAMES, 'heapTotal', 'arrayBuffers', 'buildMs', 'tokens'] as const;
 const COLUMNS = ['design', 'status', 'n', 'trial', ...METRIC_COLUMNS, 'failure'];
 
 /** RFC 4180: quote a field holding a comma, quote, CR or LF; double the quotes inside. */

@@ -3,7 +3,7 @@
 // src/report/html.ts; terminal) only lay this out: they take no figure from the results themselves, so the
 // summary, the page and the README cannot say different things.
 import { isResolved } from '../analysis/headline.ts';
-import { metricInfo, metricLabel, type MetricName } from '../results/metrics.ts';
+import { METRIC_NAMES, metricInfo, metricLabel, type MetricName } from '../results/metrics.ts';
 import type { DesignResult, Results, SnapshotCheck } from '../results/schema.ts';
 import { modelSectionOf } from '../model/results-model.ts';
 import {
@@ -61,11 +61,9 @@ export interface ReportView {
 const txt = (text: string, extra: Partial<Cell> = {}): Cell => ({ text, ...extra });
 const code = (text: string): Cell => ({ text, code: true });
 
-/** Columns of the summary table; the optional ones appear only when some design has that metric. */
+/** Columns of the summary table: every metric of the registry some design has a per-object figure for, in its order. */
 export function summaryMetrics(r: Results): MetricName[] {
-  const always: MetricName[] = ['heapUsed', 'external', 'rss', 'pidusageRss', 'storeUsedMemory'];
-  const optional: MetricName[] = ['storeRss', 'tracemalloc', 'fds'];
-  return [...always, ...optional.filter((m) => r.designs.some((d) => d.perObject[m]))];
+  return METRIC_NAMES.filter((m) => r.designs.some((d) => d.perObject[m]));
 }
 
 /** "heapUsed per object"; store columns name the stores measured: "Redis used_memory / memcached bytes per key". */

@@ -2,14 +2,15 @@
 // a dashed line. A figure that is not resolved is a line of text, never a bar.
 import type { TopLevelSpec } from 'vega-lite';
 import { isResolved } from '../../analysis/headline.ts';
-import type { MetricName } from '../../results/metrics.ts';
+import { BYTE_METRICS, type MetricName } from '../../results/metrics.ts';
 import type { DesignResult, Results, Slope } from '../../results/schema.ts';
 import { KB, MB, formatBytes, formatSlope } from '../format.ts';
 import { BYTES_LABEL, CONFIG, SCHEMA_URL, colourScale, header, perLabel, type Chart } from './theme.ts';
 
 // Node heap (blue), Node native (light blue), process RSS (orange), python heap (green), the store server's
 // memory (red/pink): the registry's colour for a metric in every chart.
-export const BAR_METRICS: MetricName[] = ['heapUsed', 'external', 'rss', 'tracemalloc', 'storeUsedMemory', 'storeRss'];
+// Every byte metric of the registry, in its order; pidusage's RSS is drawn as RSS where the child has no own reading.
+export const BAR_METRICS: MetricName[] = BYTE_METRICS.filter((m) => m !== 'pidusageRss');
 
 /** The RSS slope of a design: the child's own reading, else pidusage's (python reports through pidusage). */
 export function rssSlope(d: DesignResult): Slope | undefined {
