@@ -1,6 +1,6 @@
 // Number formatting shared by the Markdown, HTML and terminal outputs and the charts' labels.
 // KB = 1024 B and MB = 1024 KB everywhere (the post's `ps` figures are KiB too), so numbers line up.
-import { metricInfo, metricLabel } from '../results/metrics.ts';
+import { metricInfo } from '../results/metrics.ts';
 import type { Meta, MetricName, Results, Sample, Slope } from '../results/schema.ts';
 
 export const KB = 1024;
@@ -128,8 +128,6 @@ export function machineLine(r: Results): string {
   const synthetic = isSynthetic(r) ? 'SYNTHETIC data · ' : '';
   return `${synthetic}${m.cpu} (${m.cpus} CPUs), Node ${m.node}, ${formatDate(m.startedAt)}`;
 }
-
-export const METRIC_LABELS = new Proxy({} as Record<MetricName, string>, { get: (_, m) => metricLabel(m as MetricName) });
 
 /** "N = 0, 1250, …, 10000 (node), 0, 250, …, 2000 (python)": each design's own sizes, grouped when they agree. */
 export function sizesText(r: Results): string {
