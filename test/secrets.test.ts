@@ -1,14 +1,18 @@
 // Secrets: no token id, password or trust id in anything a run writes or prints; Redis values sealed so that a
 // tampered or moved value is never used; the private servers listen only locally and are gone after the run.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisDesign, redisKey, type RedisHandle } from '../src/designs/redis-handle.ts';
+import { loadDesigns } from '../src/catalog/registry.ts';
+import { BUILTIN_MODULES } from '../src/catalog/builtin.ts';
+import { openRedisCache, redisKey, type RedisHandle } from '../src/designs/redis-cache.ts';
 import { createSealer } from '../src/designs/seal.ts';
 import { startStandIn, type StandIn } from '../src/keystone/standin.ts';
 import { startStandInEnv } from '../src/keystone/env.ts';
-import { runNodeSample } from '../src/measure/runner.ts';
+import { launcherFor } from '../src/measure/runtimes.ts';
+import { runWorker } from '../src/measure/session.ts';
+import { makeContext } from '../src/worker/node/context.ts';
 import { connectRedis, type Redis } from '../src/redis/client.ts';
 import { startRedisServer, type RedisServer } from '../src/redis/server.ts';
 import type { Results } from '../src/results/schema.ts';
@@ -23,27 +27,32 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-describe('a whole run (4 node designs, latency, report) with every secret the stand-in issued', () => {
+describe('a whole run (5 node designs, heap snapshots, latency, report) with every secret the stand-in issued', () => {
   const out = join(tmp, 'out');
   const dumpFile = join(tmp, 'issued.json');
+  // the run's own temp dir: store servers' sockets and the heap snapshots (which hold token ids) go there
+  const runTmp = join(tmp, 'run-tmp');
   let res: Finished;
   let dump: Dumped;
   let pids: number[];
   let redisDirs: string[];
+  let watchedComms: string[];
 
   beforeAll(async () => {
     // a partial file from an older interrupted run: a complete run must not leave it next to newer results
     mkdirSync(out, { recursive: true });
+    mkdirSync(runTmp, { mode: 0o700 });
     writeFileSync(join(out, 'latest.partial.json'), '{"stale":true}');
-    const run = startScript('bench/cli.ts', ['--designs', 'full-client,token-record,redis-handle,redis-handle-encrypted',
-      '--maxsize', '20', '--trials', '1', '--concurrency', '4', '--json', '--out', out],
-    { env: { KCB_TEST_DUMP_TOKENS: dumpFile }, timeoutMs: 100_000 });
+    const run = startScript('bench/cli.ts', ['--designs', 'full-client,token-record,redis-handle,redis-handle-encrypted,memcached-handle',
+      '--maxsize', '20', '--steps', '5', '--trials', '1', '--snapshot-n', '10', '--concurrency', '4', '--json', '--out', out],
+    { env: { KCB_TEST_DUMP_TOKENS: dumpFile, TMPDIR: runTmp }, timeoutMs: 100_000 });
     const watch = watchChildren(run.pid);
     res = await run.done;
     watch.stop();
     pids = [...watch.seen.keys()];
     strays.push(...pids);
     redisDirs = watch.redisDirs();
+    watchedComms = [...watch.seen.values()].map((c) => c.comm);
     dump = readDump(dumpFile);
   }, 110_000);
 
@@ -67,14 +76,21 @@ describe('a whole run (4 node designs, latency, report) with every secret the st
     expect(leaks(texts, dump)).toEqual([]);
   });
 
-  it('used a stand-in on 127.0.0.1 and left no worker, redis-server or redis temp dir behind', async () => {
+  it('used a stand-in on 127.0.0.1 and left no worker, store server, temp dir or heap snapshot behind', async () => {
     const results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as Results;
     expect(results.meta.keystone.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v3$/);
-    // probe + one per Redis sample (10) + latency; polling every 20 ms can miss the ~15 ms probe
-    expect(redisDirs.length).toBeGreaterThanOrEqual(8);
-    expect(pids.length).toBeGreaterThan(20);
+    // the heap snapshots were taken (and analysed) in the run's temp dir
+    for (const d of results.designs) expect(d.snapshot, d.id).toBeDefined();
+    // per Redis design one run and one snapshot run, each with its own server, plus one for the latency phase (5);
+    // polling every 20 ms can miss a server that lived for less
+    expect(redisDirs.length).toBeGreaterThanOrEqual(4);
+    expect(redisDirs.every((d) => d.startsWith(runTmp))).toBe(true);
+    expect([...new Set([...watchedComms])].sort()).toEqual(expect.arrayContaining(['memcached', 'redis-server']));
+    expect(pids.length).toBeGreaterThan(12);
     expect(await survivors(pids)).toEqual([]);
     expect(leftoverDirs(redisDirs)).toEqual([]);
+    // nothing of the harness's own (tsx keeps its transpile cache there: tsx-<uid>)
+    expect(readdirSync(runTmp).filter((f) => !/^tsx-\d+$/.test(f))).toEqual([]);
   });
 });
 
@@ -110,9 +126,11 @@ describe('a worker process', () => {
     try {
       // slow authentications keep the worker alive long enough to read its environment
       ks.standIn!.setFault({ kind: 'delay', ms: 100 });
-      const outcome = await runNodeSample({ design: 'token-record', n: 5, trial: 1, trustIds: await ks.trustIds(6), concurrency: 1,
-        timeoutMs: 30_000, ctx: { keystone: ks.target, timeoutMs: 5000, retries: 0 } });
-      expect(outcome.ok).toBe(true);
+      const { designs } = await loadDesigns([], BUILTIN_MODULES.filter((m) => m.endsWith('token-record.ts')));
+      const outcome = await runWorker({ design: designs[0], trial: 1, ladder: [0, 5], trustIds: await ks.trustIds(6), warmup: 1, concurrency: 1,
+        timeoutMs: 30_000, ctx: { keystone: ks.target, timeoutMs: 5000, retries: 0, stores: {} } }, launcherFor('node'));
+      expect(outcome.failure).toBeUndefined();
+      expect(outcome.samples.map((s) => s.n)).toEqual([0, 5]);
     } finally {
       clearInterval(watcher);
       delete process.env.OS_PASSWORD;
@@ -178,11 +196,11 @@ describe('sealed Redis values (AES-256-GCM, key bound to the Redis key as associ
     });
 
     it('never hands out a token from a tampered or moved value: it authenticates again and overwrites it', async () => {
-      const ctx = {
+      const ctx = makeContext({
         keystone: { authUrl: ks.authUrl, username: ks.trustee.username, password: ks.trustee.password, userDomainName: 'Default' },
-        timeoutMs: 5000, retries: 0, redis: { socketPath: server.socketPath },
-      };
-      const design = await createRedisDesign(ctx, 'redis-handle-encrypted', createSealer());
+        timeoutMs: 5000, retries: 0, stores: { redis: { socketPath: server.socketPath, keyPrefix: 'kcb:' } },
+      });
+      const design = await openRedisCache(ctx, 'redis-handle-encrypted', createSealer());
       const a = (await design.create(ks.trustIds[0])) as RedisHandle;
       const b = (await design.create(ks.trustIds[1])) as RedisHandle;
       const tokenA = await design.token(a);
@@ -208,6 +226,7 @@ describe('sealed Redis values (AES-256-GCM, key bound to the Redis key as associ
       expect(await design.token(a)).toBe(afterTamper);
       expect(ks.tokensIssued()).toBe(before + 1);
       await design.close();
+      await ctx.dispose();
     });
   });
 });
