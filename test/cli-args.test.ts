@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkDesigns, oldSpaceLimits, parseBenchArgs, type BenchOptions } from '../src/cli/args.ts';
 import { UsageError } from '../src/cli/errors.ts';
-import { loadDesigns, type DesignSet } from '../src/designs/registry.ts';
+import { loadDesigns, type DesignSet } from '../src/catalog/registry.ts';
 import { runScript } from './helpers/run-cli.ts';
 import { startScript } from './helpers/procs.ts';
 
