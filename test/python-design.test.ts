@@ -1,20 +1,35 @@
-// The python-keystoneclient reference design end to end: Debian's python3 child against the embedded stand-in.
-// Checks that the readings are sane, that each variant costs the tokens we say it does (python-keystoneclient
-// 5.0.1 authenticates inside the session-less constructor: one POST per object, no discovery), that no secret
-// leaves the runner on success or failure, and that no python process outlives its sample.
-import { readdirSync, readFileSync } from 'node:fs';
+// The python designs end to end: Debian's python3 running src/worker/python/worker.py against the embedded
+// stand-in, through the same worker protocol as node (runWorker + launcherFor('python')) and through the bench CLI.
+// Checks that the readings are sane, that python-keystoneclient costs the tokens we say it does (5.0.1
+// authenticates inside the session-less constructor: one POST per object, no discovery), that no secret leaves
+// the worker on success or failure, and that no python process outlives its run. Under CI the python packages
+// must be there: a missing one fails here instead of skipping.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pythonAvailability, runPythonSample, type PythonJob } from '../src/designs/python/runner.ts';
+import { BUILTIN_MODULES } from '../src/catalog/builtin.ts';
+import { loadDesigns } from '../src/catalog/registry.ts';
+import type { DesignDescriptor } from '../src/designs/descriptor.ts';
 import { startStandIn, type StandIn } from '../src/keystone/standin.ts';
-import { stopPidusage, type SampleOutcome } from '../src/measure/runner.ts';
-import type { Sample } from '../src/results/schema.ts';
+import { stopPidusage } from '../src/measure/outside.ts';
+import { launcherFor } from '../src/measure/runtimes.ts';
+import { runWorker, type RunJob, type RunOutcome } from '../src/measure/session.ts';
+import { readResults } from '../src/results/read.ts';
+import type { Results, Sample } from '../src/results/schema.ts';
+import { PYTHON_WORKER } from '../src/worker/python/paths.ts';
+import { runScript } from './helpers/run-cli.ts';
 
-const avail = await pythonAvailability();
-if (!avail.ok) console.warn(`python-keystoneclient design tests skipped: ${avail.note}`);
+const CI = process.env.CI === 'true';
+const python = BUILTIN_MODULES.filter((m) => m.endsWith('.py'));
+const { designs, unavailable } = await loadDesigns([], python);
+const kc = designs.find((d) => d.id === 'python-keystoneclient');
+const why = unavailable.get('python-keystoneclient') ?? unavailable.get('python_keystoneclient') ?? 'not loaded';
+if (!kc && !CI) console.warn(`python-keystoneclient design tests skipped: ${why}`);
 
 const MB = 1024 * 1024;
 
-/** Python workers that are our children right now (by /proc, not by the runner's own bookkeeping). */
+/** Python workers that are our children right now (by /proc, not by the harness's own bookkeeping). */
 function pythonChildren(): number[] {
   const pids: number[] = [];
   for (const d of readdirSync('/proc')) {
@@ -22,7 +37,7 @@ function pythonChildren(): number[] {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('kc_worker.py')) pids.push(Number(d));
+      if (ppid === process.pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(PYTHON_WORKER)) pids.push(Number(d));
     } catch {
       /* exited while we looked */
     }
@@ -30,24 +45,39 @@ function pythonChildren(): number[] {
   return pids;
 }
 
-describe.skipIf(!avail.ok)('python-keystoneclient design (real client, Debian python3)', () => {
+describe('python designs on this machine', () => {
+  it.runIf(CI)('every python built-in loads (CI has the python packages)', () => {
+    expect(Object.fromEntries(unavailable)).toEqual({});
+    expect(designs.map((d) => d.id).sort()).toEqual(['aodh-session', 'aodh-trusted-client', 'python-auth-state', 'python-keystoneclient', 'python-token-record']);
+  });
+
+  it('python-token-record needs nothing beyond python itself', () => {
+    expect(designs.find((d) => d.id === 'python-token-record')).toMatchObject({ runtime: 'python', topology: 'per-worker', requires: [] });
+  });
+});
+
+describe.skipIf(!kc && !CI)('python-keystoneclient design (real client, Debian python3)', () => {
   let s: StandIn;
-  const job = (over: Partial<PythonJob> & Pick<PythonJob, 'n' | 'variant'>): PythonJob => ({
-    design: `python-${over.variant}`,
-    trial: 0,
+  const job = (over: Partial<RunJob> = {}): RunJob => ({
+    design: kc!,
+    trial: 1,
+    ladder: [0, 50],
     trustIds: s.trustIds,
     ctx: {
       keystone: { authUrl: s.authUrl, username: s.trustee.username, password: s.trustee.password, userDomainName: s.trustee.userDomainName },
       timeoutMs: 10_000,
       retries: 0,
+      stores: {},
     },
+    warmup: 1,
+    concurrency: 1,
     timeoutMs: 60_000,
     ...over,
   });
-  /** Runs one sample and returns it with the tokens the stand-in issued meanwhile. */
-  const run = async (j: PythonJob): Promise<{ outcome: SampleOutcome; tokens: number }> => {
+  /** Runs one worker and returns its outcome with the tokens the stand-in issued meanwhile. */
+  const run = async (j: RunJob): Promise<{ outcome: RunOutcome; tokens: number }> => {
     const before = s.tokensIssued();
-    const outcome = await runPythonSample(j);
+    const outcome = await runWorker(j, launcherFor('python'));
     return { outcome, tokens: s.tokensIssued() - before };
   };
   /** Nothing returned may contain the password or any token the stand-in issued. */
@@ -56,7 +86,7 @@ describe.skipIf(!avail.ok)('python-keystoneclient design (real client, Debian py
     expect(text).not.toContain(s.trustee.password);
     for (const t of s.issuedTokens()) expect(text).not.toContain(t);
   };
-  const readings = new Map<string, Sample>();
+  let traced: Sample[] = [];
 
   beforeAll(async () => {
     s = await startStandIn({ trusts: 60, recordTokens: true });
@@ -66,81 +96,78 @@ describe.skipIf(!avail.ok)('python-keystoneclient design (real client, Debian py
     await s?.close();
   });
 
-  it('reports its python and package versions', () => {
-    expect(avail.ok && avail.version).toMatch(/python-keystoneclient \d+\.\d+.*keystoneauth1 \d+/);
+  it('n = 0 and n = 50 traced: sane readings, one token per object plus the warm-up, no process left', async () => {
+    const { outcome, tokens } = await run(job({ trace: true }));
+    expect(outcome.failure?.reason).toBeUndefined();
+    traced = outcome.samples;
+    expect(traced.map((r) => r.n)).toEqual([0, 50]);
+    for (const r of traced) {
+      // An interpreter with keystoneclient imported is ~65 MB on Debian 12; anything tiny means a bad reading.
+      expect(r.rss).toBeGreaterThan(10 * MB);
+      expect(r.pidusageRss).toBeGreaterThan(0);
+      expect(Math.abs(r.pidusageRss - r.rss)).toBeLessThan(16 * MB); // same process, same moment
+      expect(r.tracemalloc).toBeGreaterThan(0);
+      expect(r.heapUsed).toBeUndefined();
+      expect(r.fds).toBeGreaterThan(2);
+      expect(r.buildMs).toBeGreaterThanOrEqual(0);
+    }
+    // 5.0.1 authenticates in the constructor: the warm-up object + 50 objects, 1 POST each; the worker counts the same
+    expect(tokens).toBe(50 + 1);
+    expect(traced[1].tokens).toBe(51);
+    expectNoSecrets(outcome);
+    expect(pythonChildren()).toEqual([]);
+  }, 60_000);
+
+  it('memory grows with n', () => {
+    const [r0, r50] = traced;
+    if (!r0 || !r50) throw new Error('the traced run failed');
+    // 50 clients holding token + catalog: tens of KB each in the python heap (tracemalloc is exact, RSS moves in pages).
+    expect(r50.tracemalloc! - r0.tracemalloc!).toBeGreaterThan(50 * 10_000);
+    expect(r50.rss).toBeGreaterThan(r0.rss);
   });
 
-  for (const variant of ['constructed', 'authenticated'] as const) {
-    for (const n of [0, 50]) {
-      it(`${variant}, n = ${n}: a sane reading, one token per object plus the warm-up, no process left`, async () => {
-        const { outcome, tokens } = await run(job({ n, variant, trace: true }));
-        expect(outcome.ok, outcome.ok ? '' : outcome.failure.reason).toBe(true);
-        if (!outcome.ok) return;
-        const r = outcome.sample;
-        // An interpreter with keystoneclient imported is ~65 MB on Debian 12; anything tiny means a bad reading.
-        expect(r.rss).toBeGreaterThan(10 * MB);
-        expect(r.pidusageRss).toBeGreaterThan(0);
-        expect(Math.abs(r.pidusageRss - r.rss)).toBeLessThan(16 * MB); // same process, same moment
-        expect(r.tracemalloc).toBeGreaterThan(0);
-        expect(r.heapUsed).toBeUndefined();
-        expect(r.buildMs).toBeGreaterThanOrEqual(0);
-        // 5.0.1 authenticates in the constructor whatever the variant: the warm-up object + n objects, 1 POST each.
-        expect(tokens).toBe(n + 1);
-        expectNoSecrets(outcome);
-        expect(pythonChildren()).toEqual([]);
-        readings.set(`${variant}:${n}`, r);
-      }, 60_000);
-    }
-    it(`${variant}: memory grows with n`, () => {
-      const r0 = readings.get(`${variant}:0`);
-      const r50 = readings.get(`${variant}:50`);
-      if (!r0 || !r50) throw new Error('the n = 0 / n = 50 samples failed');
-      // 50 clients holding token + catalog: tens of KB each in the python heap (tracemalloc is exact, RSS moves in pages).
-      expect(r50.tracemalloc! - r0.tracemalloc!).toBeGreaterThan(50 * 10_000);
-      if (variant === 'authenticated') expect(r50.rss).toBeGreaterThan(r0.rss);
-    });
-  }
-
   it('without tracemalloc (the default) reports no tracemalloc, same tokens', async () => {
-    const { outcome, tokens } = await run(job({ n: 50, variant: 'constructed' }));
-    expect(outcome.ok, outcome.ok ? '' : outcome.failure.reason).toBe(true);
-    if (!outcome.ok) return;
-    expect(outcome.sample.tracemalloc).toBeUndefined();
-    expect(outcome.sample.rss).toBeGreaterThan(10 * MB);
+    const { outcome, tokens } = await run(job({ ladder: [50] }));
+    expect(outcome.failure?.reason).toBeUndefined();
+    expect(outcome.samples).toHaveLength(1);
+    expect(outcome.samples[0].tracemalloc).toBeUndefined();
+    expect(outcome.samples[0].rss).toBeGreaterThan(10 * MB);
     expect(tokens).toBe(51);
     expect(pythonChildren()).toEqual([]);
   }, 60_000);
 
-  it('a deleted trust fails the sample with a redacted one-line reason', async () => {
+  it('a deleted trust fails the run with a redacted one-line reason', async () => {
     const [warm, gone] = s.createTrusts(2);
     s.deleteTrust(gone);
-    const { outcome } = await run(job({ n: 1, variant: 'constructed', trustIds: [warm, gone] }));
-    expect(outcome.ok).toBe(false);
-    if (outcome.ok) return;
-    expect(outcome.failure.reason).toMatch(/401|Unauthorized/);
-    expect(outcome.failure.reason).not.toContain('\n');
+    const { outcome } = await run(job({ ladder: [1], trustIds: [warm, gone] }));
+    expect(outcome.failure).toBeDefined();
+    expect(outcome.failure!.reason).toMatch(/401|Unauthorized/);
+    expect(outcome.failure!.reason).not.toContain('\n');
+    expect(outcome.failure!.n).toBe(1);
+    expect(outcome.setup).toBe(false); // the warm-up worked: this failure is the entry's
     expectNoSecrets(outcome);
     expect(pythonChildren()).toEqual([]);
   }, 60_000);
 
   it('an error whose text would contain the password is scrubbed', async () => {
     // An unreachable auth URL with the password in its path: requests' error message quotes the URL.
-    const j = job({ n: 0, variant: 'constructed' });
+    const j = job({ ladder: [0] });
     j.ctx = { ...j.ctx, keystone: { ...j.ctx.keystone, authUrl: `http://127.0.0.1:9/${s.trustee.password}/v3` } };
     const { outcome } = await run(j);
-    expect(outcome.ok).toBe(false);
-    if (outcome.ok) return;
-    expect(outcome.failure.reason).toMatch(/python worker/);
+    expect(outcome.failure).toBeDefined();
+    expect(outcome.failure!.reason).not.toContain('\n');
+    expect(outcome.failure!.reason.length).toBeGreaterThan(10);
+    expect(outcome.setup).toBe(true); // the warm-up could not authenticate
     expectNoSecrets(outcome);
     expect(pythonChildren()).toEqual([]);
   }, 60_000);
 
-  it('a Keystone that never answers times the sample out and kills the child', async () => {
+  it('a Keystone that never answers times the run out and kills the child', async () => {
     s.setFault({ kind: 'hang' });
     try {
-      const { outcome } = await run(job({ n: 1, variant: 'authenticated', timeoutMs: 3_000 }));
-      expect(outcome.ok).toBe(false);
-      if (!outcome.ok) expect(outcome.failure.reason).toMatch(/timed out after 3 s/);
+      const { outcome } = await run(job({ ladder: [1], timeoutMs: 3_000 }));
+      expect(outcome.failure).toBeDefined();
+      expect(outcome.failure!.reason).toMatch(/timed out after 3 s/);
     } finally {
       s.setFault(null);
     }
@@ -148,6 +175,55 @@ describe.skipIf(!avail.ok)('python-keystoneclient design (real client, Debian py
   }, 30_000);
 });
 
-describe.runIf(!avail.ok)('python-keystoneclient design (unavailable)', () => {
-  it.skip(`skipped: ${avail.ok ? '' : avail.note}`, () => {});
+describe.skipIf(!kc && !CI)('python designs through npm run bench', () => {
+  let out: string;
+  let res: ReturnType<typeof runScript>;
+  let results: Results;
+  const IDS = ['python-keystoneclient', 'python-token-record', 'python-auth-state'];
+  beforeAll(() => {
+    out = mkdtempSync(join(tmpdir(), 'kcb-py-bench-'));
+    res = runScript('bench/cli.ts', ['--designs', IDS.join(','), '--maxsize', '80', '--steps', '5', '--trials', '2', '--min-trials', '2',
+      '--warmup', '10', '--no-latency', '--snapshot-n', '0', '--no-report', '--quiet', '--out', out], { timeoutMs: 240_000 });
+    if (res.status === 0) results = readResults(join(out, 'latest.json'));
+  }, 250_000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  const design = (id: string) => results.designs.find((d) => d.id === id)!;
+
+  it('measures them like any design: python runtime, RSS readings, no V8 heap', () => {
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+    expect(results.designs.map((d) => d.id)).toEqual(IDS);
+    for (const d of results.designs) {
+      expect(d).toMatchObject({ runtime: 'python', status: 'ok', trials: 2, sizes: [0, 20, 40, 60, 80] });
+      expect(d.samples).toHaveLength(10);
+      for (const s of d.samples) {
+        expect(s.rss).toBeGreaterThan(10 * MB);
+        expect(s.heapUsed).toBeUndefined();
+        expect(s.tracemalloc).toBeUndefined(); // --python-tracemalloc not given
+      }
+      expect(d.perObject.heapUsed).toBeUndefined();
+      expect(d.perObject.rss).toBeDefined();
+      expect(d.snapshot).toBeUndefined(); // heap snapshots are a node cross-check
+    }
+    expect(design('python-auth-state')).toMatchObject({ topology: 'shared', store: 'memcached' });
+    expect(results.meta.stores).toEqual({ memcached: { kind: 'private', version: expect.any(String) } });
+  });
+
+  it('python-keystoneclient mints one token per object (and per warm-up creation); the shared design none for a stored trust', () => {
+    // python warms up by creating --warmup entries for one trust, then grows to 80
+    expect(design('python-keystoneclient').tokensIssued).toBe(2 * (10 + 80));
+    expect(design('python-token-record').tokensIssued).toBe(2 * (10 + 80));
+    // the shared design finds the warm-up trust's state in memcached after its first creation
+    expect(design('python-auth-state').tokensIssued).toBe(2 * (1 + 80));
+  });
+
+  it('a client with its parsed catalog costs far more per entry than a token record; the shared state lives in memcached', () => {
+    const rss = (id: string) => design(id).perObject.rss!.bytes;
+    expect(rss('python-keystoneclient')).toBeGreaterThan(10 * 1024);
+    expect(rss('python-keystoneclient')).toBeGreaterThan(5 * rss('python-token-record'));
+    const mc = design('python-auth-state').perObject.storeUsedMemory!;
+    expect(mc.bytes).toBeGreaterThan(4 * 1024); // the whole token body with its catalog, per key
+    expect(mc.bytes).toBeLessThan(32 * 1024);
+  });
 });
