@@ -12,7 +12,13 @@ import { syntheticResults } from './fixtures/synthetic-results.ts';
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
 const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`report.browser.test: skipped, ${CHROMIUM} not found (apt-get install -y chromium)`);
+// Under CI a missing browser is a failure, not a skip.
+const CI = process.env.CI === 'true';
+if (!hasChromium && !CI) console.warn(`report.browser.test: skipped, ${CHROMIUM} not found (apt-get install -y chromium)`);
+
+it.runIf(CI)(`${CHROMIUM} is installed (required under CI)`, () => {
+  expect(hasChromium, `${CHROMIUM} not found (apt-get install -y chromium)`).toBe(true);
+});
 
 describe.skipIf(!hasChromium)(`report in headless Chromium (${hasChromium ? CHROMIUM : `skipped: ${CHROMIUM} not found`})`, () => {
   const tmp = mkdtempSync(join(tmpdir(), 'kcb-report-browser-'));
