@@ -19,6 +19,11 @@ export class DesignUnavailable extends Error {
 }
 
 const firstLine = (text: string) => text.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+/** The line of an import error that says what is wrong: esbuild (under tsx) puts it after "Transform failed with 1 error:". */
+const importProblem = (text: string) => {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  return /^Transform failed with \d+ errors?:$/.test(lines[0] ?? '') && lines[1] ? lines[1] : lines[0] ?? '';
+};
 
 function checkShape(file: string, m: Record<string, unknown>, runtime: 'node' | 'python'): DesignDescriptor {
   const bad = (what: string) => new UsageError(`design module ${file}: ${what}`);
@@ -41,7 +46,7 @@ async function describeNode(file: string): Promise<DesignDescriptor> {
   try {
     mod = await import(pathToFileURL(file).href);
   } catch (err) {
-    throw new UsageError(`design module ${file} does not load: ${firstLine((err as Error).message)}`);
+    throw new UsageError(`design module ${file} does not load: ${importProblem((err as Error).message)}`);
   }
   const d = mod.default as Partial<NodeDesignModule> | undefined;
   if (!d || typeof d !== 'object') throw new UsageError(`design module ${file}: needs a default export { id, title, topology, open(ctx) }`);
