@@ -32,10 +32,10 @@ async function availability(opts: BenchOptions): Promise<Map<string, string>> {
   return unavailable;
 }
 
-async function openKeystone(opts: BenchOptions, trusts: number): Promise<KeystoneEnv> {
+async function openKeystone(opts: BenchOptions, trusts: number, note: (text: string) => void): Promise<KeystoneEnv> {
   if (opts.keystoneUrl) {
     const { connectRealKeystone } = await import('../src/keystone/real.ts');
-    return connectRealKeystone(opts.keystoneUrl, process.env);
+    return connectRealKeystone(opts.keystoneUrl, process.env, { trusts, note });
   }
   return startStandInEnv({ services: opts.catalogServices, trusts });
 }
@@ -108,7 +108,7 @@ async function measure(
   setProgress(progress);
   for (const [id, note] of unavailable) progress.note(`${id}: unavailable — ${note}`);
   if (stopped()) return interruptedExit();
-  const keystone = await openKeystone(opts, opts.maxsize + 1);
+  const keystone = await openKeystone(opts, opts.maxsize + 1, (t) => progress.note(t));
   let latency: LatencyResult[] | undefined;
 
   const meta = (partial: boolean): Meta => ({
@@ -117,7 +117,7 @@ async function measure(
     sizes: sweepSizes(opts.maxsize, opts.steps),
     workerFlags: WORKER_NODE_FLAGS,
     trials: opts.trials,
-    keystone: { kind: keystone.kind, url: keystone.url, version: keystone.version, catalogServices: keystone.catalogServices },
+    keystone: { kind: keystone.kind, url: keystone.url, version: keystone.version, catalogServices: keystone.catalogServices, ...(keystone.server ? { server: keystone.server } : {}) },
     redis: { kind: opts.redisUrl ? 'external' : 'private', version: redisVersion },
     ...(partial ? { partial: true } : {}),
   });

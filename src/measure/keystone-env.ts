@@ -12,7 +12,12 @@ export interface KeystoneEnv {
   version: string;
   catalogServices?: number;
   target: AuthTarget;
-  /** at least `count` trust ids usable by target's user */
+  /** how a real Keystone is served (e.g. "uwsgi 2.0.21-debian, 4 processes, HTTP/1.1 keep-alive"), when known */
+  server?: string;
+  /**
+   * `count` distinct trust ids usable by target's user (the same ids again for the same or a smaller count).
+   * A real Keystone that cannot provide them rejects with a UsageError rather than repeat a trust.
+   */
   trustIds(count: number): Promise<string[]>;
   /** tokens Keystone issued so far, when it can be known (the stand-in counts them) */
   tokensIssued(): number | undefined;

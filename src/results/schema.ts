@@ -105,7 +105,7 @@ export interface Meta {
   sizes: number[];
   trials: number;
   /** which Keystone served the run: the embedded stand-in or a real one (URL and version, never a secret) */
-  keystone: { kind: 'stand-in' | 'real'; url: string; version: string; catalogServices?: number };
+  keystone: { kind: 'stand-in' | 'real'; url: string; version: string; catalogServices?: number; server?: string };
   redis: { kind: 'private' | 'external'; version: string };
   /** node flags of the sample workers */
   workerFlags?: string[];
