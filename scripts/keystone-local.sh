@@ -129,6 +129,13 @@ children_of() {  # direct children of PID (workers and the HTTP router of a uWSG
   cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+$' || true
 }
 
+recorded_child_alive() {  # a worker or router recorded at start is still ours (its master died)
+  local p
+  [[ -s $CHILDREN ]] || return 1
+  while read -r p; do [[ $p =~ ^[0-9]+$ ]] && is_our_keystone "$p" && return 0; done <"$CHILDREN"
+  return 1
+}
+
 uwsgi_version() { "$UWSGI" --version 2>/dev/null | head -n 1; }
 
 gone() {  # PID no longer exists (or is a zombie awaiting its reaper)
@@ -557,7 +564,7 @@ cmd_start() {
     cat "$OPENRC"
     return 0
   fi
-  if [[ -n $pid ]] && { is_our_keystone "$pid" || [[ -s $CHILDREN ]]; }; then
+  if [[ -n $pid ]] && { is_our_keystone "$pid" || recorded_child_alive; }; then
     (( fresh )) && say "--fresh: stopping uWSGI pid $pid first" || say "uWSGI pid $pid is not answering on $AUTH_URL (or set-up was incomplete); restarting it"
     stop_pid "$pid"
   fi
@@ -634,12 +641,12 @@ cmd_stop() {
   take_lock
   local pid
   pid=$(read_pid)
-  if [[ -n $pid ]] && { is_our_keystone "$pid" || [[ -s $CHILDREN ]]; }; then
+  if [[ -n $pid ]] && { is_our_keystone "$pid" || recorded_child_alive; }; then
     stop_pid "$pid"
     echo "=== $(date -Is) $PROG: stopped uWSGI master pid $pid and its children" >>"$LOG"
     say "stopped (uWSGI master pid $pid and its workers and router)"
   elif [[ -n $pid ]]; then
-    say "not running (stale pid file: pid $pid is not our uWSGI keystone)"
+    say "not running (stale pid file: pid $pid is not our uWSGI keystone; no worker left); removing leftover files"
   else
     say "not running (no pid file in $DIR)"
   fi
