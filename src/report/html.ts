@@ -106,7 +106,7 @@ function metadata(r: Results): string {
     ['Started', formatDate(m.startedAt)],
     ['Duration', formatDuration(m.durationMs)],
     ['Sizes × trials', `N = ${m.sizes.join(', ')} × ${m.trials} trials`],
-    ['Keystone', `${ks.kind}, ${ks.version} (${ks.url}${ks.catalogServices ? `, ${ks.catalogServices} catalog services` : ''})`],
+    ['Keystone', `${ks.kind}, ${ks.version} (${ks.url}${ks.catalogServices ? `, ${ks.catalogServices} catalog services` : ''})${ks.server ? `, served by ${ks.server}` : ''}`],
     ['Redis', `${m.redis.kind}, ${m.redis.version}`],
     ['Tool', `${m.tool} ${m.version}`],
   ];

@@ -31,7 +31,7 @@ export function reportReadme(r: Results, charts: Array<{ name: string; title: st
     `- Command: \`${m.command.replace(/`/g, "'")}\``,
     `- Commit: ${m.commit}`,
     `- Started ${formatDate(m.startedAt)}, took ${formatDuration(m.durationMs)}`,
-    `- Keystone: ${m.keystone.kind}, ${m.keystone.version} (${m.keystone.url})`,
+    `- Keystone: ${m.keystone.kind}, ${m.keystone.version} (${m.keystone.url})${m.keystone.server ? `, served by ${m.keystone.server}` : ''}`,
     `- Redis: ${m.redis.kind}, ${m.redis.version}`,
   ].join('\n'));
   return parts.join('\n\n') + '\n';
