@@ -27,10 +27,10 @@ import { storeDriver } from '../src/stores/index.ts';
 import { exitCodeFor, interruptedBy, onHarnessExit, onInterrupt } from '../src/util/processes.ts';
 import { redact } from '../src/util/redact.ts';
 
-async function openKeystone(opts: BenchOptions, trusts: number): Promise<KeystoneEnv> {
+async function openKeystone(opts: BenchOptions, trusts: number, note: (text: string) => void): Promise<KeystoneEnv> {
   if (opts.keystoneUrl) {
     const { connectRealKeystone } = await import('../src/keystone/real.ts');
-    return connectRealKeystone(opts.keystoneUrl, process.env);
+    return connectRealKeystone(opts.keystoneUrl, process.env, { trusts, note });
   }
   return startStandInEnv({ services: opts.catalogServices, trusts });
 }
@@ -120,7 +120,7 @@ async function measure(
   setProgress(current);
   for (const [id, note] of unavailable) if (listed.includes(id)) current.note(`${id}: unavailable — ${note}`);
   if (stopped()) return interruptedExit();
-  const keystone = await phase('start keystone', () => openKeystone(opts, opts.maxsize + 1));
+  const keystone = await phase('start keystone', () => openKeystone(opts, opts.maxsize + 1, (t) => current.note(t)));
   let latency: LatencyResult[] | undefined;
   let notifier: NotifierBaseline | undefined;
 

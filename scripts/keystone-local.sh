@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # keystone-local.sh — a real OpenStack Keystone (Debian 12 `python3-keystone`) on 127.0.0.1, for the
-# benchmark harness. All state lives in one private directory; nothing listens beyond 127.0.0.1 and no
-# system keystone service is ever started.
+# benchmark harness, served as deployments serve it: uWSGI (Debian `uwsgi-core` + `uwsgi-plugin-python3`, the
+# server Debian's own `keystone` package runs) with several worker processes behind uWSGI's HTTP router, HTTP/1.1
+# keep-alive, listen backlog >= 128. All state lives in one private directory; nothing listens beyond 127.0.0.1
+# (the workers sit behind a 0600 unix socket) and no system keystone service is ever started.
 #
 #   scripts/keystone-local.sh start [--fresh]   install if missing (root), set up, run, print OS_* exports
-#   scripts/keystone-local.sh stop              stop the keystone this script started (pid file only)
-#   scripts/keystone-local.sh status            running/stopped; exit 0 if running, 3 if not
+#   scripts/keystone-local.sh stop [--purge]    stop what this script started (master, workers, router by
+#                                               PID) and remove what start wrote for clients (openrc…)
+#   scripts/keystone-local.sh status            live probe; exit 0 if it answers, 3 if not
 #
 # Environment: KEYSTONE_LOCAL_DIR (default /tmp/keystone-local), KEYSTONE_LOCAL_PORT (default 5000),
-#              KEYSTONE_LOCAL_START_TIMEOUT (seconds to wait for /v3, default 90).
+#              KEYSTONE_LOCAL_START_TIMEOUT (seconds to wait for /v3, default 90),
+#              KEYSTONE_LOCAL_PROCESSES (uWSGI workers, default 2 x cores as Debian's keystone-uwsgi.ini
+#              advises), KEYSTONE_LOCAL_LISTEN (listen backlog, default 128, at least 128).
 # `start` prints only `export …` lines on stdout (progress goes to stderr), so
 #   eval "$(scripts/keystone-local.sh start)"   or   source "$KEYSTONE_LOCAL_DIR/openrc"
 # both work.
@@ -22,13 +27,23 @@ START_TIMEOUT=${KEYSTONE_LOCAL_START_TIMEOUT:-90}
 STOP_TIMEOUT=10
 HOST=127.0.0.1
 PY=/usr/bin/python3            # Debian's python (keystone's modules live there, not in pyenv & co.)
-WSGI=/usr/bin/keystone-wsgi-public
+WSGI=/usr/bin/keystone-wsgi-public   # imported by uWSGI as --wsgi-file (Debian's keystone-uwsgi.ini does the same)
 MANAGE=/usr/bin/keystone-manage
-APT_PACKAGES=(python3-keystone)  # ships keystone-manage and keystone-wsgi-public; no service, no apache
+UWSGI=/usr/bin/uwsgi-core
+UWSGI_PLUGIN_DIR=/usr/lib/uwsgi/plugins
+# python3-keystone ships keystone-manage and keystone-wsgi-public (no service, no apache); uwsgi-core has the
+# HTTP router plugin, uwsgi-plugin-python3 the python3 plugin.
+APT_PACKAGES=(python3-keystone uwsgi-core uwsgi-plugin-python3)
+NCPU=$(nproc 2>/dev/null || echo 2)
+PROCESSES=${KEYSTONE_LOCAL_PROCESSES:-$((2 * NCPU))}
+LISTEN=${KEYSTONE_LOCAL_LISTEN:-128}
 
 CONF=$DIR/keystone.conf
 DB=$DIR/keystone.db
-PIDFILE=$DIR/keystone.pid
+PIDFILE=$DIR/keystone.pid      # the uWSGI master
+CHILDREN=$DIR/keystone.children  # its workers and HTTP router, recorded at start (stop kills them by PID too)
+SOCK=$DIR/uwsgi.sock            # router -> workers (mode 0600)
+SERVER_JSON=$DIR/server.json    # how it is served, for the harness and `status`
 LOG=$DIR/keystone.log
 CREDS=$DIR/credentials
 OPENRC=$DIR/openrc
@@ -43,29 +58,37 @@ say() { echo "$PROG: $*" >&2; }
 
 usage() {
   cat <<EOF
-Usage: $PROG start [--fresh] | stop | status | --help
+Usage: $PROG start [--fresh] | stop [--purge] | status | --help
 
-A real OpenStack Keystone (Debian package python3-keystone) on $HOST:\$KEYSTONE_LOCAL_PORT.
+A real OpenStack Keystone (Debian package python3-keystone) on $HOST:\$KEYSTONE_LOCAL_PORT, served by
+uWSGI with $PROCESSES worker processes behind its HTTP router (HTTP/1.1 keep-alive, listen backlog $LISTEN).
 
-  start [--fresh]  Install python3-keystone if missing (needs root), create the state directory
-                   (config, sqlite db in WAL mode, fernet + credential keys, log, pid file),
-                   run keystone-wsgi-public in the background, create the bench catalog
+  start [--fresh]  Install ${APT_PACKAGES[*]} if missing (needs root), create the state
+                   directory (config, sqlite db in WAL mode, fernet + credential keys, log, pid files),
+                   run uWSGI in the background (keystone-wsgi-public as its WSGI file), write
+                   \$DIR/server.json (how it is served), create the bench catalog
                    (13 services x public/internal/admin), project "bench", users "bench-trustor"
                    (role member on bench) and "bench-trustee", one trust trustor->trustee, and
                    print the OS_* export lines (also written to \$DIR/openrc, mode 0600).
                    If already running, only prints the export lines. After 'stop', reuses the
                    existing database; --fresh wipes the state directory and starts over.
-  stop             Stop the keystone started by this script (pid file; TERM, then KILL).
-  status           Print running/stopped with pid and URL; exit 0 if running, 3 if not.
+  stop [--purge]   Stop the uWSGI master, workers and router started by this script (by PID; TERM, then
+                   KILL) and remove openrc, admin-openrc, server.json, pid files and the socket.
+                   The database, keys and credentials stay for the next start; --purge removes \$DIR.
+  status           Live probe: GET /v3, keep-alive check, live workers; exit 0 if it answers, 3 if not.
 
 Environment:
   KEYSTONE_LOCAL_DIR            state directory (default /tmp/keystone-local; now: $DIR)
   KEYSTONE_LOCAL_PORT           port on $HOST (default 5000; now: $PORT)
   KEYSTONE_LOCAL_START_TIMEOUT  seconds to wait for GET /v3 (default 90)
+  KEYSTONE_LOCAL_PROCESSES      uWSGI worker processes (default 2 x cores; now: $PROCESSES)
+  KEYSTONE_LOCAL_LISTEN         listen backlog, >= 128 (default 128; now: $LISTEN)
 EOF
 }
 
 [[ $PORT =~ ^[0-9]+$ ]] && (( PORT > 0 && PORT < 65536 )) || die "KEYSTONE_LOCAL_PORT must be a port number, got '$PORT'"
+[[ $PROCESSES =~ ^[0-9]+$ ]] && (( PROCESSES >= 1 && PROCESSES <= 64 )) || die "KEYSTONE_LOCAL_PROCESSES must be 1..64, got '$PROCESSES'"
+[[ $LISTEN =~ ^[0-9]+$ ]] && (( LISTEN >= 128 && LISTEN <= 65535 )) || die "KEYSTONE_LOCAL_LISTEN must be 128..65535, got '$LISTEN'"
 [[ $DIR == /* && $DIR != / ]] || die "KEYSTONE_LOCAL_DIR must be an absolute path other than /, got '$DIR'"
 DIR=${DIR%/}
 
@@ -91,15 +114,29 @@ read_pid() {
   [[ $pid =~ ^[0-9]+$ ]] && echo "$pid" || true
 }
 
-# True if PID is alive (not a zombie) and is the keystone-wsgi-public started with our config.
+# True if PID is alive (not a zombie) and is a uWSGI process (master, worker or router: workers and router are
+# forks with the same command line) serving keystone with our config.
 is_our_keystone() {
   local pid=$1 cmd state
   [[ -n $pid && -r /proc/$pid/cmdline ]] || return 1
   state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)
   [[ -n $state && $state != Z ]] || return 1
   cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
-  [[ $cmd == *keystone-wsgi-public* && $cmd == *"$CONF"* ]]
+  [[ $cmd == *uwsgi* && $cmd == *keystone-wsgi-public* && $cmd == *"OS_KEYSTONE_CONFIG_FILES=$CONF"* ]]
 }
+
+children_of() {  # direct children of PID (workers and the HTTP router of a uWSGI master)
+  cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+$' || true
+}
+
+recorded_child_alive() {  # a worker or router recorded at start is still ours (its master died)
+  local p
+  [[ -s $CHILDREN ]] || return 1
+  while read -r p; do [[ $p =~ ^[0-9]+$ ]] && is_our_keystone "$p" && return 0; done <"$CHILDREN"
+  return 1
+}
+
+uwsgi_version() { "$UWSGI" --version 2>/dev/null | head -n 1; }
 
 gone() {  # PID no longer exists (or is a zombie awaiting its reaper)
   local state
@@ -113,7 +150,8 @@ log_tail() { [[ -f $LOG ]] && tail -n "${1:-25}" "$LOG" | sed 's/^/    | /' >&2 
 # --- install -----------------------------------------------------------------------------------------
 
 install_if_missing() {
-  if [[ -x $MANAGE && -x $WSGI ]] && "$PY" -c 'import keystone' 2>/dev/null; then
+  if [[ -x $MANAGE && -x $WSGI && -x $UWSGI && -f $UWSGI_PLUGIN_DIR/python3_plugin.so && -f $UWSGI_PLUGIN_DIR/http_plugin.so ]] \
+     && "$PY" -c 'import keystone' 2>/dev/null; then
     return 0
   fi
   [[ $(id -u) -eq 0 ]] || die "keystone is not installed; run '$PROG start' as root once to apt-get install ${APT_PACKAGES[*]}"
@@ -141,7 +179,8 @@ install_if_missing() {
     die "apt-get install ${APT_PACKAGES[*]} failed (exit $rc); full log: $apt_log"
   fi
   rm -f "$apt_log"
-  [[ -x $MANAGE && -x $WSGI ]] || die "installed ${APT_PACKAGES[*]} but $MANAGE / $WSGI are missing"
+  [[ -x $MANAGE && -x $WSGI && -x $UWSGI && -f $UWSGI_PLUGIN_DIR/python3_plugin.so ]] \
+    || die "installed ${APT_PACKAGES[*]} but $MANAGE / $WSGI / $UWSGI / the python3 plugin are missing"
 }
 
 # --- state -------------------------------------------------------------------------------------------
@@ -235,7 +274,7 @@ prepare_state() {
   if [[ ! -f $BOOTSTRAPPED || ! -s $DB ]]; then
     say "creating the database (db_sync + bootstrap, ~10-20 s)…"
     manage db_sync
-    # The single-threaded wsgiref server + sqlite rollback journal => "database is locked" on writes.
+    # Concurrent requests + sqlite rollback journal => "database is locked" on writes.
     local mode
     mode=$("$PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute("PRAGMA journal_mode=WAL;").fetchone()[0]); c.close()' "$DB")
     [[ $mode == wal ]] || die "could not switch $DB to WAL journal mode (got '$mode')"
@@ -255,36 +294,77 @@ check_port_free() {
   fi
 }
 
+# uWSGI as Debian's keystone-uwsgi.ini runs it (master, lazy-apps, die-on-term, thunder-lock, 64 KiB buffer,
+# --wsgi-file keystone-wsgi-public), with an HTTP router in front: `--http-socket` in uWSGI 2.0 closes the
+# connection after every response (measured: curl cannot reuse it), and a worker that held a keep-alive
+# connection would sit idle on it; the router keeps client connections alive (HTTP/1.1) without tying a worker to
+# them, as haproxy or Apache do in front of keystone in deployments. One thread per worker: 2 cores, sqlite.
+server_description() { echo "uwsgi $(uwsgi_version), $PROCESSES processes, HTTP/1.1 keep-alive"; }
+
 start_server() {
   check_port_free
-  rm -f "$PIDFILE"
-  echo "=== $(date -Is) $PROG: starting keystone-wsgi-public on $BASE_URL" >>"$LOG"
+  rm -f "$PIDFILE" "$CHILDREN" "$SOCK"
+  local log_start
+  log_start=$(( $(wc -l <"$LOG" 2>/dev/null || echo 0) + 1 ))
+  echo "=== $(date -Is) $PROG: starting $(server_description) on $BASE_URL" >>"$LOG"
   # New session (setsid) + nohup: survives the caller's shell/job; the inner shell writes its own pid
-  # and then exec's keystone, so the pid file names the keystone process itself.
+  # and then exec's uWSGI, so the pid file names the uWSGI master itself.
   setsid bash -c 'echo $$ >"$1"; shift; exec nohup "$@"' keystone-local-launch "$PIDFILE" \
-    "$PY" "$WSGI" --host "$HOST" --port "$PORT" -- --config-file "$CONF" \
+    "$UWSGI" --plugin-dir "$UWSGI_PLUGIN_DIR" --plugins http,python3 \
+    --master --processes "$PROCESSES" --threads 1 --enable-threads --thunder-lock --lazy-apps \
+    --http "$HOST:$PORT" --http-keepalive --listen "$LISTEN" \
+    --socket "$SOCK" --chmod-socket=600 \
+    --wsgi-file "$WSGI" --env "OS_KEYSTONE_CONFIG_FILES=$CONF" --need-app \
+    --buffer-size 65535 --die-on-term --no-orphans --worker-reload-mercy 5 --reload-mercy 5 --vacuum \
     >>"$LOG" 2>&1 </dev/null 9>&- &   # 9>&-: the daemon must not inherit (and hold) our flock
-  local deadline=$((SECONDS + START_TIMEOUT)) pid=""
+  local deadline=$((SECONDS + START_TIMEOUT)) pid="" ready=0
   while :; do
     [[ -z $pid ]] && pid=$(read_pid)
     if [[ -n $pid ]] && gone "$pid"; then
       log_tail 25
       rm -f "$PIDFILE"
-      die "keystone-wsgi-public (pid $pid) exited during start-up; log: $LOG"
+      die "uWSGI (pid $pid) exited during start-up; log: $LOG"
     fi
-    if [[ -n $pid ]] && v3_answers 2; then
+    # lazy-apps: each worker loads keystone itself ("WSGI app 0 … ready" once per worker); wait for all of
+    # them so the first sample does not pay for start-up.
+    ready=$(tail -n "+$log_start" "$LOG" | grep -c "WSGI app 0 (mountpoint='') ready" || true)
+    if [[ -n $pid ]] && (( ready >= PROCESSES )) && v3_answers 2; then
       break
     fi
     if (( SECONDS >= deadline )); then
       log_tail 25
       [[ -n $pid ]] && stop_pid "$pid"
       rm -f "$PIDFILE"
-      die "GET $AUTH_URL did not answer within ${START_TIMEOUT} s; log: $LOG"
+      die "uWSGI did not get $PROCESSES workers ready (got $ready) and GET $AUTH_URL answering within ${START_TIMEOUT} s; log: $LOG"
     fi
     sleep 0.2
   done
-  is_our_keystone "$pid" || die "pid $pid answering on $AUTH_URL is not our keystone-wsgi-public"
-  say "keystone-wsgi-public running, pid $pid, $AUTH_URL"
+  is_our_keystone "$pid" || die "pid $pid answering on $AUTH_URL is not our uWSGI keystone"
+  children_of "$pid" >"$CHILDREN"
+  write_server_json "$pid"
+  say "uWSGI running: master pid $pid, $(wc -l <"$CHILDREN") children (workers + HTTP router), $AUTH_URL"
+}
+
+write_server_json() {
+  local tmp
+  tmp=$(mktemp "$DIR/.server.json.XXXXXX")
+  chmod 0644 "$tmp"
+  cat >"$tmp" <<EOF
+{
+  "server": "$(server_description)",
+  "software": "uwsgi",
+  "version": "$(uwsgi_version)",
+  "processes": $PROCESSES,
+  "threadsPerProcess": 1,
+  "front": "uWSGI HTTP router (--http --http-keepalive)",
+  "http": "HTTP/1.1 keep-alive",
+  "listenBacklog": $LISTEN,
+  "url": "$AUTH_URL",
+  "masterPid": $1,
+  "startedAt": "$(date -Is)"
+}
+EOF
+  mv -f "$tmp" "$SERVER_JSON"
 }
 
 # Idempotent catalog/users/trust setup over the REST API (Python stdlib urllib, loopback, no proxy).
@@ -444,6 +524,8 @@ export OS_PROJECT_DOMAIN_NAME=Default
 export KEYSTONE_LOCAL_TRUSTOR_USERNAME=$KEYSTONE_LOCAL_TRUSTOR_USERNAME
 export KEYSTONE_LOCAL_TRUSTOR_PASSWORD=$KEYSTONE_LOCAL_TRUSTOR_PASSWORD
 export OS_TRUST_ID=$KEYSTONE_LOCAL_TRUST_ID
+# How it is served (also in $SERVER_JSON); the harness records it in its results. Not a secret.
+export KEYSTONE_LOCAL_SERVER="$(server_description)"
 EOF
   chmod 0600 "$tmp"
   mv -f "$tmp" "$OPENRC"
@@ -477,16 +559,16 @@ cmd_start() {
   take_lock
   local pid
   pid=$(read_pid)
-  if (( ! fresh )) && [[ -n $pid ]] && is_our_keystone "$pid" && [[ -s $OPENRC ]] && v3_answers 2; then
-    say "already running, pid $pid, $AUTH_URL (variables from $OPENRC)"
+  if (( ! fresh )) && [[ -n $pid ]] && is_our_keystone "$pid" && [[ -s $OPENRC && -s $SERVER_JSON ]] && v3_answers 2; then
+    say "already running, uWSGI master pid $pid, $AUTH_URL (variables from $OPENRC)"
     cat "$OPENRC"
     return 0
   fi
-  if [[ -n $pid ]] && is_our_keystone "$pid"; then
-    (( fresh )) && say "--fresh: stopping pid $pid first" || say "pid $pid is not answering on $AUTH_URL; restarting it"
+  if [[ -n $pid ]] && { is_our_keystone "$pid" || recorded_child_alive; }; then
+    (( fresh )) && say "--fresh: stopping uWSGI pid $pid first" || say "uWSGI pid $pid is not answering on $AUTH_URL (or set-up was incomplete); restarting it"
     stop_pid "$pid"
   fi
-  rm -f "$PIDFILE"
+  remove_client_files
   if (( fresh )) && [[ -e $DIR ]]; then
     if [[ -f $MARKER ]] || [[ -z $(ls -A "$DIR" 2>/dev/null) ]]; then
       say "--fresh: removing $DIR"
@@ -500,63 +582,111 @@ cmd_start() {
   prepare_state
   start_server
   local trust_id
-  trust_id=$(provision) || { log_tail 15; stop_pid "$(read_pid)"; die "provisioning over the REST API failed (log: $LOG)"; }
+  trust_id=$(provision) || { log_tail 15; stop_pid "$(read_pid)"; remove_client_files; die "provisioning over the REST API failed (log: $LOG)"; }
   set_trust_id "$trust_id"
   write_openrc
   say "ready: $AUTH_URL — variables also in $OPENRC (source it)"
   cat "$OPENRC"
 }
 
-stop_pid() {  # TERM, bounded wait, KILL, bounded wait — only if PID is our keystone
-  local pid=$1
-  [[ -n $pid ]] || return 0
-  is_our_keystone "$pid" || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$((SECONDS + STOP_TIMEOUT))
-  while ! gone "$pid" && (( SECONDS < deadline )); do sleep 0.1; done
-  if ! gone "$pid"; then
-    say "pid $pid still alive after ${STOP_TIMEOUT} s; sending KILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    deadline=$((SECONDS + 5))
-    while ! gone "$pid" && (( SECONDS < deadline )); do sleep 0.1; done
-    gone "$pid" || die "pid $pid survived SIGKILL"
+# Stop the uWSGI master PID and every process it started (workers, HTTP router): the children recorded at start
+# plus its live children (a respawned worker has a new PID). TERM the master (die-on-term: it stops its
+# workers), bounded wait, then KILL whatever of ours is left, bounded wait. Only PIDs that are our uWSGI.
+stop_pid() {
+  local pid=$1 p
+  local -a pids=()
+  [[ -n $pid ]] && is_our_keystone "$pid" && pids+=("$pid") && mapfile -t -O "${#pids[@]}" pids < <(children_of "$pid")
+  if [[ -s $CHILDREN ]]; then
+    while read -r p; do [[ $p =~ ^[0-9]+$ ]] && pids+=("$p"); done <"$CHILDREN"
   fi
+  local -a ours=()
+  for p in "${pids[@]}"; do is_our_keystone "$p" && ours+=("$p"); done
+  (( ${#ours[@]} )) || return 0
+  if [[ -n $pid ]] && is_our_keystone "$pid"; then
+    kill -TERM "$pid" 2>/dev/null || true
+  else  # master gone: its orphans get TERM directly
+    for p in "${ours[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  fi
+  all_gone() { local q; for q in "${ours[@]}"; do gone "$q" || return 1; done; }
+  local deadline=$((SECONDS + STOP_TIMEOUT))
+  while ! all_gone && (( SECONDS < deadline )); do sleep 0.1; done
+  if ! all_gone; then
+    for p in "${ours[@]}"; do
+      if ! gone "$p" && is_our_keystone "$p"; then
+        say "pid $p still alive after ${STOP_TIMEOUT} s; sending KILL"
+        kill -KILL "$p" 2>/dev/null || true
+      fi
+    done
+    deadline=$((SECONDS + 5))
+    while ! all_gone && (( SECONDS < deadline )); do sleep 0.1; done
+    all_gone || die "uWSGI process(es) ${ours[*]} survived SIGKILL"
+  fi
+}
+
+# What start wrote for clients and for `status`: removed by stop so nothing left over can pass for a running
+# Keystone. The database, keys and credentials stay (the next start reuses them) unless --purge.
+remove_client_files() {
+  rm -f "$OPENRC" "$ADMIN_OPENRC" "$SERVER_JSON" "$PIDFILE" "$CHILDREN" "$SOCK"
 }
 
 cmd_stop() {
-  [[ $# -eq 0 ]] || { [[ $1 == -h || $1 == --help ]] && { usage; exit 0; }; die "stop takes no arguments"; }
+  local purge=0
+  for a in "$@"; do
+    case $a in
+      --purge) purge=1 ;;
+      -h|--help) usage; exit 0 ;;
+      *) die "unknown option for stop: '$a' (see --help)" ;;
+    esac
+  done
   take_lock
   local pid
   pid=$(read_pid)
-  if [[ -z $pid ]]; then
+  if [[ -n $pid ]] && { is_our_keystone "$pid" || recorded_child_alive; }; then
+    stop_pid "$pid"
+    echo "=== $(date -Is) $PROG: stopped uWSGI master pid $pid and its children" >>"$LOG"
+    say "stopped (uWSGI master pid $pid and its workers and router)"
+  elif [[ -n $pid ]]; then
+    say "not running (stale pid file: pid $pid is not our uWSGI keystone; no worker left); removing leftover files"
+  else
     say "not running (no pid file in $DIR)"
-    return 0
   fi
-  if ! is_our_keystone "$pid"; then
-    say "not running (stale pid file: pid $pid is not our keystone-wsgi-public); removing it"
-    rm -f "$PIDFILE"
-    return 0
+  remove_client_files
+  if (( purge )) && [[ -d $DIR ]]; then
+    if [[ -f $MARKER ]]; then
+      rm -rf "$DIR"
+      say "--purge: removed $DIR"
+    else
+      die "--purge: $DIR was not created by $PROG (no $MARKER); refusing to delete it"
+    fi
   fi
-  stop_pid "$pid"
-  rm -f "$PIDFILE"
-  echo "=== $(date -Is) $PROG: stopped pid $pid" >>"$LOG"
-  say "stopped (pid $pid)"
 }
 
+# Live probe: our master alive, GET /v3 answers with a version document, and two requests share one
+# connection (HTTP/1.1 keep-alive). Exit 0 if it answers, 3 if not.
 cmd_status() {
   [[ $# -eq 0 ]] || { [[ $1 == -h || $1 == --help ]] && { usage; exit 0; }; die "status takes no arguments"; }
-  local pid
+  local pid desc="" probe version workers
   pid=$(read_pid)
-  if [[ -n $pid ]] && is_our_keystone "$pid"; then
-    if v3_answers 2; then
-      echo "running pid $pid $AUTH_URL (dir $DIR)"
-      exit 0
-    fi
-    echo "stopped: pid $pid is alive but $AUTH_URL does not answer (starting, or hung; log $LOG)"
+  [[ -s $SERVER_JSON ]] && desc=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["server"])' "$SERVER_JSON" 2>/dev/null || true)
+  if [[ -z $pid ]] || ! is_our_keystone "$pid"; then
+    echo "stopped ($AUTH_URL, dir $DIR)"
     exit 3
   fi
-  echo "stopped ($AUTH_URL, dir $DIR)"
-  exit 3
+  # Two GETs in one curl: num_connects is 1 then 0 when the second reused the connection.
+  probe=$(curl -sS --noproxy '*' --max-time 5 -o /dev/null -o /dev/null -w '%{http_code} %{num_connects} %{http_version}\n' \
+    "$AUTH_URL" "$AUTH_URL" 2>/dev/null || true)
+  version=$(curl -fsS --noproxy '*' --max-time 5 "$AUTH_URL" 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["version"]["id"])' 2>/dev/null || true)
+  if [[ -z $version ]]; then
+    echo "stopped: uWSGI master pid $pid is alive but $AUTH_URL does not answer (starting, or hung; log $LOG)"
+    exit 3
+  fi
+  workers=0
+  local p
+  for p in $(children_of "$pid"); do is_our_keystone "$p" && workers=$((workers + 1)); done
+  local ka="keep-alive NOT observed"
+  [[ $(sed -n 2p <<<"$probe") == "200 0 1.1" ]] && ka="HTTP/1.1 keep-alive verified (2 requests, 1 connection)"
+  echo "running: $AUTH_URL Keystone API $version; ${desc:-uwsgi}; master pid $pid with $workers live children (workers + HTTP router); $ka; dir $DIR"
+  exit 0
 }
 
 case ${1:-} in

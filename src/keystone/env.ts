@@ -10,11 +10,14 @@ export interface KeystoneEnv {
   kind: 'stand-in' | 'real';
   url: string;
   version: string;
-  /** how a real Keystone is served (uwsgi, processes, keep-alive), when it says */
-  server?: string;
   catalogServices?: number;
   target: AuthTarget;
-  /** at least `count` trust ids usable by target's user */
+  /** how a real Keystone is served (e.g. "uwsgi 2.0.21-debian, 4 processes, HTTP/1.1 keep-alive"), when known */
+  server?: string;
+  /**
+   * `count` distinct trust ids usable by target's user (the same ids again for the same or a smaller count).
+   * A real Keystone that cannot provide them rejects with a UsageError rather than repeat a trust.
+   */
   trustIds(count: number): Promise<string[]>;
   /** tokens Keystone issued so far, when it can be known (the stand-in counts them) */
   tokensIssued(): number | undefined;

@@ -324,7 +324,7 @@ function meta(r: Results): ReportView['meta'] {
     ['Started', txt(formatDate(m.startedAt))],
     ['Duration', txt(formatDuration(m.durationMs))],
     ['Sizes × trials', txt(`${sizesText(r)} × up to ${m.trials} trials (${protocolText(r)})`)],
-    ['Keystone', txt(`${ks.kind}, ${ks.version} (${ks.url}${ks.catalogServices ? `, ${ks.catalogServices} catalog services` : ''})`)],
+    ['Keystone', txt(`${ks.kind}, ${ks.version} (${ks.url}${ks.catalogServices ? `, ${ks.catalogServices} catalog services` : ''})${ks.server ? `, served by ${ks.server}` : ks.kind === 'stand-in' ? ', HTTP/1.1 keep-alive' : ''}`)],
     ['Stores', txt(storesText(m))],
     ['Tool', txt(`${m.tool} ${m.version}`)],
   ];
