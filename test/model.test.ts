@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   POST_SCENARIO, describeScenario, expectedMintsPoisson, expectedTokens, mintsPerPeriod, modelScenario, poissonTail,
 } from '../src/model/tokens.ts';
+import { syntheticResultsMinimal } from './fixtures/synthetic-results.ts';
 
 const usablePeriods = (86_400 / (POST_SCENARIO.tokenLifetimeS - POST_SCENARIO.refreshMarginS));
 
@@ -141,11 +142,12 @@ describe('bench/model.ts CLI', () => {
   });
 
   it('--json and --results', () => {
-    const results = {
-      schema: 1, meta: {}, reference: { label: 'x', bytesPerObject: 1 },
-      designs: [{ id: 'full-client', title: 't', status: 'ok', samples: [], failures: [], tokensIssued: 0,
-        perObject: { rss: { bytes: 46_080 }, heapUsed: { bytes: 30_720 } } }],
-    };
+    // a results file as the bench writes it (the reader checks its shape), with one design of known cost
+    const results = syntheticResultsMinimal();
+    const full = results.designs.find((d) => d.id === 'full-client')!;
+    full.perObject.rss = { ...full.perObject.rss!, bytes: 46_080 };
+    full.perObject.heapUsed = { ...full.perObject.heapUsed!, bytes: 30_720 };
+    results.designs = [full];
     const path = join(dir, 'results.json');
     writeFileSync(path, JSON.stringify(results));
     const r = run('--json', '--design', 'per-worker', '--results', path);
