@@ -20,12 +20,14 @@ async function interruptMidSample(signal: 'SIGTERM' | 'SIGINT', twice = false) {
   dirs.push(out);
   const previous = '{"previous":"complete results"}\n';
   writeFileSync(join(out, 'latest.json'), previous);
-  // redis-handle first in the plan, so the sample in flight when the signal comes has a redis-server and a worker.
-  const run = startScript('bench/cli.ts', ['--designs', 'redis-handle,token-record', '--maxsize', '20', '--trials', '3',
-    '--no-latency', '--no-report', '--concurrency', '2', '--out', out], { timeoutMs: 60_000 });
+  // --protocol fresh: one worker per (size, trial), 5 of them per design and trial, in the built-ins' order:
+  // token-record's 5, then redis-handle's. The signal comes after redis-handle's second, so the sample in flight
+  // has a redis-server and a worker, and redis-handle-encrypted has not been reached.
+  const run = startScript('bench/cli.ts', ['--designs', 'token-record,redis-handle,redis-handle-encrypted', '--maxsize', '20', '--trials', '3', '--min-trials', '3',
+    '--protocol', 'fresh', '--steps', '5', '--snapshot-n', '0', '--no-latency', '--no-report', '--concurrency', '2', '--out', out], { timeoutMs: 60_000 });
   const watch = watchChildren(run.pid, 10);
-  // Two samples done, then wait for a moment when both the worker and its redis-server are running.
-  await waitFor(() => /\[2\/30\]/.test(run.stderr()), 40_000, 'two completed samples');
+  // Seven samples done (the last two redis-handle's), then wait for a moment when both the worker and its redis-server are running.
+  await waitFor(() => /^\[7\/45\] redis-handle trial 1 /m.test(run.stderr()), 40_000, 'seven completed samples');
   let inFlight: ReturnType<typeof childrenOf> = [];
   await waitFor(() => {
     inFlight = childrenOf(run.pid);
@@ -65,7 +67,8 @@ describe.each([['SIGTERM', 143], ['SIGINT', 130]] as const)('%s in the middle of
     expect(redis.samples.length).toBeGreaterThanOrEqual(2);
     // the sample the signal killed is not blamed on the design
     expect(redis.failures).toEqual([]);
-    expect(partial.designs.find((d) => d.id === 'token-record')!.note).toMatch(/interrupted/);
+    expect(partial.designs.find((d) => d.id === 'token-record')!.samples).toHaveLength(5);
+    expect(partial.designs.find((d) => d.id === 'redis-handle-encrypted')!.note).toMatch(/interrupted/);
     // atomic writes leave no temp file; no summary/CSV claims to be a complete run
     expect(readdirSync(r.out).sort()).toEqual(['latest.json', 'latest.partial.json']);
   }, 70_000);
