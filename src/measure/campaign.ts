@@ -174,6 +174,8 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
   for (let trial = 1; trial <= opts.trials.max && !opts.shouldStop(); trial++) {
     let changed = false;
     for (const d of designs) {
+      // stopped: the designs not reached keep no tally, so the results say they were not measured
+      if (opts.shouldStop()) break;
       const id = d.descriptor.id;
       if (finished.has(id)) continue;
       if (trial > opts.trials.min && precise(tallyOf(id), d.descriptor, opts.trials.targetRelHalfWidth)) {
