@@ -189,6 +189,8 @@ describe('bad input through the real CLI: one line, exit 2, nothing written or o
     ['--keystone-url with only OS_TRUST_ID (one trust) for a run that needs many', ['--designs', 'token-record', '--maxsize', '1200', '--keystone-url', 'http://127.0.0.1:1/v3'],
       /this run needs 1201 distinct trusts but only OS_TRUST_ID \(one trust\) is set.*set OS_TRUSTOR_USERNAME and OS_TRUSTOR_PASSWORD/,
       { OS_USERNAME: 'svc', OS_PASSWORD: 'pw', OS_TRUST_ID: '0123456789abcdef0123456789abcdef', OS_TRUSTOR_USERNAME: '', OS_TRUSTOR_PASSWORD: '', KEYSTONE_LOCAL_TRUSTOR_USERNAME: '', KEYSTONE_LOCAL_TRUSTOR_PASSWORD: '' }],
+    ['--baseline that does not exist', ['--designs', 'token-record', '--baseline', '/nonexistent/earlier.json'], /cannot read results file \/nonexistent\/earlier\.json: no such file/],
+    ['--design-module that does not exist', ['--design-module', '/nonexistent/mine.ts'], /design module \/nonexistent\/mine\.ts: no such file/],
     ['KCB_STANDIN_FAULT that makes no sense', ['--designs', 'token-record'], /KCB_STANDIN_FAULT must be/, { KCB_STANDIN_FAULT: 'sometimes' }],
   ];
   const dir = mkdtempSync(join(tmpdir(), 'kcb-badcli-'));

@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResults } from '../src/results/read.ts';
 import type { Results } from '../src/results/schema.ts';
 import { formatSlope } from '../src/report/format.ts';
+import { syntheticResults } from './fixtures/synthetic-results.ts';
 import { runScript } from './helpers/run-cli.ts';
 
 const DESIGNS = ['full-client', 'token-record', 'redis-handle'];
@@ -13,17 +14,24 @@ const CONCURRENCY = 4;
 const SNAPSHOT_N = 100;
 const WARMUP = 40;
 let out: string;
+let baseline: string;
 let run: ReturnType<typeof runScript>;
 let results: Results;
 
 beforeAll(() => {
   out = mkdtempSync(join(tmpdir(), 'kcb-e2e-'));
-  run = runScript('bench/cli.ts', ['--maxsize', String(MAXSIZE), '--steps', '5', '--trials', '2', '--min-trials', '2', '--snapshot-n', String(SNAPSHOT_N), '--warmup', String(WARMUP),
+  // an earlier results file to compare with at the end (--baseline), outside the output dir
+  baseline = join(mkdtempSync(join(tmpdir(), 'kcb-e2e-baseline-')), 'earlier.json');
+  writeFileSync(baseline, JSON.stringify(syntheticResults()));
+  run = runScript('bench/cli.ts', ['--baseline', baseline, '--maxsize', String(MAXSIZE), '--steps', '5', '--trials', '2', '--min-trials', '2', '--snapshot-n', String(SNAPSHOT_N), '--warmup', String(WARMUP),
     '--designs', DESIGNS.join(','), '--out', out, '--no-report', '--concurrency', String(CONCURRENCY)]);
   // through the reader the report uses: the file must be one it accepts (a constant metric's R² is NaN, null in JSON)
   if (run.status === 0) results = readResults(join(out, 'latest.json'));
 }, 300_000);
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(out, { recursive: true, force: true });
+  rmSync(join(baseline, '..'), { recursive: true, force: true });
+});
 
 const design = (id: string) => results.designs.find((d) => d.id === id)!;
 
@@ -137,6 +145,17 @@ describe('bench end to end (--maxsize 200 --steps 5 --trials 2)', () => {
       expect(d.snapshot!.relativeDifference).toBeCloseTo((d.perObject.heapUsed!.bytes - d.snapshot!.retainedPerEntry) / d.snapshot!.retainedPerEntry, 9);
     }
     expect(design('full-client').snapshot!.retainedPerEntry).toBeGreaterThan(8 * design('token-record').snapshot!.retainedPerEntry);
+  });
+
+  it('compares with --baseline at the end: the designs of both runs, by metric, with a verdict', () => {
+    expect(run.stderr).toContain(`compared with ${baseline}:`);
+    const table = run.stderr.slice(run.stderr.indexOf(`compared with ${baseline}:`));
+    for (const id of DESIGNS) expect(table).toMatch(new RegExp(`^${id} +heapUsed .*(worse|better|no significant change)`, 'm'));
+    // designs only the earlier file has are listed as such
+    expect(table).toMatch(/^python-keystoneclient +.*only in old/m);
+    // the comparison is a report, not a gate: the run still exits 0 and the baseline is not touched
+    expect(run.status).toBe(0);
+    expect(readResults(baseline).meta.hostname).toBe('synthetic-host');
   });
 
   it('times the token paths with tinybench', () => {
