@@ -56,14 +56,14 @@ Options:
   --steps K              sizes read in 0..maxsize, evenly spaced, at least 3 (default 9)
   --trials T             most trials per design; the CI is taken across trials (default 5)
   --min-trials T         fewest trials per design (default 3)
-  --target-ci PCT        stop adding trials once the slope's 95 % CI half-width is within PCT % (default 1)
+  --target-ci PCT        stop adding trials once the slope's 95 % CI half-width is within PCT % (default 2)
   --protocol P           incremental: one worker per trial, read as it grows (default);
                          fresh: one worker per size and trial
   --warmup N             creations before the first reading (default: node min(1000, maxsize / 10), python 200)
   --snapshot-n N         N of the heap-snapshot cross-check of node designs, 0 = off (default 300)
   --designs LIST         comma-separated design ids, or "all" (default: all built-ins and --design-module ones)
   --design-module PATH   measure your own design too (.ts/.mts/.js/.mjs or .py; repeatable; see README)
-  --python-maxsize N     largest N for the python designs, capped by --maxsize (default 2000)
+  --python-maxsize N     largest N for the python designs, capped by --maxsize (default 1000)
   --python-tracemalloc   python designs also report tracemalloc bytes (inflates their RSS: a cross-check only)
   --out DIR              where results, charts and the report go (default results)
   --name NAME            base name of the results JSON: <out>/<NAME>.json (default latest)
@@ -130,7 +130,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   const maxsize = int('maxsize', v.maxsize, 10_000, 4);
   const trials = int('trials', v.trials, 5, 1, 1000);
   const minTrials = Math.min(trials, int('min-trials', v['min-trials'], 3, 1, 1000));
-  const targetCi = num('target-ci', v['target-ci']) ?? 1;
+  const targetCi = num('target-ci', v['target-ci']) ?? 2;
   if (!(targetCi > 0 && targetCi <= 100)) throw new UsageError(`--target-ci must be a percentage above 0, got ${v['target-ci']}`);
   const designs = v.designs === undefined ? undefined : [...new Set(v.designs.split(',').map((s) => s.trim()).filter(Boolean))];
   if (designs && !designs.length) throw new UsageError('--designs names no design');
@@ -141,7 +141,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
 
   return {
     maxsize,
-    pythonMaxsize: Math.min(maxsize, int('python-maxsize', v['python-maxsize'], 2000, 4)),
+    pythonMaxsize: Math.min(maxsize, int('python-maxsize', v['python-maxsize'], 1000, 4)),
     pythonTracemalloc: v['python-tracemalloc'] as boolean,
     steps: int('steps', v.steps, 9, 3, 50),
     trials,

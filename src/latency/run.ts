@@ -53,7 +53,7 @@ export async function runLatency(keystone: KeystoneEnv, designs: DesignDescripto
       }
     }
     opts.note?.(`timing ${tasks.length} operations with tinybench…`);
-    const bench = new Bench({ time: opts.timeMs ?? 500, warmupTime: 100, throws: false });
+    const bench = new Bench({ time: opts.timeMs ?? 300, warmupTime: 100, throws: false });
     for (const t of tasks) bench.add(t.name, t.fn);
     await bench.run();
     for (const t of tasks) {
