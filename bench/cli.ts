@@ -2,7 +2,7 @@
 // This file only wires the steps together; each step lives in src/.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkDesigns, HELP, maxsizeFor, oldSpaceLimits, parseBenchArgs, type BenchOptions } from '../src/cli/args.ts';
+import { checkDesigns, HELP, maxsizeFor, oldSpaceLimits, parseBenchArgs, stepsFor, type BenchOptions } from '../src/cli/args.ts';
 import { runMain, UsageError } from '../src/cli/errors.ts';
 import { createProgress, type Progress } from '../src/cli/progress.ts';
 import { designResult, type DesignTally } from '../src/analysis/design-result.ts';
@@ -113,7 +113,7 @@ async function measure(
   const listed = opts.designs ?? [...chosen.map((d) => d.id), ...unavailable.keys()];
   const keyPrefix = runKeyPrefix();
   const { external, stores } = await probeExternalStores(opts, chosen, keyPrefix);
-  const sizesOf = (d: DesignDescriptor) => sweepSizes(maxsizeFor(opts, d), opts.steps);
+  const sizesOf = (d: DesignDescriptor) => sweepSizes(maxsizeFor(opts, d), stepsFor(opts, d));
   const warmup = defaultWarmup(opts);
 
   const current = createProgress({ quiet: opts.quiet, entries: (r) => runEntries(r, warmup(all.find((d) => d.id === r.design)!, Math.max(...r.ladder))) });
@@ -127,7 +127,7 @@ async function measure(
   const meta = (partial: boolean): Meta => ({
     ...baseMeta(argv, startedAt),
     durationMs: Date.now() - startedAt.getTime(),
-    sizes: sweepSizes(opts.maxsize, opts.steps),
+    sizes: sweepSizes(opts.maxsize, opts.steps ?? 9),
     protocol: opts.protocol,
     warmup: opts.warmup,
     phases,

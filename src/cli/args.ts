@@ -11,7 +11,8 @@ export interface BenchOptions {
   maxsize: number;
   pythonMaxsize: number;
   pythonTracemalloc: boolean;
-  steps: number;
+  /** sizes read per worker; undefined: stepsFor() decides per design */
+  steps?: number;
   trials: number;
   minTrials: number;
   /** stop adding trials at this CI half-width, share of the slope */
@@ -53,7 +54,8 @@ store servers (unix sockets); nothing to start by hand.
 
 Options:
   --maxsize N            largest number of cached objects per worker (default 10000)
-  --steps K              sizes read in 0..maxsize, evenly spaced, at least 3 (default 9)
+  --steps K              sizes read in 0..maxsize, evenly spaced, at least 3 (default: 21 for entries
+                         planned under 4 KB, whose heap moves in 256 KB pages; 9 for larger ones)
   --trials T             most trials per design; the CI is taken across trials (default 5)
   --min-trials T         fewest trials per design (default 3)
   --target-ci PCT        stop adding trials once the slope's 95 % CI half-width is within PCT % (default 2)
@@ -143,7 +145,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     maxsize,
     pythonMaxsize: Math.min(maxsize, int('python-maxsize', v['python-maxsize'], 1000, 4)),
     pythonTracemalloc: v['python-tracemalloc'] as boolean,
-    steps: int('steps', v.steps, 9, 3, 50),
+    steps: v.steps === undefined ? undefined : int('steps', v.steps, 9, 3, 50),
     trials,
     minTrials,
     targetCi: targetCi / 100,
@@ -170,6 +172,13 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     keystoneTimeoutS: int('keystone-timeout', v['keystone-timeout'], 10, 1, 600),
   };
 }
+
+/**
+ * Sizes read per worker. A small entry's growth over the ladder is a few of V8's 256 KB heap pages, and the heap
+ * is read in page steps: more readings average that out, and they are cheap where the heap is small. A large
+ * entry's heap is large, every reading costs a compacting collection of it, and its slope is precise anyway.
+ */
+export const stepsFor = (o: BenchOptions, d: Pick<DesignDescriptor, 'planningBytesPerEntry'>) => o.steps ?? (d.planningBytesPerEntry < 4096 ? 21 : 9);
 
 /** The largest N a design is measured at. */
 export const maxsizeFor = (o: BenchOptions, d: Pick<DesignDescriptor, 'runtime'>) => (d.runtime === 'python' ? o.pythonMaxsize : o.maxsize);
