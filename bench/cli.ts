@@ -178,6 +178,7 @@ async function measure(
         return { retainedPerEntry: a.retainedPerEntry.mean, breakdown: a.breakdown };
       } } } : {}),
       shouldStop: stopped,
+      onStoreVersion: (id, version) => (stores[id] = { kind: 'private', version }),
       onPlan: (runs) => current.plan(runs),
       onStart: (r) => current.start(r),
       onDone: (r, o, ms) => current.done(r, !o.failure, ms, o.failure?.reason),

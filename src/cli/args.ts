@@ -191,7 +191,7 @@ export function checkDesigns(o: BenchOptions, all: DesignDescriptor[], unavailab
   const known = [...all.map((d) => d.id), ...unavailable.keys()];
   const unknown = (o.designs ?? []).filter((id) => !known.includes(id));
   if (unknown.length) throw new UsageError(`unknown design ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${known.join(', ')}`);
-  const chosen = o.designs ? all.filter((d) => o.designs!.includes(d.id)) : all;
+  const chosen = o.designs ? o.designs.flatMap((id) => all.filter((d) => d.id === id)) : all;
   // Refuse sizes the machine cannot hold, with the prediction, instead of swapping or being OOM-killed later.
   const budget = totalmem() * 0.7;
   for (const d of chosen) {

@@ -57,6 +57,8 @@ export interface CampaignOptions {
    * succeeded, its remaining runs are recorded as failed without starting: a misconfigured run fails in seconds.
    */
   giveUpAfter?: number;
+  /** a private store server started: its version, for the results' meta */
+  onStoreVersion?: (id: StoreId, version: string) => void;
   onPlan?: (runs: PlannedRun[]) => void;
   onStart?: (r: PlannedRun) => void;
   onDone?: (r: PlannedRun, outcome: RunOutcome, ms: number) => void;
@@ -90,6 +92,7 @@ async function openStores(d: DesignDescriptor, opts: CampaignOptions): Promise<{
         closers.push(() => driver.deleteKeys(use.location, opts.keystoneTimeoutMs).catch(() => 0));
       } else {
         const server = await driver.startPrivate(opts.keyPrefix);
+        opts.onStoreVersion?.(id, server.version);
         use = { driver, location: server.location, server };
         closers.push(() => server.stop());
       }
