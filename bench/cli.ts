@@ -56,7 +56,7 @@ async function probeExternalStores(opts: BenchOptions, designs: DesignDescriptor
 
 /** Enough warm-up creations that every code path has run and the pools are open before the first reading. */
 const defaultWarmup = (opts: BenchOptions) => (d: DesignDescriptor, maxN: number) =>
-  opts.warmup ?? Math.min(d.runtime === 'python' ? 200 : 1000, Math.max(opts.concurrency, Math.round(maxN / 10)));
+  opts.warmup ?? Math.min(d.runtime === 'python' ? 200 : 500, Math.max(opts.concurrency, Math.round(maxN / 10)));
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
@@ -116,7 +116,7 @@ async function measure(
   const sizesOf = (d: DesignDescriptor) => sweepSizes(maxsizeFor(opts, d), stepsFor(opts, d));
   const warmup = defaultWarmup(opts);
 
-  const current = createProgress({ quiet: opts.quiet, entries: (r) => runEntries(r, warmup(all.find((d) => d.id === r.design)!, Math.max(...r.ladder))) });
+  const current = createProgress({ quiet: opts.quiet, jobs: opts.jobs, entries: (r) => runEntries(r, warmup(all.find((d) => d.id === r.design)!, Math.max(...r.ladder))) });
   setProgress(current);
   for (const [id, note] of unavailable) if (listed.includes(id)) current.note(`${id}: unavailable — ${note}`);
   if (stopped()) return interruptedExit();
@@ -129,6 +129,7 @@ async function measure(
     durationMs: Date.now() - startedAt.getTime(),
     sizes: sweepSizes(opts.maxsize, opts.steps ?? 9),
     protocol: opts.protocol,
+    jobs: opts.jobs,
     warmup: opts.warmup,
     phases,
     workerFlags: WORKER_NODE_FLAGS,
@@ -165,6 +166,7 @@ async function measure(
       seed: opts.seed,
       trials: { min: opts.minTrials, max: opts.trials, targetRelHalfWidth: opts.targetCi },
       concurrency: opts.concurrency,
+      jobs: opts.jobs,
       timeoutS: opts.timeoutS,
       keystoneTimeoutMs: opts.keystoneTimeoutS * 1000,
       keystoneRetries: 2,

@@ -1,7 +1,7 @@
 // Parsing and validating `npm run bench` flags. Every check happens before anything is started or written, and
 // every failure is a UsageError: one line, exit code 2, no stack trace, no file touched. The design list is
 // checked in two steps: the flags here, the designs themselves once their modules are loaded (checkDesigns).
-import { totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import type { DesignDescriptor } from '../designs/descriptor.ts';
 import { UsageError } from './errors.ts';
 import { int, num, oneOf, parseFlags } from './flags.ts';
@@ -29,6 +29,8 @@ export interface BenchOptions {
   name: string;
   seed: number;
   concurrency: number;
+  /** workers measured at once */
+  jobs: number;
   timeoutS: number;
   catalogServices: number;
   keystoneUrl?: string;
@@ -61,7 +63,7 @@ Options:
   --target-ci PCT        stop adding trials once the slope's 95 % CI half-width is within PCT % (default 2)
   --protocol P           incremental: one worker per trial, read as it grows (default);
                          fresh: one worker per size and trial
-  --warmup N             creations before the first reading (default: node min(1000, maxsize / 10), python 200)
+  --warmup N             creations before the first reading (default: node min(500, maxsize / 10), python 200)
   --snapshot-n N         N of the heap-snapshot cross-check of node designs, 0 = off (default 300)
   --designs LIST         comma-separated design ids, or "all" (default: all built-ins and --design-module ones)
   --design-module PATH   measure your own design too (.ts/.mts/.js/.mjs or .py; repeatable; see README)
@@ -70,6 +72,7 @@ Options:
   --out DIR              where results, charts and the report go (default results)
   --name NAME            base name of the results JSON: <out>/<NAME>.json (default latest)
   --baseline FILE        compare with an earlier results file at the end (as npm run compare)
+  --jobs J               workers measured at once, each its own process (default: CPUs, at most 2)
   --concurrency C        authentications in flight while a worker builds (default 16)
   --timeout S            seconds one worker may take before it is failed (default 300)
   --keystone-timeout S   seconds one Keystone request may take; 2 retries after 5xx/timeouts (default 10)
@@ -119,7 +122,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     trials: { type: 'string' }, 'min-trials': { type: 'string' }, 'target-ci': { type: 'string' }, protocol: { type: 'string' },
     warmup: { type: 'string' }, 'snapshot-n': { type: 'string' },
     designs: { type: 'string' }, 'design-module': { type: 'string', multiple: true }, out: { type: 'string' }, name: { type: 'string' },
-    baseline: { type: 'string' }, seed: { type: 'string' }, concurrency: { type: 'string' }, timeout: { type: 'string' },
+    baseline: { type: 'string' }, seed: { type: 'string' }, concurrency: { type: 'string' }, jobs: { type: 'string' }, timeout: { type: 'string' },
     'keystone-timeout': { type: 'string' }, 'catalog-services': { type: 'string' }, 'keystone-url': { type: 'string' },
     'redis-url': { type: 'string' }, 'memcached-servers': { type: 'string' },
     latency: { type: 'boolean', default: true }, report: { type: 'boolean', default: true },
@@ -159,6 +162,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     baseline: v.baseline,
     seed: int('seed', v.seed, 1, 0),
     concurrency: int('concurrency', v.concurrency, 16, 1, 256),
+    jobs: int('jobs', v.jobs, Math.min(2, cpus().length), 1, 64),
     timeoutS: int('timeout', v.timeout, 300, 1, 86_400),
     catalogServices: int('catalog-services', v['catalog-services'], 13, 1, 500),
     keystoneUrl: v['keystone-url'],

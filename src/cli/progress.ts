@@ -19,7 +19,7 @@ const fmtTime = (ms: number) => {
 };
 const label = (r: PlannedRun) => `${r.design} ${r.trial ? `trial ${r.trial}` : 'snapshot'} n=${r.ladder.length > 1 ? `0..${r.ladder.at(-1)}` : r.ladder[0]}`;
 
-export function createProgress(opts: { quiet?: boolean; stream?: NodeJS.WriteStream; entries: (r: PlannedRun) => number }): Progress {
+export function createProgress(opts: { quiet?: boolean; stream?: NodeJS.WriteStream; entries: (r: PlannedRun) => number; jobs?: number }): Progress {
   const out = opts.stream ?? process.stderr;
   const tty = Boolean(out.isTTY);
   const t0 = Date.now();
@@ -27,7 +27,7 @@ export function createProgress(opts: { quiet?: boolean; stream?: NodeJS.WriteStr
   let pending: PlannedRun[] = [];
   let completed = 0;
   let failed = 0;
-  let current: { run: PlannedRun; since: number } | undefined;
+  const current = new Map<string, { run: PlannedRun; since: number }>();
   const msPerEntry = (design: string) => {
     const c = cost.get(design);
     if (c && c.entries > 0) return c.ms / c.entries;
@@ -41,19 +41,20 @@ export function createProgress(opts: { quiet?: boolean; stream?: NodeJS.WriteStr
       if (per === undefined) return '?';
       ms += per * opts.entries(r);
     }
-    if (current) {
-      const per = msPerEntry(current.run.design);
+    // workers that run together share the time: the remaining work divided by how many run at once
+    for (const c of current.values()) {
+      const per = msPerEntry(c.run.design);
       if (per === undefined) return '?';
-      ms += Math.max(0, per * opts.entries(current.run) - (Date.now() - current.since));
+      ms += Math.max(0, per * opts.entries(c.run) - (Date.now() - c.since));
     }
-    return fmtTime(ms);
+    return fmtTime(ms / Math.max(1, opts.jobs ?? 1));
   };
   const bar = () => {
-    const total = completed + pending.length + (current ? 1 : 0);
+    const total = completed + pending.length + current.size;
     const width = 24;
     const filled = Math.round((completed / Math.max(total, 1)) * width);
     const fails = failed ? ` ${failed} failed` : '';
-    return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${completed}/${total} workers${fails} ${fmtTime(Date.now() - t0)} eta ${eta()}  ${current ? label(current.run) : ''}`;
+    return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${completed}/${total} workers${fails} ${fmtTime(Date.now() - t0)} eta ${eta()}  ${[...current.values()].map((c) => label(c.run)).join(' · ')}`;
   };
   const redraw = () => {
     if (opts.quiet || !tty) return;
@@ -70,11 +71,11 @@ export function createProgress(opts: { quiet?: boolean; stream?: NodeJS.WriteStr
     start(r) {
       const i = pending.findIndex((p) => same(p, r));
       if (i >= 0) pending.splice(i, 1);
-      current = { run: r, since: Date.now() };
+      current.set(label(r), { run: r, since: Date.now() });
       redraw();
     },
     done(r, ok, ms, detail) {
-      current = undefined;
+      current.delete(label(r));
       completed++;
       if (!ok) failed++;
       const c = cost.get(r.design) ?? { ms: 0, entries: 0 };

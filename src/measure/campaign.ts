@@ -53,6 +53,12 @@ export interface CampaignOptions {
   snapshot?: { n: number; analyse: (path: string) => Promise<Omit<SnapshotCheck, 'n'>> };
   shouldStop: () => boolean;
   /**
+   * Workers measured at once (default 1). Each worker is its own process, so one's memory readings do not see
+   * another's; only build times change. Above 1, tokens are counted by each worker's client (Keystone's own
+   * count cannot be split between workers that run together).
+   */
+  jobs?: number;
+  /**
    * After this many runs of a design in a row failed during set-up (Keystone or a store unusable) and none
    * succeeded, its remaining runs are recorded as failed without starting: a misconfigured run fails in seconds.
    */
@@ -77,7 +83,7 @@ function precise(tally: DesignTally, d: DesignDescriptor, target: number): boole
   return (s.ci95[1] - s.ci95[0]) / 2 <= target * s.bytes;
 }
 
-async function openStores(d: DesignDescriptor, opts: CampaignOptions): Promise<{ stores: Partial<Record<StoreId, StoreLocation>>; measured?: StoreInUse; close: () => Promise<void> }> {
+async function openStores(d: DesignDescriptor, opts: CampaignOptions, keyPrefix: string): Promise<{ stores: Partial<Record<StoreId, StoreLocation>>; measured?: StoreInUse; close: () => Promise<void> }> {
   const stores: Partial<Record<StoreId, StoreLocation>> = {};
   const closers: Array<() => Promise<unknown>> = [];
   let measured: StoreInUse | undefined;
@@ -87,11 +93,11 @@ async function openStores(d: DesignDescriptor, opts: CampaignOptions): Promise<{
       const external = opts.externalStores[id];
       let use: StoreInUse;
       if (external) {
-        use = { driver, location: { ...external, keyPrefix: opts.keyPrefix } };
+        use = { driver, location: { ...external, keyPrefix } };
         // The user's store: delete exactly this run's keys afterwards (never a flush); they carry TTLs anyway.
         closers.push(() => driver.deleteKeys(use.location, opts.keystoneTimeoutMs).catch(() => 0));
       } else {
-        const server = await driver.startPrivate(opts.keyPrefix);
+        const server = await driver.startPrivate(keyPrefix);
         opts.onStoreVersion?.(id, server.version);
         use = { driver, location: server.location, server };
         closers.push(() => server.stop());
@@ -118,6 +124,8 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
   const trustIds = await keystone.trustIds(Math.max(maxN, warmupMax) + 1);
   const setupFailures = new Map<string, number>();
   const giveUpAfter = opts.giveUpAfter ?? 3;
+  const jobs = Math.max(1, opts.jobs ?? 1);
+  let runCount = 0;
   const finished = new Set<string>();
   const tallyOf = (id: string) => {
     let t = tallies.get(id);
@@ -137,7 +145,8 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
     let outcome: RunOutcome;
     let stores: Awaited<ReturnType<typeof openStores>> | undefined;
     try {
-      stores = await openStores(d, opts);
+      // a prefix of the run's own, so workers that run together on a store the user owns never delete each other's keys
+      stores = await openStores(d, opts, `${opts.keyPrefix}${++runCount}:`);
       const limits = opts.workerMaxOldSpaceMb ?? {};
       outcome = await runWorker({
         design: d, trial: run.trial, ladder: run.ladder, trustIds,
@@ -155,8 +164,9 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
     // Stopping kills the run in flight: its failure says nothing about the design, so it is not recorded.
     if (outcome.failure && opts.shouldStop()) return outcome;
     const after = keystone.tokensIssued();
-    // Keystone's own count when it can be read (the stand-in), otherwise the worker's client-side count.
-    if (before !== undefined && after !== undefined) tally.tokensIssued += after - before;
+    // Keystone's own count when it can be read (the stand-in) and no other worker ran meanwhile, otherwise the
+    // worker's client-side count.
+    if (jobs === 1 && before !== undefined && after !== undefined) tally.tokensIssued += after - before;
     else tally.tokensIssued += Math.max(0, ...outcome.samples.map((s) => s.tokens ?? 0));
     if (!snapshotPath) tally.samples.push(...outcome.samples);
     if (outcome.failure) tally.failures.push(outcome.failure);
@@ -165,67 +175,96 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
     return outcome;
   };
 
-  const announce = (fromTrial: number) => {
-    const rest: PlannedRun[] = [];
-    for (let t = fromTrial; t <= opts.trials.max; t++) {
-      for (const d of designs) if (!finished.has(d.descriptor.id)) rest.push(...trialRuns(d.descriptor.id, d.sizes, t, opts.protocol, opts.seed));
+  // The queue: every design's trial 1 first, in order; a design's next trial (or its snapshot run) joins the end of
+  // the queue when its current trial is complete, so an interrupted run still has whole sweeps of most designs.
+  interface Job { d: CampaignDesign; run: PlannedRun; snapshotPath?: string }
+  const queue: Job[] = [];
+  const pending = new Map<string, number>();
+  let snapshotDir: string | undefined;
+  let removeSnapshotDir: (() => void) | undefined;
+  const enqueueTrial = (d: CampaignDesign, trial: number) => {
+    const runs = trialRuns(d.descriptor.id, d.sizes, trial, opts.protocol, opts.seed);
+    pending.set(d.descriptor.id, runs.length);
+    for (const run of runs) queue.push({ d, run });
+  };
+  const enqueueSnapshot = (d: CampaignDesign) => {
+    if (!opts.snapshot || d.descriptor.runtime !== 'node' || tallyOf(d.descriptor.id).samples.length === 0) return;
+    if (!snapshotDir) {
+      const dir = (snapshotDir = mkdtempSync(join(tmpdir(), 'kcb-snapshot-')));
+      removeSnapshotDir = onHarnessExit(() => rmSync(dir, { recursive: true, force: true }));
+    }
+    queue.push({ d, run: { design: d.descriptor.id, trial: 0, ladder: [opts.snapshot.n] }, snapshotPath: join(snapshotDir, `${d.descriptor.id}.heapsnapshot`) });
+  };
+  /** What is still to run, as far as it can be known now: for the progress line's ETA. */
+  const announce = () => {
+    const rest = queue.map((j) => j.run);
+    for (const d of designs) {
+      const id = d.descriptor.id;
+      if (finished.has(id)) continue;
+      for (let t = tallyOf(id).trials + 2; t <= opts.trials.max; t++) rest.push(...trialRuns(id, d.sizes, t, opts.protocol, opts.seed));
+      if (opts.snapshot && d.descriptor.runtime === 'node') rest.push({ design: id, trial: 0, ladder: [opts.snapshot.n] });
     }
     opts.onPlan?.(rest);
   };
-
-  announce(1);
-  for (let trial = 1; trial <= opts.trials.max && !opts.shouldStop(); trial++) {
-    let changed = false;
-    for (const d of designs) {
-      // stopped: the designs not reached keep no tally, so the results say they were not measured
-      if (opts.shouldStop()) break;
-      const id = d.descriptor.id;
-      if (finished.has(id)) continue;
-      if (trial > opts.trials.min && precise(tallyOf(id), d.descriptor, opts.trials.targetRelHalfWidth)) {
-        finished.add(id);
-        changed = true;
-        continue;
-      }
-      for (const run of trialRuns(id, d.sizes, trial, opts.protocol, opts.seed)) {
-        if (opts.shouldStop()) break;
-        opts.onStart?.(run);
-        const t0 = Date.now();
-        const outcome = await runOne(d.descriptor, run);
-        if (outcome.failure && opts.shouldStop()) break;
-        opts.onDone?.(run, outcome, Date.now() - t0);
-      }
-      tallyOf(id).trials = trial;
+  /** A design's trial is complete: another trial, or (precise enough, or the most trials taken) its snapshot run. */
+  const trialDone = (d: CampaignDesign, trial: number) => {
+    const id = d.descriptor.id;
+    const tally = tallyOf(id);
+    tally.trials = trial;
+    const more = trial < opts.trials.max && !(trial >= opts.trials.min && precise(tally, d.descriptor, opts.trials.targetRelHalfWidth));
+    if (more) enqueueTrial(d, trial + 1);
+    else {
+      finished.add(id);
+      enqueueSnapshot(d);
     }
-    if (changed) announce(trial + 1);
-  }
+  };
+  const execute = async (job: Job) => {
+    const { d, run, snapshotPath } = job;
+    opts.onStart?.(run);
+    const t0 = Date.now();
+    const outcome = await runOne(d.descriptor, run, snapshotPath);
+    if (outcome.failure && opts.shouldStop()) return;
+    opts.onDone?.(run, outcome, Date.now() - t0);
+    if (snapshotPath) {
+      if (!outcome.snapshotWritten) return;
+      try {
+        tallyOf(d.descriptor.id).snapshot = { n: run.ladder[0], ...(await opts.snapshot!.analyse(snapshotPath)) };
+      } catch (err) {
+        opts.note?.(redact(`${d.descriptor.id}: heap snapshot not analysed: ${(err as Error).message.split('\n')[0]}`));
+      } finally {
+        rmSync(snapshotPath, { force: true });
+      }
+      return;
+    }
+    const left = (pending.get(d.descriptor.id) ?? 1) - 1;
+    pending.set(d.descriptor.id, left);
+    if (left === 0 && !opts.shouldStop()) trialDone(d, run.trial);
+    announce();
+  };
 
-  // The cross-check: one more worker per node design, at a small N, whose heap snapshot is analysed here.
-  if (opts.snapshot && !opts.shouldStop()) {
-    const dir = mkdtempSync(join(tmpdir(), 'kcb-snapshot-'));
-    const removeDir = onHarnessExit(() => rmSync(dir, { recursive: true, force: true }));
-    try {
-      for (const d of designs.filter((x) => x.descriptor.runtime === 'node')) {
-        const tally = tallyOf(d.descriptor.id);
-        if (opts.shouldStop() || tally.samples.length === 0) continue;
-        const run: PlannedRun = { design: d.descriptor.id, trial: 0, ladder: [opts.snapshot.n] };
-        const path = join(dir, `${d.descriptor.id}.heapsnapshot`);
-        opts.onStart?.(run);
-        const t0 = Date.now();
-        const outcome = await runOne(d.descriptor, run, path);
-        opts.onDone?.(run, outcome, Date.now() - t0);
-        if (!outcome.snapshotWritten) continue;
-        try {
-          tally.snapshot = { n: opts.snapshot.n, ...(await opts.snapshot.analyse(path)) };
-        } catch (err) {
-          opts.note?.(redact(`${d.descriptor.id}: heap snapshot not analysed: ${(err as Error).message.split('\n')[0]}`));
-        } finally {
-          rmSync(path, { force: true });
+  for (const d of designs) enqueueTrial(d, 1);
+  announce();
+  try {
+    await new Promise<void>((resolve) => {
+      let active = 0;
+      const pump = () => {
+        // stopped: nothing new starts; designs not reached keep no tally, so the results say they were not measured
+        while (!opts.shouldStop() && active < jobs && queue.length) {
+          const job = queue.shift()!;
+          active++;
+          execute(job).catch((err) => opts.note?.(redact(`${job.d.descriptor.id}: ${(err as Error).message.split('\n')[0]}`)))
+            .finally(() => {
+              active--;
+              pump();
+            });
         }
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-      removeDir();
-    }
+        if (active === 0 && (queue.length === 0 || opts.shouldStop())) resolve();
+      };
+      pump();
+    });
+  } finally {
+    if (snapshotDir) rmSync(snapshotDir, { recursive: true, force: true });
+    removeSnapshotDir?.();
   }
   return tallies;
 }

@@ -167,6 +167,8 @@ export interface Meta {
   stores: Partial<Record<StoreId, { kind: 'private' | 'external'; version: string }>>;
   /** incremental: one worker per trial, read as it grows; fresh: one worker per (N, trial) */
   protocol?: 'incremental' | 'fresh';
+  /** workers measured at once */
+  jobs?: number;
   /** wall time of each phase of the run, ms */
   phases?: Record<string, number>;
   /** creations each worker runs before its first reading */
