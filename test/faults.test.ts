@@ -62,7 +62,8 @@ beforeAll(async () => {
   // every run starts by describing the python built-ins (a python3 each, importing their packages), and that
   // many at once on two cores would time the machine, not the failure handling.
   // --protocol fresh: one worker per size, 5 runs per design, so the give-up after 3 set-up failures shows
-  const fresh = ['--protocol', 'fresh', '--steps', '5', '--maxsize', '4'];
+  // one worker at a time: the give-up rule counts set-up failures in a row, which overlapping workers blur
+  const fresh = ['--protocol', 'fresh', '--steps', '5', '--maxsize', '4', '--jobs', '1'];
   const hang = (async () => {
     runs.set('hang', await bench('ks-hang', ['--designs', 'token-record', ...fresh, '--keystone-timeout', '1', '--concurrency', '1'], { KCB_STANDIN_FAULT: 'hang' }));
   })();

@@ -24,7 +24,7 @@ async function interruptMidSample(signal: 'SIGTERM' | 'SIGINT', twice = false) {
   // token-record's 5, then redis-handle's. The signal comes after redis-handle's second, so the sample in flight
   // has a redis-server and a worker, and redis-handle-encrypted has not been reached.
   const run = startScript('bench/cli.ts', ['--designs', 'token-record,redis-handle,redis-handle-encrypted', '--maxsize', '20', '--trials', '3', '--min-trials', '3',
-    '--protocol', 'fresh', '--steps', '5', '--snapshot-n', '0', '--no-latency', '--no-report', '--concurrency', '2', '--out', out], { timeoutMs: 60_000 });
+    '--protocol', 'fresh', '--steps', '5', '--jobs', '1', '--snapshot-n', '0', '--no-latency', '--no-report', '--concurrency', '2', '--out', out], { timeoutMs: 60_000 });
   const watch = watchChildren(run.pid, 10);
   // Seven samples done (the last two redis-handle's), then wait for a moment when both the worker and its redis-server are running.
   await waitFor(() => /^\[7\/45\] redis-handle trial 1 /m.test(run.stderr()), 40_000, 'seven completed samples');

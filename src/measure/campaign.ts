@@ -201,7 +201,8 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
     for (const d of designs) {
       const id = d.descriptor.id;
       if (finished.has(id)) continue;
-      for (let t = tallyOf(id).trials + 2; t <= opts.trials.max; t++) rest.push(...trialRuns(id, d.sizes, t, opts.protocol, opts.seed));
+      // (reading, not creating, the tally: a design not reached must have none, so the results say so)
+      for (let t = (tallies.get(id)?.trials ?? 0) + 2; t <= opts.trials.max; t++) rest.push(...trialRuns(id, d.sizes, t, opts.protocol, opts.seed));
       if (opts.snapshot && d.descriptor.runtime === 'node') rest.push({ design: id, trial: 0, ladder: [opts.snapshot.n] });
     }
     opts.onPlan?.(rest);
