@@ -21,6 +21,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 # (python-auth-state)
 /usr/bin/python3 -c 'import aodh.keystone_client, aodh.notifier.trust' >/dev/null 2>&1 || missing+=(python3-aodh)
 /usr/bin/python3 -c 'import pymemcache' >/dev/null 2>&1 || missing+=(python3-pymemcache)
+# keystonemiddleware: the memcached design's ENCRYPT protection is checked against its own _memcache_crypt
+/usr/bin/python3 -c 'import keystonemiddleware.auth_token' >/dev/null 2>&1 || missing+=(python3-keystonemiddleware)
 command -v memcached >/dev/null 2>&1 || missing+=(memcached)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
