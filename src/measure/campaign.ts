@@ -248,14 +248,23 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
   try {
     await new Promise<void>((resolve) => {
       let active = 0;
+      // A store the user owns is one server for every worker: its memory reading would count another worker's
+      // keys, so workers that use it run one at a time (private stores are one per worker anyway).
+      const busy = new Set<StoreId>();
+      const shared = (job: Job) => job.d.descriptor.needs.filter((id) => opts.externalStores[id]);
       const pump = () => {
         // stopped: nothing new starts; designs not reached keep no tally, so the results say they were not measured
-        while (!opts.shouldStop() && active < jobs && queue.length) {
-          const job = queue.shift()!;
+        while (!opts.shouldStop() && active < jobs) {
+          const at = queue.findIndex((j) => shared(j).every((id) => !busy.has(id)));
+          if (at < 0) break;
+          const [job] = queue.splice(at, 1);
+          const holds = shared(job);
+          for (const id of holds) busy.add(id);
           active++;
           execute(job).catch((err) => opts.note?.(redact(`${job.d.descriptor.id}: ${(err as Error).message.split('\n')[0]}`)))
             .finally(() => {
               active--;
+              for (const id of holds) busy.delete(id);
               pump();
             });
         }
