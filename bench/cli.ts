@@ -55,8 +55,8 @@ async function probeExternalStores(opts: BenchOptions, designs: DesignDescriptor
 }
 
 /** Enough warm-up creations that every code path has run and the pools are open before the first reading. */
-const defaultWarmup = (opts: BenchOptions) => (d: DesignDescriptor, maxN: number) =>
-  opts.warmup ?? Math.min(d.runtime === 'python' ? 200 : 500, Math.max(opts.concurrency, Math.round(maxN / 10)));
+const defaultWarmup = (opts: BenchOptions) => (d: DesignDescriptor) =>
+  opts.warmup ?? (d.runtime === 'python' ? 200 : 500);
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);

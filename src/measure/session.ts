@@ -7,6 +7,7 @@ import type { FailedSample, Sample } from '../results/schema.ts';
 import type { PrivateStore, StoreDriver } from '../stores/store.ts';
 import type { StoreId, StoreLocation } from '../designs/contract.ts';
 import { storeDriver } from '../stores/index.ts';
+import { mulberry32 } from '../stats/bootstrap.ts';
 import { redact } from '../util/redact.ts';
 import type { Supervised } from './child.ts';
 import { openFds, rssOf } from './outside.ts';
@@ -70,6 +71,12 @@ function toSample(n: number, trial: number, m: MemoryReading, outside: Partial<S
 }
 const stripUndefined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null));
 
+/** 0 .. 256 KB, fixed for a (design, trial) so a run can be repeated, different from one trial to the next. */
+export function ditherBytes(design: string, trial: number): number {
+  const rand = mulberry32([...design].reduce((h, c) => (h * 31 + c.charCodeAt(0)) | 0, trial * 2654435761));
+  return Math.floor(rand() * 256 * 1024);
+}
+
 export async function runWorker(job: RunJob, launch: Launcher): Promise<RunOutcome> {
   const samples: Sample[] = [];
   let n = 0;
@@ -92,6 +99,7 @@ export async function runWorker(job: RunJob, launch: Launcher): Promise<RunOutco
     child.send({
       type: 'start', module: job.design.module, ctx: job.ctx, warmup: job.design.runtime === 'node' ? 0 : job.warmup, warmupTrustId: job.trustIds[0],
       capacity, concurrency: job.concurrency, ...(job.trace ? { trace: true } : {}),
+      ...(job.design.runtime === 'node' ? { padBytes: ditherBytes(job.design.id, job.trial) } : {}),
     });
     let zero = (await expect('ready')).memory;
     if (job.design.runtime === 'node' && job.warmup > 0) {

@@ -45,6 +45,12 @@ export interface StartMessage {
   concurrency: number;
   /** python: trace allocations with tracemalloc */
   trace?: boolean;
+  /**
+   * node: bytes of heap the worker allocates and keeps before its first reading, different in every trial. The
+   * heap's used size moves in 256 KB pages; a process that allocates the same way every time would land on the
+   * same page boundaries in every trial, an error that does not average out. Shifting the start dithers it.
+   */
+  padBytes?: number;
 }
 
 export type ParentMessage =

@@ -44,6 +44,7 @@ export function serveSamples(design: NodeDesignModule): void {
   let start: StartMessage | undefined;
   let building = false;
   let dispose: (() => Promise<void>) | undefined;
+  let pad: number[] = [];
 
   const fail = async (err: unknown) => {
     await send({ type: 'error', message: ((err as Error)?.message ?? String(err)).split('\n')[0], setup: !building });
@@ -57,6 +58,8 @@ export function serveSamples(design: NodeDesignModule): void {
       dispose = ctx.dispose;
       cache = await design.open(ctx);
       held = new KcbHeldEntries(sizedArray(Math.max(m.capacity, m.warmup)));
+      // 8 bytes per element of a small-integer array: the dither the parent chose for this trial
+      pad = new Array<number>(Math.floor((m.padBytes ?? 0) / 8)).fill(0);
       await settleGc();
       await send({ type: 'ready', memory: readMemory() });
     },
@@ -81,6 +84,7 @@ export function serveSamples(design: NodeDesignModule): void {
       await send({ type: 'snapshot-written' });
     },
     async release() {
+      pad.length = 0;
       // The parent has its readings; the design's connections are closed so the process can end cleanly.
       await Promise.race([Promise.all([cache?.close(), dispose?.()]), new Promise((r) => setTimeout(r, 2000))]);
       process.exit(0);
