@@ -116,7 +116,7 @@ async function measure(
   const sizesOf = (d: DesignDescriptor) => sweepSizes(maxsizeFor(opts, d), stepsFor(opts, d));
   const warmup = defaultWarmup(opts);
 
-  const current = createProgress({ quiet: opts.quiet, jobs: opts.jobs, entries: (r) => runEntries(r, warmup(all.find((d) => d.id === r.design)!, Math.max(...r.ladder))) });
+  const current = createProgress({ quiet: opts.quiet, jobs: opts.jobs, entries: (r) => runEntries(r, warmup(all.find((d) => d.id === r.design)!)) });
   setProgress(current);
   for (const [id, note] of unavailable) if (listed.includes(id)) current.note(`${id}: unavailable — ${note}`);
   if (stopped()) return interruptedExit();
