@@ -54,9 +54,13 @@ async function probeExternalStores(opts: BenchOptions, designs: DesignDescriptor
   return { external, stores };
 }
 
-/** Enough warm-up creations that every code path has run and the pools are open before the first reading. */
+/**
+ * Enough warm-up creations that every code path has run and the pools are open before the first reading. Python
+ * has no JIT to wait for, and the memory its warm-up frees stays in the process (pymalloc, glibc) to be reused by
+ * the first entries, which would hold RSS flat at the start of the ladder: a few creations only.
+ */
 const defaultWarmup = (opts: BenchOptions) => (d: DesignDescriptor) =>
-  opts.warmup ?? (d.runtime === 'python' ? 200 : 500);
+  opts.warmup ?? (d.runtime === 'python' ? 10 : 500);
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);

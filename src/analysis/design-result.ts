@@ -51,7 +51,8 @@ export function designResult(d: Pick<DesignDescriptor, 'id' | 'title' | 'runtime
   if (tally?.snapshot) {
     const heap = perObject.heapUsed;
     const snap = { ...tally.snapshot };
-    if (heap) snap.relativeDifference = (heap.bytes - snap.retainedPerEntry) / snap.retainedPerEntry;
+    // compared only with a resolved slope: an unresolved one is no figure to compare
+    if (heap && isResolved(heap)) snap.relativeDifference = (heap.bytes - snap.retainedPerEntry) / snap.retainedPerEntry;
     result.snapshot = snap;
   }
   if (unavailable) result.note = unavailable;

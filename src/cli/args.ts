@@ -63,7 +63,7 @@ Options:
   --target-ci PCT        stop adding trials once the slope's 95 % CI half-width is within PCT % (default 2)
   --protocol P           incremental: one worker per trial, read as it grows (default);
                          fresh: one worker per size and trial
-  --warmup N             creations before the first reading (default: node 500, python 200)
+  --warmup N             creations before the first reading (default: node 500, python 10)
   --snapshot-n N         N of the heap-snapshot cross-check of node designs, 0 = off (default 300)
   --designs LIST         comma-separated design ids, or "all" (default: all built-ins and --design-module ones)
   --design-module PATH   measure your own design too (.ts/.mts/.js/.mjs or .py; repeatable; see README)
