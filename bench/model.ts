@@ -7,6 +7,7 @@ import { runMain, UsageError } from '../src/cli/errors.ts';
 import { num, oneOf } from '../src/cli/flags.ts';
 import { POST_REFERENCE } from '../src/results/schema.ts';
 import type { Results } from '../src/results/schema.ts';
+import { perObjectCost } from '../src/model/results-model.ts';
 import {
   DESIGNS, POST_ESTIMATES, POST_SCENARIO, describeScenario, modelScenario,
   type Design, type ScenarioParams, type ScenarioResult,
@@ -32,7 +33,8 @@ Tokens/day and cache memory for the 2015 post's alarm-notifier scenario (default
   --token-model M        renewal (exact for Poisson arrivals) | window (upper bound) (default renewal)
   --bytes-per-object B   in-process bytes per cached entry, for the per-worker design
   --redis-bytes-per-key B  bytes per key in the shared store, for the shared design
-  --results PATH         a results JSON: per-object rss/heapUsed (and the store's bytes per key) per measured design
+  --in PATH              a results JSON: each measured design's figure (as the report picks it: RSS when
+                         resolved, else the heap) and the store's bytes per key (--results: the same)
   --json                 machine-readable output
 
 Validations/day: every new token is a miss in keystonemiddleware's token cache at the receiving API, so it is
@@ -47,10 +49,10 @@ validated once: validations/day = tokens/day (a lower bound; reuse past the midd
 interface Measured {
   id: string;
   status: string;
-  rssPerObject: number | null;
-  heapPerObject: number | null;
-  /** rss per object × entries a per-worker cache holds */
-  rssPerWorker: number | null;
+  /** the design's headline figure (the report's rule: src/analysis/headline.ts); null when none is resolved */
+  perObject: { bytes: number; metric: string } | null;
+  /** headline per object × entries a per-worker cache holds */
+  perWorker: number | null;
   redisPerKey: number | null;
   /** redis used_memory per key × live keys in the shared store */
   redisStore: number | null;
@@ -60,11 +62,11 @@ const finite = (v: unknown): number | null => (typeof v === 'number' && Number.i
 
 function measuredRows(results: Results, perWorker: ScenarioResult, shared: ScenarioResult): Measured[] {
   return results.designs.map((d) => {
-    const rss = finite(d.perObject.rss?.bytes);
+    const cost = perObjectCost(d);
     const redis = finite(d.perObject.storeUsedMemory?.bytes);
     return {
-      id: d.id, status: d.status, rssPerObject: rss, heapPerObject: finite(d.perObject.heapUsed?.bytes),
-      rssPerWorker: rss === null ? null : rss * perWorker.cacheEntriesPerWorker,
+      id: d.id, status: d.status, perObject: cost,
+      perWorker: cost === null ? null : cost.bytes * perWorker.cacheEntriesPerWorker,
       redisPerKey: redis, redisStore: redis === null || shared.sharedStoreKeys === null ? null : redis * shared.sharedStoreKeys,
     };
   });
@@ -96,7 +98,7 @@ async function main(): Promise<number> {
       allowPositionals: false,
       options: Object.fromEntries([
         ...['scenario', 'trust-share', 'alarms', 'firing', 'repeat', 'interval', 'trusts', 'workers', 'lifetime', 'margin', 'design', 'token-model',
-          'bytes-per-object', 'redis-bytes-per-key', 'results'].map((k) => [k, { type: 'string' as const }]),
+          'bytes-per-object', 'redis-bytes-per-key', 'results', 'in'].map((k) => [k, { type: 'string' as const }]),
         ['json', { type: 'boolean' as const }], ['help', { type: 'boolean' as const }],
       ]),
     }));
@@ -153,7 +155,8 @@ async function main(): Promise<number> {
     'shared': model({ design: 'shared', redisBytesPerKey }),
   };
   const shown = designArg === 'all' ? [...DESIGNS] : [designArg];
-  const measured = s('results') ? measuredRows(readResults(s('results')!), all['per-worker'], all.shared) : undefined;
+  const inPath = s('in') ?? s('results');
+  const measured = inPath ? measuredRows(readResults(inPath), all['per-worker'], all.shared) : undefined;
   const worst = model({ design: 'none', repeatActions: 'worst' });
   const comparison = {
     noCache: { post: POST_ESTIMATES.noCachePerDay, model: all.none.tokensPerDay },
@@ -187,8 +190,8 @@ async function main(): Promise<number> {
     `${mb(POST_REFERENCE.bytesPerObject * pw.cacheEntriesPerWorker)} per worker, ${mb(POST_REFERENCE.bytesPerObject * pw.cacheEntriesPerWorker * p.workers)} for ${p.workers} workers`);
   if (measured) {
     out.push('', 'measured per-object costs (results file) × the model\'s entries:');
-    out.push(...table(['design', 'status', 'rss/object', 'heap/object', 'per worker (rss)', 'redis/key', 'redis store'],
-      measured.map((m) => [m.id, m.status, bytes(m.rssPerObject), bytes(m.heapPerObject), mb(m.rssPerWorker), bytes(m.redisPerKey), mb(m.redisStore)])));
+    out.push(...table(['design', 'status', 'per object', 'per worker', 'store/key', 'store'],
+      measured.map((m) => [m.id, m.status, m.perObject ? `${bytes(m.perObject.bytes)} (${m.perObject.metric})` : 'not resolved', mb(m.perWorker), bytes(m.redisPerKey), mb(m.redisStore)])));
   }
   out.push('', 'arithmetic:');
   if (scenario === 'trust-per-alarm') {

@@ -3,6 +3,7 @@
 // without measuring anything. A bad file or flag exits 2 with one line and writes nothing.
 import { parseArgs } from 'node:util';
 import { UsageError, runMain } from '../src/cli/errors.ts';
+import { checkOutDir } from '../src/cli/out-dir.ts';
 import { readResults } from '../src/results/read.ts';
 import { writeReport } from '../src/report/index.ts';
 import { summaryTerminal } from '../src/export/markdown.ts';
@@ -36,8 +37,9 @@ async function main(): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  const out = checkOutDir(values.out);
   const results = readResults(values.in);
-  const written = await writeReport(results, values.out);
+  const written = await writeReport(results, out);
   process.stdout.write(summaryTerminal(results));
   process.stdout.write(`wrote ${written.length} files to ${values.out}\n${written.map((p) => `  ${p}`).join('\n')}\n`);
   return 0;

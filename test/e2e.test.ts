@@ -142,9 +142,14 @@ describe('bench end to end (--maxsize 200 --steps 5 --trials 2)', () => {
       expect(d.snapshot!.n).toBe(SNAPSHOT_N);
       expect(d.snapshot!.retainedPerEntry).toBeGreaterThan(0);
       expect(d.snapshot!.breakdown.length).toBeGreaterThan(0);
-      expect(d.snapshot!.relativeDifference).toBeCloseTo((d.perObject.heapUsed!.bytes - d.snapshot!.retainedPerEntry) / d.snapshot!.retainedPerEntry, 9);
+      // compared only with a resolved heap slope (at N = 200 a small entry's heap can stay within one 256 KB page)
+      const heap = d.perObject.heapUsed!;
+      if (heap.resolution!.resolved) expect(d.snapshot!.relativeDifference).toBeCloseTo((heap.bytes - d.snapshot!.retainedPerEntry) / d.snapshot!.retainedPerEntry, 9);
+      else expect(d.snapshot!.relativeDifference).toBeUndefined();
     }
     expect(design('full-client').snapshot!.retainedPerEntry).toBeGreaterThan(8 * design('token-record').snapshot!.retainedPerEntry);
+    // a full client's slope is resolved at any N, and agrees with its snapshot
+    expect(Math.abs(design('full-client').snapshot!.relativeDifference!)).toBeLessThan(0.05);
   });
 
   it('compares with --baseline at the end: the designs of both runs, by metric, with a verdict', () => {

@@ -141,7 +141,7 @@ describe('bench/model.ts CLI', () => {
     expect(r.stdout).toContain('x/(1+x)');
   });
 
-  it('--json and --results', () => {
+  it('--json and --in (alias --results)', () => {
     // a results file as the bench writes it (the reader checks its shape), with one design of known cost
     const results = syntheticResultsMinimal();
     const full = results.designs.find((d) => d.id === 'full-client')!;
@@ -150,12 +150,15 @@ describe('bench/model.ts CLI', () => {
     results.designs = [full];
     const path = join(dir, 'results.json');
     writeFileSync(path, JSON.stringify(results));
-    const r = run('--json', '--design', 'per-worker', '--results', path);
+    const r = run('--json', '--design', 'per-worker', '--in', path);
+    expect(run('--json', '--design', 'per-worker', '--results', path).stdout).toBe(r.stdout);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.designs).toHaveLength(1);
     expect(out.designs[0].tokensPerDay).toBeCloseTo(929_032.26, 1);
-    expect(out.measured[0].rssPerWorker).toBeCloseTo(46_080 * out.designs[0].cacheEntriesPerWorker, 3);
+    // the design's headline figure (RSS, resolved) × the entries one worker caches, as the report computes it
+    expect(out.measured[0].perObject.metric).toBe('rss');
+    expect(out.measured[0].perWorker).toBeCloseTo(46_080 * out.designs[0].cacheEntriesPerWorker, 3);
     expect(out.comparison.worstCaseNoCache.model).toBe(1_440_000_000);
   });
 

@@ -67,6 +67,18 @@ describe('npm run report', () => {
     }, 30_000);
   }
 
+  it.each([
+    ['a file', '/etc/passwd', /--out \/etc\/passwd is a file, not a directory/],
+    ['a kernel file system (where a recursive mkdir never returns)', '/proc/x', /--out \/proc\/x is inside a kernel file system/],
+  ])('exits 2 with one line for an --out that is %s', (_what, out, message) => {
+    const json = join(tmp, 'for-out.json');
+    writeFileSync(json, JSON.stringify(syntheticResults()));
+    const res = report('--in', json, '--out', out);
+    expect(res.status).toBe(2);
+    expect(res.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(res.stderr).toMatch(message);
+  }, 30_000);
+
   it('rejects an unknown flag with exit 2 and prints help with --help', () => {
     const bad = report('--inn', 'x.json');
     expect(bad.status).toBe(2);
