@@ -17,8 +17,6 @@ from keystoneauth1.identity.generic import password  # noqa: E402
 import kcb_aodh  # noqa: E402
 
 CFG_GROUP = keystone_client.CFG_GROUP
-_conf = {}
-
 
 def get_trusted_session(conf, trust_id):
     if hasattr(keystone_client, 'get_trusted_session'):
@@ -33,15 +31,9 @@ def get_trusted_session(conf, trust_id):
     return ka_loading.load_session_from_conf_options(conf, CFG_GROUP, auth=auth_plugin)
 
 
-def _conf_for(ctx):
-    c = _conf.get(id(ctx))
-    if c is None:
-        c = _conf[id(ctx)] = kcb_aodh.conf_from_ctx(ctx)
-    return c
-
 
 def create(trust_id, ctx):
-    sess = get_trusted_session(_conf_for(ctx), trust_id)
+    sess = get_trusted_session(kcb_aodh.conf_for(ctx), trust_id)
     if not sess.get_auth_headers().get('X-Auth-Token'):
         raise RuntimeError('aodh-session: no X-Auth-Token from get_auth_headers')
     access = sess.auth.get_access(sess)  # cached: no request

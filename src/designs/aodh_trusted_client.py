@@ -15,18 +15,10 @@ PLANNING_BYTES_PER_ENTRY = 96 * 1024
 from aodh import keystone_client  # noqa: E402
 import kcb_aodh  # noqa: E402  (beside worker.py, on sys.path)
 
-_conf = {}
-
-
-def _conf_for(ctx):
-    c = _conf.get(id(ctx))
-    if c is None:
-        c = _conf[id(ctx)] = kcb_aodh.conf_from_ctx(ctx)
-    return c
 
 
 def create(trust_id, ctx):
-    client = keystone_client.get_trusted_client(_conf_for(ctx), trust_id)
+    client = keystone_client.get_trusted_client(kcb_aodh.conf_for(ctx), trust_id)
     if not keystone_client.get_auth_token(client):
         raise RuntimeError('aodh-trusted-client: no token after get_auth_token')
     access = client.session.auth.get_access(client.session)  # cached: no request

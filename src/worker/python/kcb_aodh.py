@@ -36,3 +36,14 @@ def make_conf(auth_url, username, password, user_domain_name, project_name=None,
 def conf_from_ctx(ctx):
     return make_conf(ctx.auth_url, ctx.username, ctx.password, ctx.user_domain_name,
                      getattr(ctx, 'project_name', None), getattr(ctx, 'project_domain_name', None), ctx.timeout)
+
+
+_confs = {}
+
+
+def conf_for(ctx):
+    """One conf per ctx (a worker has one): built once, as Aodh builds its conf once per process."""
+    c = _confs.get(id(ctx))
+    if c is None:
+        c = _confs[id(ctx)] = conf_from_ctx(ctx)
+    return c
