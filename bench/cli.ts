@@ -196,8 +196,8 @@ async function measure(
         current.note(`warning: ${id}: heapUsed slope and heap-snapshot retained size differ by ${(heap * 100).toFixed(0)} % (see "Cross-check" in the summary)`);
       }
     }
-    // The real notifier as the no-cache baseline, when Aodh is installed (a python design of Aodh's ran)
-    if (!stopped() && opts.latency && chosen.some((d) => d.id.startsWith('aodh-') && (tallies.get(d.id)?.samples.length ?? 0) > 0)) {
+    // The real notifier as the no-cache baseline, when Aodh is installed: a design that requires Aodh's modules ran
+    if (!stopped() && opts.latency && chosen.some((d) => d.requires?.some((m) => m.startsWith('aodh')) && (tallies.get(d.id)?.samples.length ?? 0) > 0)) {
       const { measureNotifier } = await import('../src/latency/notifier.ts');
       try {
         notifier = await phase('aodh notifier', () => measureNotifier(keystone));
