@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startStandIn } from '../src/keystone/standin.ts';
 import { startMemcached } from '../test/helpers/memcached.ts';
-import { BASELINE, PYTHON, ROOT, describeModule, grow, pyEnv, release, slope, startWorker } from '../test/helpers/py-worker.ts';
+import { BASELINE, PYTHON, ROOT, describeModule, grow, pyEnv, release, slope, startWorker, type PyCtx } from '../test/helpers/py-worker.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -45,7 +45,7 @@ try {
     let fdSlope = 0, sockSlope = 0, msPerEntry = 0, tokPerEntry = 0, postsPerEntry = 0;
     for (let trial = 0; trial < TRIALS; trial++) {
       const mc = (d.json.needs as string[]).includes('memcached') ? await startMemcached() : undefined;
-      const stores = mc ? { memcached: { socket_path: mc.socketPath, key_prefix: `kcb:${id}:` } } : {};
+      const stores: NonNullable<PyCtx['stores']> = mc ? { memcached: { socket_path: mc.socketPath, key_prefix: `kcb:${id}:` } } : {};
       try {
         const tok0 = s.tokensIssued();
         const { w, ready } = await startWorker({ module: file, ctx: { ...ctxBase, stores }, warmupTrustId: trustIds[0], capacity: MAX });
