@@ -97,6 +97,22 @@ describe('simulation with real processes', () => {
     for (const pid of r.pids) expect(alive(pid)).toBe(false);
   });
 
+  it('memcached shared by the workers, as deployments share it: mints what the shared model says; its server is gone after', async () => {
+    const o: SimOptions = {
+      ...SIM_DEFAULTS, designs: ['memcached-handle'], workers: 2, trusts: 20,
+      notificationsPerTrustPerPeriod: 2.5, periods: 4, stream: 'ticks', routing: 'round-robin', periodMs: 800,
+    };
+    const r = await runSimulation(o);
+    const [d] = r.designs;
+    expect(d.model).toBe('shared');
+    expect(d.errors).toBe(0);
+    expect(d.tokensIssued).toBe(expectedTokens({ ...o, design: 'shared' }).tokens);
+    expect(agreement(d, o.periodMs)).toMatchObject({ ok: true });
+    // two workers and one memcached
+    expect(r.pids.length).toBe(3);
+    for (const pid of r.pids) expect(alive(pid)).toBe(false);
+  }, 60_000);
+
   it('Poisson stream, random routing: the count matches the replay of its stream and the model within noise', async () => {
     const o: SimOptions = {
       ...SIM_DEFAULTS, designs: ['token-record'], workers: 3, trusts: 60, notificationsPerTrustPerPeriod: 6, periods: 3,

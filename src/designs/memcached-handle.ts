@@ -105,9 +105,11 @@ export default defineDesign<MemcachedHandle>({
       const rec: StoredRecord = { token: auth.tokenId, expires_at: auth.expiresAt, endpoint: endpointOf(auth.body) };
       const ttlMs = auth.expiresAt - ctx.now() - REFRESH_MARGIN_MS;
       if (ttlMs > 0) {
-        // memcached keeps real time: on the simulation's accelerated clock, scale the TTL down (≥ 1 s, its resolution)
+        // memcached keeps real time in whole seconds, and its clock ticks once a second (an item can go up to 1 s
+        // early). On the simulation's accelerated clock, where a token lives ~2 s, the scaled TTL gets that second
+        // back and read() enforces the refresh point on the simulated clock; in real time the TTL ends at it.
         const realTtlS = ttlMs / 1000 / (ctx.clock?.speedup ?? 1);
-        await mc.set(handle.key, protect(deriveKeys(handle.trustId, secret), JSON.stringify(rec)), Math.max(1, Math.floor(realTtlS)));
+        await mc.set(handle.key, protect(deriveKeys(handle.trustId, secret), JSON.stringify(rec)), Math.max(1, ctx.clock ? Math.ceil(realTtlS) + 1 : Math.floor(realTtlS)));
       }
       return auth.tokenId;
     };

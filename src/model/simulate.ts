@@ -24,7 +24,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { REFRESH_MARGIN_MS } from '../keystone/auth.ts';
 import { startStandIn, type StandIn } from '../keystone/standin.ts';
-import { startRedisServer, type RedisServer } from '../redis/server.ts';
+import type { StoreId } from '../designs/contract.ts';
+import { storeDriver } from '../stores/index.ts';
+import type { PrivateStore } from '../stores/store.ts';
 import type { DesignDescriptor } from '../designs/descriptor.ts';
 import { BUILTIN_MODULES } from '../catalog/builtin.ts';
 import { loadDesigns } from '../catalog/registry.ts';
@@ -248,7 +250,8 @@ interface DesignRun {
   ks: StandIn;
   trustIds: string[];
   warmupTrustId: string;
-  redis: RedisServer | undefined;
+  /** one private server per store the simulated designs need, shared by every worker as a deployment shares it */
+  stores: Map<StoreId, PrivateStore>;
   /** the sealing key all workers of redis-handle-encrypted share */
   sealKey: string;
   catalog: SimCatalog;
@@ -269,7 +272,7 @@ async function runDesign(design: SimDesign, o: SimOptions, run: DesignRun): Prom
   const model = modelDesignOf(design, run.catalog);
   pool.ready.clear();
   pool.done.clear();
-  const redis = model === 'shared' ? run.redis : undefined;
+  const needs = run.catalog.get(design)?.needs ?? [];
   pool.children.forEach((child, w) => child.send({
     type: 'init', worker: w, design, module: run.catalog.get(design)?.module, trustIds: run.trustIds, warmupTrustId: run.warmupTrustId, spec, periodMs: o.periodMs,
     clock: { origin: clock.origin, speedup: clock.speedup },
@@ -277,7 +280,7 @@ async function runDesign(design: SimDesign, o: SimOptions, run: DesignRun): Prom
       keystone: { authUrl: ks.authUrl, username: ks.trustee.username, password: ks.trustee.password, userDomainName: ks.trustee.userDomainName },
       timeoutMs: 10_000,
       retries: 2,
-      stores: redis ? { redis: { socketPath: redis.socketPath, keyPrefix: 'kcb:' } } : {},
+      stores: Object.fromEntries(needs.map((id) => [id, run.stores.get(id)!.location])),
       // every worker must be able to open what another sealed: one key for the whole shared cache
       secret: run.sealKey,
     },
@@ -321,8 +324,7 @@ async function runDesign(design: SimDesign, o: SimOptions, run: DesignRun): Prom
 /** The node designs a simulation can run, from their modules (plus the user's). */
 export async function builtinCatalog(userModules: string[] = []): Promise<SimCatalog> {
   const { designs } = await loadDesigns(userModules, BUILTIN_MODULES.filter((f) => !f.endsWith('.py')));
-  // a design that needs a store other than Redis cannot share one in the simulation yet
-  return new Map(designs.filter((d) => d.runtime === 'node' && d.needs.every((s) => s === 'redis')).map((d) => [d.id, d]));
+  return new Map(designs.filter((d) => d.runtime === 'node').map((d) => [d.id, d]));
 }
 
 export async function runSimulation(options: SimOptions): Promise<SimResult> {
@@ -337,17 +339,18 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
   let standInNow: () => number = Date.now;
   const setStandInClock = (now: () => number) => (standInNow = now);
   const ks = await startStandIn({ trusts: opts.trusts + 1, tokenLifetimeS: opts.tokenLifetimeS, now: () => standInNow() });
-  let redis: RedisServer | undefined;
+  const stores = new Map<StoreId, PrivateStore>();
   let pool: Pool | undefined;
   const results: SimDesignResult[] = [];
   try {
-    if (opts.designs.some((d) => modelDesignOf(d, catalog) === 'shared')) {
-      redis = await startRedisServer();
-      pids.push(redis.pid);
+    for (const id of new Set(opts.designs.flatMap((d) => catalog.get(d)?.needs ?? []))) {
+      const server = await storeDriver(id).startPrivate('kcb:sim:');
+      stores.set(id, server);
+      pids.push(server.pid);
     }
     pool = startPool(opts.workers, pids);
     const [warmupTrustId, ...trustIds] = ks.trustIds;
-    const run: DesignRun = { pool, ks, trustIds, warmupTrustId, redis, speedup, setStandInClock, sealKey: randomBytes(32).toString('base64'), catalog };
+    const run: DesignRun = { pool, ks, trustIds, warmupTrustId, stores, speedup, setStandInClock, sealKey: randomBytes(32).toString('base64'), catalog };
     for (const design of opts.designs) {
       note?.(`${design}: ${opts.workers} workers, ${opts.trusts} trusts, ${opts.periods} + 1 periods of ${opts.periodMs} ms`);
       results.push(await runDesign(design, options, run));
@@ -355,7 +358,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     }
   } finally {
     await pool?.close();
-    await redis?.stop();
+    for (const s of stores.values()) await s.stop();
     await ks.close();
   }
   return { options: opts, speedup, refreshMarginS: REFRESH_MARGIN_MS / 1000, usablePeriodS, designs: results, pids, wallMs: Date.now() - t0 };
