@@ -87,7 +87,7 @@ async function main(): Promise<number> {
   // `npm run model -- --simulate [flags]`: the simulation of the model with real processes, its own flags
   const argv = process.argv.slice(2);
   if (argv.includes('--simulate')) {
-    const { simulateMain } = await import('../src/model/simulate-cli.ts');
+    const { simulateMain } = await import('../src/cli/simulate-cli.ts');
     return simulateMain(argv.filter((a) => a !== '--simulate'));
   }
   let values;

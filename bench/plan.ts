@@ -1,9 +1,9 @@
 // `npm run plan -- [flags]`: which measured design fits a deployment. Flags in src/cli/plan-args.ts, the
-// computation in src/model/planner.ts, the output in src/model/planner-render.ts; this file only wires them.
+// computation in src/model/planner.ts, the output in src/report/planner-render.ts; this file only wires them.
 import { runMain, UsageError } from '../src/cli/errors.ts';
 import { PLAN_HELP, parsePlanArgs } from '../src/cli/plan-args.ts';
 import { plan } from '../src/model/planner.ts';
-import { planJson, planMarkdown, planText } from '../src/model/planner-render.ts';
+import { planJson, planMarkdown, planText } from '../src/report/planner-render.ts';
 import { formatDate } from '../src/report/format.ts';
 import { readResults } from '../src/results/read.ts';
 

@@ -6,7 +6,7 @@ import { UsageError, runMain } from '../src/cli/errors.ts';
 import { checkOutDir } from '../src/cli/out-dir.ts';
 import { readResults } from '../src/results/read.ts';
 import { writeReport } from '../src/report/index.ts';
-import { summaryTerminal } from '../src/export/markdown.ts';
+import { summaryTerminal } from '../src/report/markdown.ts';
 
 const HELP = `Usage: npm run report -- [--in FILE] [--out DIR]
 

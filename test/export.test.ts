@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { samplesCsv, csvField } from '../src/export/csv.ts';
-import { summaryMarkdown, summaryTerminal } from '../src/export/markdown.ts';
+import { samplesCsv, csvField } from '../src/report/csv.ts';
+import { summaryMarkdown, summaryTerminal } from '../src/report/markdown.ts';
 import { formatBytes, formatBytesCI, formatMs } from '../src/report/format.ts';
 import { reportHtml } from '../src/report/html.ts';
 import { syntheticResults, syntheticResultsMinimal, UNAVAILABLE_NOTE } from './fixtures/synthetic-results.ts';

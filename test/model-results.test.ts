@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { cacheOf, modelSectionOf, tokenModelSection } from '../src/model/results-model.ts';
 import { modelScenario } from '../src/model/tokens.ts';
-import { summaryMarkdown } from '../src/export/markdown.ts';
+import { summaryMarkdown } from '../src/report/markdown.ts';
 import { reportHtml } from '../src/report/html.ts';
 import { reportReadme } from '../src/report/readme.ts';
 import { allCharts, tokenModelChart } from '../src/report/charts.ts';

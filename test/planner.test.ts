@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/cli/errors.ts';
 import { DEFAULT_RESULTS, parsePlanArgs } from '../src/cli/plan-args.ts';
 import { PRESETS, plan, type Deployment } from '../src/model/planner.ts';
-import { planJson, planMarkdown, planText, plannerSummaryMarkdown, presetPlans } from '../src/model/planner-render.ts';
+import { planJson, planMarkdown, planText, plannerSummaryMarkdown, presetPlans } from '../src/report/planner-render.ts';
 import { modelNamedScenario, scenarioParams } from '../src/model/scenarios.ts';
 import { modelScenario } from '../src/model/tokens.ts';
 import { plannerHtml } from '../src/report/planner-html.ts';

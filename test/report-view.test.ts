@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reportReadme, summaryMarkdown, summaryTerminal } from '../src/export/markdown.ts';
+import { reportReadme, summaryMarkdown, summaryTerminal } from '../src/report/markdown.ts';
 import { allCharts, bytesByOwnerChart, perObjectChart, projectionChart, rssSplitChart, tokenModelChart } from '../src/report/charts.ts';
 import { reportHtml } from '../src/report/html.ts';
 import { renderSvg } from '../src/report/render.ts';
@@ -69,8 +69,8 @@ describe('view model', () => {
   it('keeps renderers apart: each imports the view model and format helpers, not another renderer', () => {
     const src = (p: string) => readFileSync(join(ROOT, p), 'utf8');
     expect(src('src/report/html.ts')).not.toMatch(/from '\.\.\/export\/markdown\.ts'|from '\.\/readme\.ts'/);
-    expect(src('src/export/markdown.ts')).not.toMatch(/from '\.\.\/report\/html\.ts'/);
-    for (const f of ['src/report/html.ts', 'src/export/markdown.ts']) expect(src(f)).toMatch(/from '(\.\.\/report\/|\.\/)view\.ts'/);
+    expect(src('src/report/markdown.ts')).not.toMatch(/from '\.\.\/report\/html\.ts'/);
+    for (const f of ['src/report/html.ts', 'src/report/markdown.ts']) expect(src(f)).toMatch(/from '(\.\.\/report\/|\.\/)view\.ts'/);
   });
 
   it('groups an entry\'s owners by property path, largest first, the rest as other', () => {

@@ -2,7 +2,7 @@
 // it causes (token model, src/model/tokens.ts, via the named scenarios of src/model/scenarios.ts) and the memory
 // it takes per notifier worker (the model's entries × the design's headline bytes, src/analysis/headline.ts),
 // whether that fits a per-worker budget, and which design to pick. Pure: no I/O; bench/plan.ts reads the file
-// and src/model/planner-render.ts / src/report/planner-html.ts format the plan.
+// and src/report/planner-render.ts / src/report/planner-html.ts format the plan.
 //
 // Memory per worker:
 // - per-worker topology: entries the worker caches after a day × the design's headline bytes per entry;
@@ -13,7 +13,7 @@
 // tokens/day; ties (designs of one topology mint the same tokens) go to the least memory per worker, then the
 // smaller store, then the id. A design whose figure is not resolved is listed as such and never recommended.
 import { isResolved } from '../analysis/headline.ts';
-import { formatBytes as mb } from '../report/format.ts';
+import { formatBytes as mb } from '../util/units.ts';
 import type { DesignResult, Results } from '../results/schema.ts';
 import { cacheOf, perObjectCost } from './results-model.ts';
 import { SCENARIO_TEXT, modelNamedScenario, type ScenarioName } from './scenarios.ts';

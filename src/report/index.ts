@@ -3,11 +3,11 @@
 import { join } from 'node:path';
 import type { Results } from '../results/schema.ts';
 import { writeFileAtomic } from '../results/write.ts';
-import { samplesCsv } from '../export/csv.ts';
+import { samplesCsv } from './csv.ts';
 import { allCharts } from './charts.ts';
 import { renderSvg, svgToPng } from './render.ts';
 import { reportHtml, type ChartSvg } from './html.ts';
-import { reportReadme, summaryMarkdown } from '../export/markdown.ts';
+import { reportReadme, summaryMarkdown } from './markdown.ts';
 
 export async function writeReport(r: Results, outDir: string): Promise<string[]> {
   const charts = allCharts(r);

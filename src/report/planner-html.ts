@@ -1,7 +1,7 @@
 // The planner tables (src/model/planner.ts) for the HTML report: each measured design in the post's scenario and
 // in the one-trust-per-alarm scenario at their preset deployments, with the recommendation. The cells are the
-// ones the terminal and the Markdown summary print (src/model/planner-render.ts). Every text goes through esc().
-import { PLANNER_HEAD, PLANNER_NOTE, deploymentLine, noCacheLine, plannerCells, presetPlans, recommendationLine } from '../model/planner-render.ts';
+// ones the terminal and the Markdown summary print (src/report/planner-render.ts). Every text goes through esc().
+import { PLANNER_HEAD, PLANNER_NOTE, deploymentLine, noCacheLine, plannerCells, presetPlans, recommendationLine } from './planner-render.ts';
 import { scenarioText } from '../model/planner.ts';
 import type { Results } from '../results/schema.ts';
 

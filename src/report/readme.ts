@@ -1,3 +1,3 @@
-// results/README.md is laid out by the Markdown renderer with summary.md (src/export/markdown.ts); this name stays
+// results/README.md is laid out by the Markdown renderer with summary.md (src/report/markdown.ts); this name stays
 // for callers that import it from here.
-export { reportReadme } from '../export/markdown.ts';
+export { reportReadme } from './markdown.ts';

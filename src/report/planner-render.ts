@@ -1,10 +1,10 @@
 // The planner's output (src/model/planner.ts) as terminal text, Markdown and JSON, and the two scenarios'
 // planner tables for the Markdown summary. The HTML report's version is src/report/planner-html.ts; both take
 // their cells from plannerCells() so every output says the same thing.
-import { formatBytes, formatCount } from '../report/format.ts';
+import { formatBytes, formatCount } from './format.ts';
 import type { Results } from '../results/schema.ts';
-import { PRESETS, plan, scenarioText, type Plan, type PlanRow } from './planner.ts';
-import { SCENARIO_NAMES } from './scenarios.ts';
+import { PRESETS, plan, scenarioText, type Plan, type PlanRow } from '../model/planner.ts';
+import { SCENARIO_NAMES } from '../model/scenarios.ts';
 
 const mb = formatBytes;
 const pct = (v: number) => `${Number((v * 100).toPrecision(3))} %`;

@@ -2,9 +2,9 @@
 // and plain text. The README carries the PNG charts (GitHub and most Markdown viewers do not render inline SVG from a
 // relative path as reliably as PNG), each with what a reader learns from it and how to read it.
 import type { Results } from '../results/schema.ts';
-import { mdCell, mdCode, mdTable } from '../report/format.ts';
-import { reportView, type ReportView, type Table } from '../report/view.ts';
-import { plannerSummaryMarkdown } from '../model/planner-render.ts';
+import { mdCell, mdCode, mdTable } from './format.ts';
+import { reportView, type ReportView, type Table } from './view.ts';
+import { plannerSummaryMarkdown } from './planner-render.ts';
 
 const table = (t: Table) => mdTable(t.head, t.rows.map((row) => row.cells));
 

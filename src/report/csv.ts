@@ -2,7 +2,7 @@
 // (metrics empty, `failure` holding the reason) so a reader sees the holes in the grid, not a silent gap.
 import type { Results } from '../results/schema.ts';
 import { METRIC_NAMES } from '../results/metrics.ts';
-import { metricValue } from '../report/format.ts';
+import { metricValue } from './format.ts';
 
 // the registry's metrics, then the sample fields that are readings but no per-object metric
 const METRIC_COLUMNS = [...METRIC_NAMES, 'heapTotal', 'arrayBuffers', 'buildMs', 'tokens'] as const;
