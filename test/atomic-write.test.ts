@@ -74,7 +74,7 @@ describe('every result file goes through writeFileAtomic', () => {
   it('no writer of results, exports or the report writes files directly', () => {
     const root = join(import.meta.dirname, '..');
     const files = ['bench/cli.ts', 'bench/report.ts',
-      ...['src/report', 'src/export', 'src/results'].flatMap((d) => readdirSync(join(root, d)).map((f) => `${d}/${f}`))]
+      ...['src/report', 'src/report/charts', 'src/results'].flatMap((d) => readdirSync(join(root, d)).map((f) => `${d}/${f}`))]
       .filter((f) => f.endsWith('.ts') && f !== 'src/results/write.ts');
     expect(files.length).toBeGreaterThan(8);
     for (const f of files) {
