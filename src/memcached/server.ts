@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onHarnessExit, trackChild } from '../util/processes.ts';
+import { ownProcess } from '../util/owned-process.ts';
 
 export interface MemcachedServer {
   pid: number;
@@ -79,39 +79,24 @@ export async function startMemcachedServer(opts: MemcachedServerOptions = {}): P
     rmSync(dir, { recursive: true, force: true });
     throw new MemcachedUnavailableError(`cannot start memcached: ${(err as Error).message}`);
   }
-  const untrack = trackChild(child);
-  // If the harness exits before stop() (a second Ctrl-C, an uncaught error), the temp dir still goes.
-  const removeDirHook = onHarnessExit(() => rmSync(dir, { recursive: true, force: true }));
+  const owned = ownProcess(child, dir);
+  const stop = owned.stop;
   let log = '';
-  let exited = false;
-  let exitCode: number | null = null;
-  let spawnError: NodeJS.ErrnoException | undefined;
-  const exitPromise = new Promise<void>((resolve) => {
-    child.once('exit', (code) => { exited = true; exitCode = code; resolve(); });
-    // a spawn failure (ENOENT) emits 'error' and no 'exit'
-    child.once('error', (err: NodeJS.ErrnoException) => { spawnError = err; exited = true; resolve(); });
-  });
   const collect = (d: Buffer) => { if (log.length < 8192) log += d.toString(); };
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
-  const stop = async () => {
-    if (!exited && child.pid) child.kill('SIGKILL');
-    await exitPromise;
-    untrack();
-    removeDirHook();
-    rmSync(dir, { recursive: true, force: true });
-  };
   const lastLine = () => log.trim().split('\n').pop() ?? '';
   try {
     const until = Date.now() + readyTimeoutMs;
     let version: string | undefined;
     for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
+      const spawnError = owned.spawnError();
       if (spawnError) {
         throw new MemcachedUnavailableError(spawnError.code === 'ENOENT'
           ? 'memcached is not installed (apt-get install -y memcached, or pass --memcached-servers)'
           : `cannot start memcached: ${spawnError.message}`);
       }
-      if (exited) throw new MemcachedUnavailableError(`memcached exited (${exitCode}): ${lastLine()}`);
+      if (owned.exited()) throw new MemcachedUnavailableError(`memcached exited (${owned.exitCode()}): ${lastLine()}`);
       try {
         version = await askVersion(socketPath, Math.max(50, Math.min(500, until - Date.now())));
         break;

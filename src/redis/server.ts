@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onHarnessExit, trackChild } from '../util/processes.ts';
+import { ownProcess } from '../util/owned-process.ts';
 
 export interface RedisServer {
   pid: number;
@@ -29,19 +29,8 @@ export async function startRedisServer(opts: { binary?: string; readyTimeoutMs?:
     rmSync(dir, { recursive: true, force: true });
     throw new RedisUnavailableError(`cannot start redis-server: ${(err as Error).message}`);
   }
-  const untrack = trackChild(child);
-  // If the harness exits before stop() (a second Ctrl-C, an uncaught error), the temp dir still goes.
-  const removeDirHook = onHarnessExit(() => rmSync(dir, { recursive: true, force: true }));
+  const { stop } = ownProcess(child, dir);
   let log = '';
-  let exited = false;
-  const exitPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
-  const stop = async () => {
-    if (!exited && child.pid) child.kill('SIGKILL');
-    await exitPromise;
-    untrack();
-    removeDirHook();
-    rmSync(dir, { recursive: true, force: true });
-  };
   try {
     const version = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new RedisUnavailableError(`redis-server did not become ready within ${opts.readyTimeoutMs ?? 5000} ms: ${log.trim().split('\n').pop() ?? ''}`)), opts.readyTimeoutMs ?? 5000);
