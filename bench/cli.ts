@@ -13,7 +13,7 @@ import { runCampaign, runKeyPrefix } from '../src/measure/campaign.ts';
 import { startStandInEnv, type KeystoneEnv } from '../src/keystone/env.ts';
 import { runEntries, sweepSizes } from '../src/measure/plan.ts';
 import { stopPidusage } from '../src/measure/outside.ts';
-import { WORKER_NODE_FLAGS } from '../src/measure/runtimes.ts';
+import { WORKER_NODE_ENV, WORKER_NODE_FLAGS } from '../src/measure/runtimes.ts';
 import { assembleResults } from '../src/results/assemble.ts';
 import { baseMeta } from '../src/results/meta.ts';
 import { readResults } from '../src/results/read.ts';
@@ -137,7 +137,7 @@ async function measure(
     warmup: opts.warmup,
     phases,
     workerFlags: WORKER_NODE_FLAGS,
-    workerEnv: { MALLOC_ARENA_MAX: '1' },
+    workerEnv: WORKER_NODE_ENV,
     trials: opts.trials,
     keystone: { kind: keystone.kind, url: keystone.url, version: keystone.version, catalogServices: keystone.catalogServices, ...(keystone.server ? { server: keystone.server } : {}) },
     stores,
@@ -190,12 +190,6 @@ async function measure(
       onDone: (r, o, ms) => current.done(r, !o.failure, ms, o.failure?.reason),
       note: (t) => current.note(t),
     }, tallies));
-    for (const [id, t] of tallies) {
-      const heap = t.snapshot && designResult(all.find((d) => d.id === id)!, [], t).snapshot?.relativeDifference;
-      if (heap !== undefined && Math.abs(heap) > 0.1) {
-        current.note(`warning: ${id}: heapUsed slope and heap-snapshot retained size differ by ${(heap * 100).toFixed(0)} % (see "Cross-check" in the summary)`);
-      }
-    }
     // The real notifier as the no-cache baseline, when Aodh is installed: a design that requires Aodh's modules ran
     if (!stopped() && opts.latency && chosen.some((d) => d.requires?.some((m) => m.startsWith('aodh')) && (tallies.get(d.id)?.samples.length ?? 0) > 0)) {
       const { measureNotifier } = await import('../src/latency/notifier.ts');
@@ -229,6 +223,13 @@ async function measure(
     return interruptedExit();
   }
   const final = results(false);
+  // the analysis compared each node design's heap slope with its snapshot: say so when they disagree
+  for (const d of final.designs) {
+    const diff = d.snapshot?.relativeDifference;
+    if (!opts.quiet && diff !== undefined && Math.abs(diff) > 0.1) {
+      process.stderr.write(`warning: ${d.id}: heapUsed slope and heap-snapshot retained size differ by ${(diff * 100).toFixed(0)} % (see "Cross-check" in the summary)\n`);
+    }
+  }
   final.model = tokenModelSection(final);
   const written = [jsonPath];
   await phase('write results', async () => {

@@ -23,9 +23,11 @@ export const WORKER_NODE_FLAGS = ['--expose-gc', '--max-semi-space-size=1', '--s
  * The worker's environment: the harness's minus anything that looks like a credential; the worker gets what it
  * needs over its protocol channel. One malloc arena: glibc's per-thread arenas keep freed memory in RSS.
  */
+export const WORKER_NODE_ENV = { MALLOC_ARENA_MAX: '1' };
+
 export function workerEnv(): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/PASSWORD|SECRET|TOKEN|AUTH/i.test(k)));
-  return { ...env, MALLOC_ARENA_MAX: '1' };
+  return { ...env, ...WORKER_NODE_ENV };
 }
 
 export interface LaunchOptions {

@@ -16,30 +16,21 @@ project_name?, project_domain_name?}; stdout one JSON line
 "auth_requests", "http_requests": {"METHOD /path": count}} or {"type":"error","message"} (scrubbed) with exit 1. stdout carries that line only.
 """
 import json
-import logging
 import os
 import sys
 import threading
 import time
-import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib import parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
-_PROTO = sys.stdout
-sys.stdout = sys.stderr
-logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
-warnings.simplefilter('ignore', DeprecationWarning)
+from kcb_stdio import emit, flush  # noqa: E402  (first: it moves library output off the protocol channel)
 
 import kcb_context  # noqa: E402
 from kcb_context import scrub, rss_bytes, settle  # noqa: E402
 
-
-def emit(obj):
-    _PROTO.write(json.dumps(obj) + '\n')
-    _PROTO.flush()
 
 
 class Receiver:
@@ -121,5 +112,5 @@ if __name__ == '__main__':
         msg = str(e) if isinstance(e, kcb_context.KeystoneError) else '%s: %s' % (type(e).__name__, e)
         emit({'type': 'error', 'message': scrub(msg)})
         code = 1
-    _PROTO.flush()
+    flush()
     os._exit(code)

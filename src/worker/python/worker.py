@@ -37,24 +37,17 @@ import hashlib
 import importlib
 import importlib.util
 import json
-import logging
 import os
 import resource
 import sys
 import time
 import tracemalloc
-import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-# Protocol lines go to the real stdout; anything a library prints lands on stderr instead.
-_PROTO = sys.stdout
-sys.stdout = sys.stderr
-# keystoneauth/keystoneclient log token bodies at DEBUG: keep library logging at WARNING, on stderr.
-logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
-warnings.simplefilter('ignore', DeprecationWarning)
+from kcb_stdio import emit, flush  # noqa: E402  (first: it moves library output off the protocol channel)
 
 import kcb_context  # noqa: E402  (after the stdout swap: nothing it does may print on the protocol)
 from kcb_context import scrub, rss_bytes, settle  # noqa: E402
@@ -62,10 +55,6 @@ from kcb_context import scrub, rss_bytes, settle  # noqa: E402
 STORES = ('redis', 'memcached')
 TOPOLOGIES = ('per-worker', 'shared')
 
-
-def emit(obj):
-    _PROTO.write(json.dumps(obj) + '\n')
-    _PROTO.flush()
 
 
 class Problem(Exception):
@@ -186,7 +175,7 @@ def sample():
     except Exception as e:  # noqa: BLE001 - every failure becomes one scrubbed protocol line
         msg = str(e) if isinstance(e, (Problem, kcb_context.KeystoneError)) else '%s: %s' % (type(e).__name__, e)
         emit({'type': 'error', 'message': scrub(msg), 'setup': state['setup']})
-        _PROTO.flush()
+        flush()
         os._exit(1)
 
 
@@ -230,7 +219,7 @@ def _sample(state):
         del line
         kind = msg.get('type')
         if kind == 'release':
-            _PROTO.flush()
+            flush()
             os._exit(0)  # skip teardown of 10^4 cyclic clients: nothing is left to flush
         if kind != 'grow':
             raise RuntimeError('unknown message type %r' % kind)
@@ -266,5 +255,5 @@ def main(argv):
 
 if __name__ == '__main__':
     code = main(sys.argv)
-    _PROTO.flush()
+    flush()
     os._exit(code)
