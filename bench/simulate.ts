@@ -1,4 +1,4 @@
-// `npm run simulate -- [flags]`: the token simulation against the model. All logic is in src/model/.
+// `npm run simulate -- [flags]`: the token simulation against the model. The orchestration is in src/simulate/, the arithmetic in src/model/.
 import { runMain } from '../src/cli/errors.ts';
 import { simulateMain } from '../src/cli/simulate-cli.ts';
 

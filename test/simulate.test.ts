@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { expectedTokens } from '../src/model/tokens.ts';
 import { replayNoise, replayTokens, trustNotifications, validateStream, workerNotifications, type StreamSpec } from '../src/model/sim-stream.ts';
-import { agreement, overlappingMints, runSimulation, SIM_DEFAULTS, type SimOptions } from '../src/model/simulate.ts';
+import { agreement, overlappingMints } from '../src/model/sim-agreement.ts';
+import { runSimulation, SIM_DEFAULTS, type SimOptions } from '../src/simulate/run.ts';
 
 const alive = (pid: number) => {
   try {

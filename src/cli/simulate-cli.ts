@@ -1,11 +1,12 @@
 // `npm run simulate -- [flags]` (also `npm run model -- --simulate [flags]`): runs the token simulation
-// (src/model/simulate.ts) and prints, per design, the model's expectation beside the tokens the stand-in issued.
+// (src/simulate/run.ts) and prints, per design, the model's expectation beside the tokens the stand-in issued.
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.ts';
 import { num } from './flags.ts';
+import { AGREEMENT_TOLERANCE, agreement } from '../model/sim-agreement.ts';
 import {
-  AGREEMENT_TOLERANCE, SIM_DEFAULTS, SIM_DESIGNS, agreement, builtinCatalog, runSimulation, type SimDesign, type SimOptions, type SimResult,
-} from '../model/simulate.ts';
+  SIM_DEFAULTS, SIM_DESIGNS, builtinCatalog, runSimulation, type SimDesign, type SimOptions, type SimResult,
+} from '../simulate/run.ts';
 
 export const SIMULATE_HELP = `usage: npm run simulate -- [options]     (or: npm run model -- --simulate [options])
 

@@ -1,11 +1,10 @@
-// The notification stream of the token simulation (src/model/simulate.ts) and a replay of the caching rule over
+// The notification stream of the token simulation (src/simulate/run.ts) and a replay of the caching rule over
 // it. Pure and seeded: every worker process generates the same stream from the same seed and keeps the
 // notifications routed to it (a shared queue with competing consumers, without a broker), and the parent replays
 // the very same stream to know how many tokens the rule mints for *this* realisation, not only on average.
 //
 // Time is in usable token periods P (lifetime − refresh margin), as in expectedTokens (src/model/tokens.ts): a
 // notification at t = 1.5 comes one and a half usable periods after the start, whatever the clock's speed-up.
-import type { ContextSpec } from '../worker/protocol.ts';
 import { mulberry32 } from '../stats/bootstrap.ts';
 import type { Design, RunParams } from './tokens.ts';
 
@@ -150,53 +149,3 @@ export function replayNoise(s: StreamSpec, design: Design, runs = 200): { mean: 
   const sd = Math.sqrt(counts.reduce((a, c) => a + (c - mean) ** 2, 0) / Math.max(1, runs - 1));
   return { mean, sd, runs };
 }
-
-// ---------------------------------------------------------------------------------------------------------
-// IPC between the simulation (parent) and bench/sim-worker.ts. Credentials travel over IPC only, never argv.
-
-export interface SimInitMessage {
-  type: 'init';
-  worker: number;
-  design: string;
-  /** the design's module (absent for no-cache) */
-  module?: string;
-  ctx: ContextSpec;
-  /** trustIds[i] is trust i of the stream */
-  trustIds: string[];
-  /** a trust outside the stream, for warming up (its token is never used by the stream) */
-  warmupTrustId: string;
-  spec: StreamSpec;
-  /** virtual(t) = origin + (t − origin) × speedup, t = Date.now() */
-  clock: { origin: number; speedup: number };
-  /** real ms of one usable period */
-  periodMs: number;
-}
-
-export interface SimGoMessage {
-  type: 'go';
-  /** Date.now() at which stream time 0 falls */
-  startAt: number;
-}
-
-export type SimParentMessage = SimInitMessage | SimGoMessage | { type: 'exit' };
-
-export interface SimWorkerDone {
-  type: 'done';
-  worker: number;
-  handled: number;
-  /** tokens this worker obtained during the stream, counted client-side (auth.ts tokensObtained) */
-  tokensObtained: number;
-  /** entries in the worker's cache at the end */
-  entries: number;
-  /** how late notifications were handled, real ms (p50, p99, max) */
-  lagMs: [number, number, number];
-  /** one triple per notification that minted: trust, real ms the token() call began, real ms it ended */
-  mints: number[];
-  errors: number;
-  firstError?: string;
-}
-
-export type SimWorkerMessage =
-  | { type: 'ready'; worker: number; pid: number }
-  | SimWorkerDone
-  | { type: 'error'; worker: number; message: string };

@@ -20,7 +20,6 @@
 // overlapping mints are counted (concurrentMints) and reported apart: in production the window is ~26 ms of a
 // 3480 s period, ~150× narrower relative to P than here.
 import { randomBytes } from 'node:crypto';
-import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { REFRESH_MARGIN_MS } from '../keystone/auth.ts';
 import { startStandIn, type StandIn } from '../keystone/standin.ts';
@@ -30,11 +29,12 @@ import type { PrivateStore } from '../stores/store.ts';
 import type { DesignDescriptor } from '../designs/descriptor.ts';
 import { BUILTIN_MODULES } from '../catalog/builtin.ts';
 import { loadDesigns } from '../catalog/registry.ts';
-import { trackChild } from '../util/processes.ts';
-import { expectedTokens, type Design, type RunExpectation } from './tokens.ts';
-import {
-  replayNoise, replayTokens, validateStream, type SimParentMessage, type SimWorkerDone, type SimWorkerMessage, type StreamSpec,
-} from './sim-stream.ts';
+import { supervise, type Supervised } from '../measure/child.ts';
+import { workerEnv } from '../measure/runtimes.ts';
+import { expectedTokens, type Design, type RunExpectation } from '../model/tokens.ts';
+import { replayNoise, replayTokens, validateStream, type StreamSpec } from '../model/sim-stream.ts';
+import { overlappingMints } from '../model/sim-agreement.ts';
+import type { SimParentMessage, SimWorkerDone, SimWorkerMessage } from './protocol.ts';
 
 /** Designs the simulation can run: node design modules (built-in or --design-module), and the notifier without a cache. */
 export const SIM_DESIGNS = ['no-cache', 'full-client', 'token-record', 'redis-handle', 'redis-handle-encrypted'] as const;
@@ -127,7 +127,8 @@ export interface SimResult {
   wallMs: number;
 }
 
-const WORKER = fileURLToPath(new URL('../../bench/sim-worker.ts', import.meta.url));
+/** The workers' entry (run through tsx: one process serves every design in turn, loading each design module). */
+const WORKER = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
 
 export function validateSimOptions(o: SimOptions): void {
   validateStream(o);
@@ -147,100 +148,55 @@ export function simClock(origin: number, speedup: number) {
   return { origin, speedup, now: () => origin + (Date.now() - origin) * speedup };
 }
 
-/** Mints of one trust whose calls overlap in time and come from different workers (the later ones count). */
-export function overlappingMints(perWorker: Array<{ worker: number; mints: number[] }>): number {
-  const byTrust = new Map<number, Array<[number, number, number]>>();
-  for (const { worker, mints } of perWorker) {
-    for (let i = 0; i + 2 < mints.length; i += 3) {
-      const list = byTrust.get(mints[i]) ?? [];
-      list.push([mints[i + 1], mints[i + 2], worker]);
-      byTrust.set(mints[i], list);
-    }
-  }
-  let overlaps = 0;
-  for (const list of byTrust.values()) {
-    list.sort((a, b) => a[0] - b[0]);
-    let end = -Infinity;
-    let owner = -1;
-    for (const [start, stop, worker] of list) {
-      if (start <= end && worker !== owner) overlaps++;
-      if (stop > end) (end = stop), (owner = worker);
-    }
-  }
-  return overlaps;
-}
-
 /**
  * The W notifier processes, started once and reused for every design (each design gets fresh caches and a
- * fresh clock in the same processes: it saves ~1 s of tsx start-up per design). Every child is tracked
- * (trackChild), so Ctrl-C or a crash of the parent kills them too.
+ * fresh clock in the same processes: it saves ~1 s of tsx start-up per design). Each is a child of the one
+ * supervision helper the bench's workers use (src/measure/child.ts): tracked by PID, so Ctrl-C or a crash of the
+ * parent kills it too, and a worker that dies is reported with the bench's exit reason (signal, out of memory,
+ * or its exit code and last stderr line).
  */
 interface Pool {
-  children: ChildProcess[];
-  ready: Set<number>;
-  done: Map<number, SimWorkerDone>;
-  /** resolves when cond() holds; rejects on a worker error or exit, or after ms */
-  until(cond: () => boolean, ms: number, what: string): Promise<void>;
+  workers: Array<Supervised<SimParentMessage, SimWorkerMessage>>;
+  /** every worker's next message, which must be of `type`; rejects on a worker's error or exit, or after ms */
+  collect<T extends SimWorkerMessage['type']>(type: T, ms: number, what: string): Promise<Array<Extract<SimWorkerMessage, { type: T }>>>;
   close(): Promise<void>;
 }
 
 function startPool(count: number, pids: number[]): Pool {
-  const children: ChildProcess[] = [];
-  const exits: Promise<void>[] = [];
-  const untracks: Array<() => void> = [];
-  const ready = new Set<number>();
-  const done = new Map<number, SimWorkerDone>();
-  let failure: string | undefined;
-  let closing = false;
-  let onChange: () => void = () => {};
-  for (let w = 0; w < count; w++) {
-    const child = fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
-    untracks.push(trackChild(child));
-    if (child.pid) pids.push(child.pid);
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-    child.on('message', (m: SimWorkerMessage) => {
-      if (m.type === 'ready') ready.add(m.worker);
-      else if (m.type === 'done') done.set(m.worker, m);
-      else if (m.type === 'error') failure ??= `worker ${m.worker}: ${m.message}`;
-      onChange();
+  const workers = Array.from({ length: count }, () => {
+    const w = supervise<SimParentMessage, SimWorkerMessage>({ kind: 'fork', module: WORKER, execArgv: ['--import', 'tsx'], env: workerEnv() });
+    if (w.pid) pids.push(w.pid);
+    return w;
+  });
+  const expect = async <T extends SimWorkerMessage['type']>(w: Supervised<SimParentMessage, SimWorkerMessage>, index: number, type: T) => {
+    const m = await w.next().catch((err: Error) => {
+      throw new Error(`worker ${index}: ${err.message}`);
     });
-    child.on('error', (err) => {
-      failure ??= `worker ${w}: ${err.message}`;
-      onChange();
-    });
-    exits.push(new Promise<void>((resolve) => child.once('exit', (code, signal) => {
-      if (!closing) failure ??= `worker ${w} exited (${signal ?? code}): ${stderr.trim().split('\n').pop() ?? ''}`;
-      onChange();
-      resolve();
-    })));
-    children.push(child);
-  }
+    if (m.type === 'error') throw new Error(`worker ${m.worker}: ${m.message}`);
+    if (m.type !== type) throw new Error(`worker ${index}: sent ${m.type} where ${type} was due`);
+    return m as Extract<SimWorkerMessage, { type: T }>;
+  };
   return {
-    children, ready, done,
-    until: (cond, ms, what) => new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`simulation: ${what} took longer than ${Math.round(ms / 1000)} s`)), ms);
-      onChange = () => {
-        if (failure) {
-          clearTimeout(timer);
-          reject(new Error(`simulation: ${failure}`));
-        } else if (cond()) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      onChange();
-    }),
+    workers,
+    async collect(type, ms, what) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} took longer than ${Math.round(ms / 1000)} s`)), ms);
+      });
+      try {
+        return await Promise.race([Promise.all(workers.map((w, i) => expect(w, i, type))), late]);
+      } catch (err) {
+        throw new Error(`simulation: ${(err as Error).message}`);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
     async close() {
-      closing = true;
-      for (const c of children) if (c.connected) c.send({ type: 'exit' } satisfies SimParentMessage, () => {});
+      for (const w of workers) w.send({ type: 'exit' });
       // a worker that does not leave within 5 s is killed; either way none outlives the simulation
-      const deadline = setTimeout(() => {
-        for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-      }, 5000);
-      await Promise.all(exits);
+      const deadline = setTimeout(() => workers.forEach((w) => w.kill()), 5000);
+      await Promise.all(workers.map((w) => w.exited));
       clearTimeout(deadline);
-      for (const u of untracks) u();
     },
   };
 }
@@ -270,10 +226,8 @@ async function runDesign(design: SimDesign, o: SimOptions, run: DesignRun): Prom
     periods: o.periods, stream: o.stream, routing: o.routing, seed: o.seed,
   };
   const model = modelDesignOf(design, run.catalog);
-  pool.ready.clear();
-  pool.done.clear();
   const needs = run.catalog.get(design)?.needs ?? [];
-  pool.children.forEach((child, w) => child.send({
+  pool.workers.forEach((child, w) => child.send({
     type: 'init', worker: w, design, module: run.catalog.get(design)?.module, trustIds: run.trustIds, warmupTrustId: run.warmupTrustId, spec, periodMs: o.periodMs,
     clock: { origin: clock.origin, speedup: clock.speedup },
     ctx: {
@@ -285,15 +239,15 @@ async function runDesign(design: SimDesign, o: SimOptions, run: DesignRun): Prom
       secret: run.sealKey,
     },
   } satisfies SimParentMessage));
-  await pool.until(() => pool.ready.size === o.workers, 60_000, `${design}: worker start-up`);
+  await pool.collect('ready', 60_000, `${design}: worker start-up`);
   // tokens are counted from here: the warm-up's are not part of the stream
   const baseline = ks.tokensIssued();
   const startAt = Date.now() + 250;
-  for (const child of pool.children) child.send({ type: 'go', startAt } satisfies SimParentMessage);
-  await pool.until(() => pool.done.size === o.workers, (o.periods + 1) * o.periodMs + 60_000, `${design}: the stream`);
+  for (const child of pool.workers) child.send({ type: 'go', startAt });
+  const done = await pool.collect('done', (o.periods + 1) * o.periodMs + 60_000, `${design}: the stream`);
   const issued = ks.tokensIssued() - baseline;
 
-  const results = [...pool.done.values()].sort((a, b) => a.worker - b.worker);
+  const results = done.sort((a, b) => a.worker - b.worker);
   const expected = expectedTokens({
     design: model, trusts: o.trusts, workers: o.workers, notificationsPerTrustPerPeriod: o.notificationsPerTrustPerPeriod,
     periods: o.periods, stream: o.stream, routing: o.routing,
@@ -316,7 +270,7 @@ async function runDesign(design: SimDesign, o: SimOptions, run: DesignRun): Prom
     lagMs: [worst(0), worst(1), worst(2)],
     errors: results.reduce((a, r) => a + r.errors, 0),
     firstError: results.find((r) => r.firstError)?.firstError,
-    workerPids: pool.children.map((c) => c.pid!).filter(Boolean),
+    workerPids: pool.workers.map((c) => c.pid!).filter(Boolean),
     wallMs: Date.now() - t0,
   };
 }
@@ -362,29 +316,4 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     await ks.close();
   }
   return { options: opts, speedup, refreshMarginS: REFRESH_MARGIN_MS / 1000, usablePeriodS, designs: results, pids, wallMs: Date.now() - t0 };
-}
-
-/** How a design's simulated count compares with the model: the verdict the CLI prints and the tests assert. */
-export interface Agreement {
-  /** simulated tokens minus the duplicates of concurrent misses (shared designs; the model is single-flight) */
-  singleFlightTokens: number;
-  /** (singleFlightTokens − expected) / expected */
-  deviation: number;
-  /** deviation in noise sds (null for a deterministic stream) */
-  z: number | null;
-  /** within 1 % of the model, or within 3 sd of noise when a run is too small for 1 % */
-  ok: boolean;
-  /** workers were late by more than a quarter of a period (p99): timing, not the model, may explain a difference */
-  late: boolean;
-}
-
-export const AGREEMENT_TOLERANCE = 0.01;
-
-export function agreement(d: SimDesignResult, periodMs: number): Agreement {
-  const singleFlightTokens = d.tokensIssued - d.concurrentMints;
-  const diff = singleFlightTokens - d.expected.tokens;
-  const deviation = d.expected.tokens > 0 ? diff / d.expected.tokens : diff === 0 ? 0 : Infinity;
-  const z = d.noiseSd > 0 ? diff / d.noiseSd : null;
-  const ok = d.errors === 0 && (Math.abs(deviation) <= AGREEMENT_TOLERANCE || (z !== null && Math.abs(z) <= 3));
-  return { singleFlightTokens, deviation, z, ok, late: d.lagMs[1] > 0.25 * periodMs };
 }

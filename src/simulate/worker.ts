@@ -1,13 +1,15 @@
-// One notifier worker of the token simulation (src/model/simulate.ts): the real cache design, fed the
+// One notifier worker of the token simulation (src/simulate/run.ts): the real cache design, fed the
 // notifications routed to this worker at their scheduled times on the accelerated clock, one at a time (a
-// single consumer: within a worker, a trust's misses never overlap). Talks to the parent over IPC only.
+// single consumer: within a worker, a trust's misses never overlap). Talks to the parent over IPC only
+// (src/simulate/protocol.ts); started by worker-main.ts.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { tokensObtained } from '../src/keystone/auth.ts';
-import { KeystoneV3Client } from '../src/keystone/client.ts';
 import { pathToFileURL } from 'node:url';
-import type { CacheInstance, DesignContext, NodeDesignModule } from '../src/designs/contract.ts';
-import { makeContext } from '../src/worker/node/context.ts';
-import { workerNotifications, type SimParentMessage, type SimInitMessage, type SimWorkerMessage } from '../src/model/sim-stream.ts';
+import { tokensObtained } from '../keystone/auth.ts';
+import { KeystoneV3Client } from '../keystone/client.ts';
+import type { CacheInstance, DesignContext, NodeDesignModule } from '../designs/contract.ts';
+import { makeContext } from '../worker/node/context.ts';
+import { workerNotifications } from '../model/sim-stream.ts';
+import type { SimParentMessage, SimInitMessage, SimWorkerMessage } from './protocol.ts';
 
 const send = (m: SimWorkerMessage) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
 
@@ -115,13 +117,16 @@ const fail = async (err: Error) => {
   process.exit(1);
 };
 
-process.on('message', (msg: SimParentMessage) => {
-  if (msg.type === 'init') onInit(msg).catch(fail);
-  else if (msg.type === 'go') onGo(msg.startAt).catch(fail);
-  else if (msg.type === 'exit') {
-    const close = handler ? handler.close() : Promise.resolve();
-    close.catch(() => {}).finally(() => process.exit(0));
-  }
-});
-// The parent is gone: nothing left to report to.
-process.on('disconnect', () => process.exit(1));
+/** Serves the parent's messages until it says exit (or goes away). */
+export function serveSimulation(): void {
+  process.on('message', (msg: SimParentMessage) => {
+    if (msg.type === 'init') onInit(msg).catch(fail);
+    else if (msg.type === 'go') onGo(msg.startAt).catch(fail);
+    else if (msg.type === 'exit') {
+      const close = handler ? handler.close() : Promise.resolve();
+      close.catch(() => {}).finally(() => process.exit(0));
+    }
+  });
+  // The parent is gone: nothing left to report to.
+  process.on('disconnect', () => process.exit(1));
+}

@@ -1,0 +1,65 @@
+// How a simulated token count is judged against the model (src/model/tokens.ts): pure arithmetic over what the
+// simulation (src/simulate/run.ts) counted, so the CLI's verdict and the tests' assertions are one rule.
+
+/** What the verdict needs of one design's simulated run. */
+export interface SimCount {
+  /** tokens the stand-in issued during the stream */
+  tokensIssued: number;
+  /** shared designs: mints that overlapped another worker's mint of the same trust */
+  concurrentMints: number;
+  /** the model's expectation for this run */
+  expected: { tokens: number };
+  /** sd of the count over other seeds (0 for a deterministic stream) */
+  noiseSd: number;
+  errors: number;
+  /** notification handling delay, real ms: p50, p99, max */
+  lagMs: [number, number, number];
+}
+
+/** Mints of one trust whose calls overlap in time and come from different workers (the later ones count). */
+export function overlappingMints(perWorker: Array<{ worker: number; mints: number[] }>): number {
+  const byTrust = new Map<number, Array<[number, number, number]>>();
+  for (const { worker, mints } of perWorker) {
+    for (let i = 0; i + 2 < mints.length; i += 3) {
+      const list = byTrust.get(mints[i]) ?? [];
+      list.push([mints[i + 1], mints[i + 2], worker]);
+      byTrust.set(mints[i], list);
+    }
+  }
+  let overlaps = 0;
+  for (const list of byTrust.values()) {
+    list.sort((a, b) => a[0] - b[0]);
+    let end = -Infinity;
+    let owner = -1;
+    for (const [start, stop, worker] of list) {
+      if (start <= end && worker !== owner) overlaps++;
+      if (stop > end) (end = stop), (owner = worker);
+    }
+  }
+  return overlaps;
+}
+
+/** How a design's simulated count compares with the model: the verdict the CLI prints and the tests assert. */
+export interface Agreement {
+  /** simulated tokens minus the duplicates of concurrent misses (shared designs; the model is single-flight) */
+  singleFlightTokens: number;
+  /** (singleFlightTokens − expected) / expected */
+  deviation: number;
+  /** deviation in noise sds (null for a deterministic stream) */
+  z: number | null;
+  /** within 1 % of the model, or within 3 sd of noise when a run is too small for 1 % */
+  ok: boolean;
+  /** workers were late by more than a quarter of a period (p99): timing, not the model, may explain a difference */
+  late: boolean;
+}
+
+export const AGREEMENT_TOLERANCE = 0.01;
+
+export function agreement(d: SimCount, periodMs: number): Agreement {
+  const singleFlightTokens = d.tokensIssued - d.concurrentMints;
+  const diff = singleFlightTokens - d.expected.tokens;
+  const deviation = d.expected.tokens > 0 ? diff / d.expected.tokens : diff === 0 ? 0 : Infinity;
+  const z = d.noiseSd > 0 ? diff / d.noiseSd : null;
+  const ok = d.errors === 0 && (Math.abs(deviation) <= AGREEMENT_TOLERANCE || (z !== null && Math.abs(z) <= 3));
+  return { singleFlightTokens, deviation, z, ok, late: d.lagMs[1] > 0.25 * periodMs };
+}
