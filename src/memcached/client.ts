@@ -103,6 +103,36 @@ export function ketama(servers: string[]): (key: string) => number {
 
 const silent = { log() {} };
 
+/** memjs's server internals that failPendingOnClose() touches (memjs 1.3.2, lib/memjs/server.js). */
+interface MemjsServerInternals {
+  _socket?: Socket;
+  errorCallbacks: Record<string, unknown>;
+  sock(sasl: boolean, go: (s: Socket) => void): void;
+  error(err: Error): void;
+}
+
+/**
+ * memjs fails a server's waiting requests on a socket error or timeout, but not when the connection just closes:
+ * a server that died between two requests (its EOF read after the next request was written) would leave that
+ * request waiting for the whole timeout. Fail them when the socket closes, as an error of that server, so the
+ * call fails at once (or, with failover, goes on to the next server).
+ */
+function failPendingOnClose(srv: InstanceType<typeof memjs.Server>): void {
+  const server = srv as unknown as MemjsServerInternals;
+  const sock = server.sock.bind(server);
+  server.sock = (sasl, go) => {
+    const fresh = server._socket === undefined;
+    sock(sasl, go);
+    const s = server._socket;
+    if (!fresh || !s) return;
+    s.once('close', () => {
+      if ((server._socket === undefined || server._socket === s) && Object.keys(server.errorCallbacks).length) {
+        server.error(new Error('connection closed'));
+      }
+    });
+  };
+}
+
 /**
  * A client for the pool; every server is asked `version` first (bounded), so a missing or frozen server fails here,
  * not at the first GET.
@@ -126,6 +156,7 @@ export async function connectMemcached(loc: MemcachedLocation, opts: ClientOptio
     // memjs falls back to MEMCACHIER_*/MEMCACHE_* credentials from the environment: never send those anywhere
     srv.username = undefined;
     srv.password = undefined;
+    failPendingOnClose(srv);
     return srv;
   });
   const client = new memjs.Client(memServers, options);
