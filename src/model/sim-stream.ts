@@ -102,6 +102,18 @@ export interface Replay {
   tokens: number;
   /** distinct trusts each worker saw (the entries its cache holds at the end; 0 without a cache) */
   entriesPerWorker: number[];
+  /** with a loss: lost trusts whose next notification would have found a valid token, so it re-mints early */
+  earlyRemints?: number;
+}
+
+/**
+ * A shared store loses part of its records mid-run (a server of a memcached pool dies): at stream time `at`
+ * (usable periods) the cached tokens of `trusts` are gone, and the next notification for each of them misses.
+ */
+export interface StoreLoss {
+  at: number;
+  /** the trusts whose records lived on the server that died */
+  trusts: ReadonlySet<number>;
 }
 
 /**
@@ -110,10 +122,15 @@ export interface Replay {
  * 'shared' one for all workers; 'none' mints for every notification. Minting is instantaneous and single-flight,
  * the model's assumptions: a simulated count that differs from this replay measures what the real code adds
  * (concurrent misses in different workers, clock jitter at the expiry boundary), free of sampling noise.
+ * With a `loss`, the shared store forgets the lost trusts' tokens at loss.at: the replay minus the replay
+ * without it is the extra a server's death costs this very stream (each lost trust notified again while its
+ * token was still valid mints once more (earlyRemints), and its later renewals come earlier with that mint, so
+ * over a finite run the net extra is at most that).
  */
-export function replayTokens(s: StreamSpec, design: Design): Replay {
+export function replayTokens(s: StreamSpec, design: Design, loss?: StoreLoss): Replay {
   let notifications = 0;
   let tokens = 0;
+  let earlyRemints = 0;
   const entries = new Array<number>(s.workers).fill(0);
   const lastMint = new Float64Array(s.workers);
   const seen = new Uint8Array(s.workers);
@@ -123,7 +140,14 @@ export function replayTokens(s: StreamSpec, design: Design): Replay {
     lastMint.fill(-Infinity);
     seen.fill(0);
     let sharedMint = -Infinity;
+    // only a shared store loses records; per-worker caches live in the workers
+    let lossDue = design === 'shared' && loss !== undefined && loss.trusts.has(i);
     for (const x of xs) {
+      if (lossDue && x.t >= loss!.at) {
+        lossDue = false;
+        if (x.t - sharedMint < 1) earlyRemints++;
+        sharedMint = -Infinity;
+      }
       seen[x.worker] = 1;
       if (design === 'none') tokens++;
       else if (design === 'shared') {
@@ -132,7 +156,7 @@ export function replayTokens(s: StreamSpec, design: Design): Replay {
     }
     if (design !== 'none') for (let w = 0; w < s.workers; w++) entries[w] += seen[w];
   }
-  return { notifications, tokens, entriesPerWorker: entries };
+  return { notifications, tokens, entriesPerWorker: entries, ...(loss ? { earlyRemints } : {}) };
 }
 
 /**
