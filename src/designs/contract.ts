@@ -19,6 +19,12 @@ export interface StoreLocation {
   url?: string;
   /** memcached: an existing pool, host:port or /path/to.sock, hashed client-side */
   servers?: string[];
+  /**
+   * memcached pool: a server that fails a request is skipped and its keys rehash to the next one (a miss there,
+   * so the trust authenticates again), as oslo.cache / pymemcache's HashClient treat a dead server. Set only by
+   * the simulation's pool run; off everywhere else, so a dead server fails a bench sample clearly.
+   */
+  failover?: boolean;
   /** prefix of every key a design writes; run-unique on an existing store so exactly this run's keys are deleted */
   keyPrefix: string;
 }
@@ -73,6 +79,11 @@ export interface CacheInstance<Entry = unknown> {
   attach?(trustId: string): Promise<Entry>;
   /** A usable token from a cached entry, re-authenticating when it is missing or about to expire. */
   token(entry: Entry): Promise<string>;
+  /**
+   * Store designs over a pool: the server a trust's record hashes to (before any failover). Lets the simulation
+   * say which trusts a server's loss takes with it, to predict the tokens re-minted after it dies.
+   */
+  storeServer?(trustId: string): string;
   /** Close shared connections (not the entries: a cache keeps them until the process ends). */
   close(): Promise<void>;
 }

@@ -96,7 +96,8 @@ export default defineDesign<MemcachedHandle>({
     if (!where) throw new Error('memcached-handle needs a memcached (ctx.stores.memcached)');
     const secret = ctx.secret !== undefined ? Buffer.from(ctx.secret, 'utf8') : randomBytes(32);
     const prefix = where.keyPrefix;
-    const mc = await connectMemcached(where, { timeoutMs: ctx.timeoutMs });
+    // failover only where the harness asks for it (the simulation's pool): elsewhere a dead server is an error
+    const mc = await connectMemcached(where, { timeoutMs: ctx.timeoutMs, failover: where.failover === true });
     const keyOf = (trustId: string) => prefix + deriveKeys(trustId, secret).cacheKey.toString('base64');
 
     /** Authenticates, stores the protected record with a TTL ending at the refresh point, returns the token. */
@@ -140,6 +141,7 @@ export default defineDesign<MemcachedHandle>({
         const rec = value === null ? undefined : read(handle, value);
         return rec ? rec.token : store(handle);
       },
+      storeServer: (trustId) => mc.serverFor(keyOf(trustId)),
       async close() {
         mc.close();
       },
