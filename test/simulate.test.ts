@@ -2,11 +2,17 @@
 // clock, must mint what the model says — exactly for a deterministic stream, within noise for a random one —
 // a shared Redis must mint fewer tokens than per-worker caches, and nothing may outlive the run.
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectedTokens } from '../src/model/tokens.ts';
 import { replayNoise, replayTokens, trustNotifications, validateStream, workerNotifications, type StreamSpec } from '../src/model/sim-stream.ts';
-import { agreement, overlappingMints } from '../src/model/sim-agreement.ts';
+import { agreement, lossAgrees, overlappingMints } from '../src/model/sim-agreement.ts';
 import { runSimulation, SIM_DEFAULTS, type SimOptions } from '../src/simulate/run.ts';
+import type { DesignContext } from '../src/designs/contract.ts';
+import memcachedHandle, { type MemcachedHandle } from '../src/designs/memcached-handle.ts';
+import { startMemcachedServer } from '../src/memcached/server.ts';
 
 const alive = (pid: number) => {
   try {
@@ -55,6 +61,30 @@ describe('stream and replay (pure)', () => {
     expect(() => validateStream({ ...spec, stream: 'ticks', notificationsPerTrustPerPeriod: 3, periods: 4 })).toThrow(/whole number/);
     expect(() => validateStream({ ...spec, stream: 'ticks', notificationsPerTrustPerPeriod: 2.5, periods: 3 })).toThrow(/whole/);
     expect(() => validateStream({ ...spec, workers: 0 })).toThrow(RangeError);
+  });
+
+  it('a store loss re-mints each lost trust notified while its token was valid; later renewals come earlier', () => {
+    // ticks every 0.4 P on one worker from 0.5 (0.5, 0.9, … 3.3): mints at 0.5, 1.7, 2.9
+    const one: StreamSpec = { trusts: 1, workers: 1, notificationsPerTrustPerPeriod: 2.5, periods: 3.2, stream: 'ticks', routing: 'round-robin', seed: 1 };
+    expect(replayTokens(one, 'shared').tokens).toBe(3);
+    const lose = (at: number) => replayTokens(one, 'shared', { at, trusts: new Set([0]) });
+    // lost at 1.9: the tick at 2.1 re-mints (the token of 1.7 was valid), the next renewal is 3.3: one extra
+    expect(lose(1.9)).toMatchObject({ tokens: 4, earlyRemints: 1 });
+    // lost at 2.4: the tick at 2.5 re-mints early, but that token covers 2.9 and 3.3: the run ends with no extra
+    expect(lose(2.4)).toMatchObject({ tokens: 3, earlyRemints: 1 });
+    // lost at 2.8, when the token of 1.7 had expired anyway: nothing extra
+    expect(lose(2.8)).toMatchObject({ tokens: 3, earlyRemints: 0 });
+    // per-worker caches are not in the store; a loss after the stream costs nothing
+    expect(replayTokens(one, 'per-worker', { at: 1.9, trusts: new Set([0]) }).tokens).toBe(3);
+    expect(replayTokens(one, 'shared', { at: 10, trusts: new Set([0]) }).tokens).toBe(3);
+    // many trusts: the net extra is > 0 and at most one per early re-mint
+    const half = new Set(Array.from({ length: spec.trusts }, (_, i) => i).filter((i) => i % 2));
+    const base = replayTokens(spec, 'shared').tokens;
+    const lost = replayTokens(spec, 'shared', { at: 3, trusts: half });
+    expect(lost.tokens - base).toBeGreaterThan(0);
+    expect(lost.tokens - base).toBeLessThanOrEqual(lost.earlyRemints!);
+    expect(lossAgrees(10, 12)).toBe(true);
+    expect(lossAgrees(30, 40)).toBe(false);
   });
 
   it('counts overlapping mints of one trust by different workers only', () => {
@@ -131,6 +161,85 @@ describe('simulation with real processes', () => {
   });
 });
 
+describe('memcached-handle over a pool of two servers, one killed', () => {
+  const ctxFor = (servers: string[], failover: boolean): DesignContext & { minted: () => number } => {
+    let minted = 0;
+    return {
+      keystoneUrl: 'http://127.0.0.1:1/v3',
+      keystone: { authUrl: 'http://127.0.0.1:1/v3', username: 'u', password: 'p', userDomainName: 'Default' },
+      authenticate: async () => {
+        minted++;
+        return { tokenId: randomUUID(), expiresAt: Date.now() + 3_600_000, body: '{}' };
+      },
+      timeoutMs: 2000,
+      retries: 0,
+      stores: { memcached: { servers, keyPrefix: 'kcb:pool:', ...(failover ? { failover: true } : {}) } },
+      secret: 'shared',
+      now: Date.now,
+      minted: () => minted,
+    };
+  };
+
+  it('with failover (the simulation\'s pool) a dead server is a miss and a new token on the survivor; without it (the bench) an error', async () => {
+    const [a, b] = await Promise.all([startMemcachedServer({ memoryMB: 16, threads: 1 }), startMemcachedServer({ memoryMB: 16, threads: 1 })]);
+    try {
+      const ctxs = [ctxFor([a.socketPath, b.socketPath], true), ctxFor([a.socketPath, b.socketPath], false)];
+      const [withFailover, without] = await Promise.all(ctxs.map((c) => memcachedHandle.open(c)));
+      // trusts whose record hashes to b, and their tokens stored while both servers live
+      const onB = Array.from({ length: 40 }, (_, i) => `trust-${i}`).filter((t) => withFailover.storeServer!(t) === b.socketPath).slice(0, 4);
+      expect(onB.length).toBe(4);
+      const handles = await Promise.all(onB.map((t) => withFailover.attach!(t))) as MemcachedHandle[];
+      const before = await Promise.all(handles.map((h) => withFailover.token(h)));
+      expect(await Promise.all(handles.map((h) => without.token(h)))).toEqual(before); // one shared cache, hits
+      process.kill(b.pid, 'SIGKILL');
+      await b.stop();
+      // failover: every lost trust mints once (a miss on the survivor), then hits there
+      const minted = ctxs[0].minted();
+      const after = await Promise.all(handles.map((h) => withFailover.token(h)));
+      for (let i = 0; i < after.length; i++) expect(after[i]).not.toBe(before[i]);
+      expect(ctxs[0].minted() - minted).toBe(onB.length);
+      expect(await Promise.all(handles.map((h) => withFailover.token(h)))).toEqual(after);
+      // the bench's client keeps failover off: the same calls fail clearly instead
+      await expect(without.token(handles[0])).rejects.toThrow(/memcached GET failed/);
+      await withFailover.close();
+      await without.close();
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+});
+
+describe('simulation with a memcached pool, one server killed mid-run', () => {
+  it('the run goes on, the lost keys cost the extra tokens the replay predicts, nothing is left behind', async () => {
+    // ticks every 2/7 P, round-robin: no notification within 0.14 P (114 ms) of an expiry; the kill lands mid-run
+    const o: SimOptions = {
+      ...SIM_DEFAULTS, designs: ['memcached-handle'], workers: 2, trusts: 40, notificationsPerTrustPerPeriod: 3.5, periods: 4,
+      stream: 'ticks', routing: 'round-robin', periodMs: 800, memcachedPool: 2, killServerAt: 0.5,
+    };
+    const r = await runSimulation(o);
+    const [d] = r.designs;
+    expect(d.errors).toBe(0);
+    expect(d.notifications).toBe(40 * 14);
+    const l = d.loss!;
+    expect(l.poolSize).toBe(2);
+    expect(l.atPeriods).toBeGreaterThan(2.4);
+    expect(l.trustsOnServer).toBeGreaterThan(0);
+    expect(l.trustsOnServer).toBeLessThan(40);
+    // each lost trust re-minted at most once early; the net extra is what the replay with the loss predicts
+    expect(l.predictedExtra).toBeGreaterThan(0);
+    expect(l.predictedExtra).toBeLessThanOrEqual(l.earlyRemints!);
+    expect(l.extraVsReplay).toBeGreaterThan(0);
+    expect(Math.abs(l.extraVsReplay - l.predictedExtra!)).toBeLessThanOrEqual(3);
+    expect(d.tokensIssued).toBeGreaterThan(expectedTokens({ ...o, design: 'shared' }).tokens);
+    expect(agreement(d, o.periodMs)).toMatchObject({ ok: true, lossOk: true });
+    // two workers and two memcached servers, all gone, and the servers' private directories too
+    expect(r.pids.length).toBe(4);
+    for (const pid of r.pids) expect(alive(pid)).toBe(false);
+    expect(existsSync(dirname(l.server.socketPath))).toBe(false);
+  }, 60_000);
+});
+
 describe('CLI', () => {
   const run = (...args: string[]) =>
     spawnSync(process.execPath, ['--import', 'tsx', 'bench/model.ts', '--simulate', ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -144,7 +253,9 @@ describe('CLI', () => {
     expect(r.stdout).toContain('clock ×');
   });
 
-  it.each([[['--workers', 'x']], [['--designs', 'memcached']], [['--routing', 'round-robin']], [['--bogus']]])(
+  it.each([[['--workers', 'x']], [['--designs', 'memcached']], [['--routing', 'round-robin']], [['--bogus']],
+    [['--kill-server-at', '0.5']], [['--memcached-pool', '2', '--kill-server-at', '1']], [['--memcached-pool', '9']],
+    [['--memcached-pool', '2', '--designs', 'token-record']], [['--memcached-pool', '2', '--kill-server-at', 'half']]])(
     'exit 2 with a one-line error for %j', (args) => {
       const r = run(...args);
       expect(r.status).toBe(2);

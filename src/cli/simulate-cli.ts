@@ -3,9 +3,9 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.ts';
 import { num } from './flags.ts';
-import { AGREEMENT_TOLERANCE, agreement } from '../model/sim-agreement.ts';
+import { AGREEMENT_TOLERANCE, LOSS_SLACK_TOKENS, LOSS_TOLERANCE, agreement } from '../model/sim-agreement.ts';
 import {
-  SIM_DEFAULTS, SIM_DESIGNS, builtinCatalog, runSimulation, type SimDesign, type SimOptions, type SimResult,
+  MAX_MEMCACHED_POOL, SIM_DEFAULTS, SIM_DESIGNS, builtinCatalog, runSimulation, type SimDesign, type SimOptions, type SimResult,
 } from '../simulate/run.ts';
 
 export const SIMULATE_HELP = `usage: npm run simulate -- [options]     (or: npm run model -- --simulate [options])
@@ -25,6 +25,12 @@ accelerated clock, and compares the tokens the stand-in issued with the token mo
   --routing K        random | round-robin (ticks only: fully deterministic, the model is exact) (default ${SIM_DEFAULTS.routing})
   --seed N           stream seed (default ${SIM_DEFAULTS.seed})
   --noise-runs N     seeds for the sampling-noise estimate (default ${SIM_DEFAULTS.noiseRuns})
+  --memcached-pool N private memcached servers the workers share, keys hashed over them client-side, a dead
+                     server's keys rehashed to the next (2..${MAX_MEMCACHED_POOL}; default ${SIM_DEFAULTS.memcachedPool}: one server, no failover);
+                     without --designs the run is memcached-handle
+  --kill-server-at F kill the pool's first server (SIGKILL) at fraction F of each memcached design's run
+                     (0 < F < 1; needs --memcached-pool 2 or more) and report the extra tokens it cost beside
+                     the replay's prediction (the stream replayed with that server's keys dropped at the kill)
   --json             the whole result as JSON
   --help             this text
 Exit status 1 when a design does not agree with the model (see the verdict column), 2 on a usage error.
@@ -39,7 +45,8 @@ export function parseSimulateArgs(argv: string[]): SimOptions | 'help' | { json:
       strict: true,
       allowPositionals: false,
       options: Object.fromEntries([
-        ...['designs', 'workers', 'trusts', 'rate', 'periods', 'period-ms', 'lifetime', 'stream', 'routing', 'seed', 'noise-runs']
+        ...['designs', 'workers', 'trusts', 'rate', 'periods', 'period-ms', 'lifetime', 'stream', 'routing', 'seed', 'noise-runs',
+          'memcached-pool', 'kill-server-at']
           .map((k) => [k, { type: 'string' as const }]),
         ['json', { type: 'boolean' as const }], ['help', { type: 'boolean' as const }],
         ['design-module', { type: 'string' as const, multiple: true }],
@@ -50,7 +57,8 @@ export function parseSimulateArgs(argv: string[]): SimOptions | 'help' | { json:
   }
   if (values.help) return 'help';
   const s = (k: string) => values[k] as string | undefined;
-  let designs = SIM_DEFAULTS.designs;
+  const memcachedPool = num('memcached-pool', s('memcached-pool'));
+  let designs = memcachedPool !== undefined && memcachedPool > 1 ? ['memcached-handle'] : SIM_DEFAULTS.designs;
   if (s('designs') !== undefined) {
     const list = s('designs')!.split(',').map((d) => d.trim()).filter(Boolean);
     designs = list.includes('all') ? [...SIM_DESIGNS] : (list as SimDesign[]);
@@ -64,6 +72,8 @@ export function parseSimulateArgs(argv: string[]): SimOptions | 'help' | { json:
     tokenLifetimeS: num('lifetime', s('lifetime')),
     seed: num('seed', s('seed')),
     noiseRuns: num('noise-runs', s('noise-runs')),
+    memcachedPool,
+    killServerAt: num('kill-server-at', s('kill-server-at')),
     stream: s('stream'),
     routing: s('routing'),
   }).filter(([, v]) => v !== undefined));
@@ -113,6 +123,30 @@ export function formatSimulation(r: SimResult): string {
       `${(pw.tokensIssued / sh.tokensIssued).toFixed(2)}× fewer (model ${(pw.expected.tokens / sh.expected.tokens).toFixed(2)}×; ` +
       `with ${o.workers} workers each worker's cache mints its own token per trust, the shared one mints one for all)`);
   }
+  const losses = r.designs.filter((d) => d.loss);
+  if (losses.length) {
+    const l0 = losses[0].loss!;
+    out.push('', `memcached pool of ${l0.poolSize} private servers, clients failing over (a dead server's keys rehash to the next); ` +
+      `its first server killed (SIGKILL) at ${o.killServerAt} of each run:`);
+    for (const d of losses) {
+      const l = d.loss!;
+      const a = agreement(d, o.periodMs);
+      const signed = (v: number, digits = 0) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(digits)}`;
+      out.push(`  ${d.design}: killed at ${l.atPeriods.toFixed(2)} P (pid ${l.server.pid}); ` +
+        `${l.trustsOnServer === null ? 'which trusts it held: unknown (the design has no storeServer)' : `${l.trustsOnServer} of ${o.trusts} trusts' records were on it`}; ` +
+        `${d.errors ? `${d.errors} errors` : 'no errors, the run went on'}`);
+      out.push(`    tokens ${count(d.tokensIssued)}${d.concurrentMints ? ` (dup ${d.concurrentMints})` : ''}, ` +
+        `model without the failure ${d.expected.tokens.toFixed(1)}: extra ${signed(l.extraVsModel, 1)}; ` +
+        `replay without the failure ${count(d.replay.tokens)}: extra ${signed(l.extraVsReplay)}; ` +
+        (l.predictedExtra === null ? 'no prediction'
+          : `predicted extra ${signed(l.predictedExtra)} (replay with its keys dropped at the kill: ${count(l.replayWithLoss!)}) → ` +
+            `${a.lossOk ? 'within' : 'OUTSIDE'} ${LOSS_TOLERANCE * 100} % (or ${LOSS_SLACK_TOKENS} tokens)`));
+      if (l.earlyRemints !== null) {
+        out.push(`    ${l.earlyRemints} of its trusts were notified again while their token was still valid and re-minted early; ` +
+          'their later renewals came earlier too, so the net extra over the run is at most that');
+      }
+    }
+  }
   const entries = r.designs.filter((d) => d.model !== 'none');
   if (entries.length) {
     const e = entries[0];
@@ -128,6 +162,10 @@ export function formatSimulation(r: SimResult): string {
     `             the accelerated clock inflates them: a mint takes ~2 ms of a ${secs(o.periodMs)} period here, ~26 ms of 3480 s in production`,
     'vs replay  = (simulated − dup) − replay; vs model = (simulated − dup) / model − 1',
     `verdict    = agrees when (simulated − dup) is within ${AGREEMENT_TOLERANCE * 100} % of the model (or within 3 sd of noise for small runs)`,
+    ...(losses.length ? [
+      'extra      = tokens a killed server cost: (simulated − dup) − the model or the replay, both without the failure;',
+      '             with a prediction the verdict compares (simulated − dup − predicted extra) with the model, and the extra with its prediction',
+    ] : []),
     `wall time ${secs(r.wallMs)}`);
   return out.join('\n') + '\n';
 }

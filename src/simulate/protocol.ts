@@ -46,6 +46,10 @@ export interface SimWorkerDone {
 }
 
 export type SimWorkerMessage =
-  | { type: 'ready'; worker: number; pid: number }
+  | {
+    type: 'ready'; worker: number; pid: number;
+    /** worker 0, store designs over a pool: the server each trust's record hashes to (design.storeServer), by trust index */
+    storeServers?: string[];
+  }
   | SimWorkerDone
   | { type: 'error'; worker: number; message: string };

@@ -23,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { REFRESH_MARGIN_MS } from '../keystone/auth.ts';
 import { startStandIn, type StandIn } from '../keystone/standin.ts';
-import type { StoreId } from '../designs/contract.ts';
+import type { StoreId, StoreLocation } from '../designs/contract.ts';
 import { storeDriver } from '../stores/index.ts';
 import type { PrivateStore } from '../stores/store.ts';
 import type { DesignDescriptor } from '../designs/descriptor.ts';
@@ -32,7 +32,7 @@ import { loadDesigns } from '../catalog/registry.ts';
 import { supervise, type Supervised } from '../measure/child.ts';
 import { workerEnv } from '../measure/runtimes.ts';
 import { expectedTokens, type Design, type RunExpectation } from '../model/tokens.ts';
-import { replayNoise, replayTokens, validateStream, type StreamSpec } from '../model/sim-stream.ts';
+import { replayNoise, replayTokens, validateStream, type StoreLoss, type StreamSpec } from '../model/sim-stream.ts';
 import { overlappingMints } from '../model/sim-agreement.ts';
 import type { SimParentMessage, SimWorkerDone, SimWorkerMessage } from './protocol.ts';
 
@@ -62,6 +62,13 @@ export interface SimOptions extends StreamSpec {
   tokenLifetimeS: number;
   /** seeds for the sampling-noise estimate */
   noiseRuns: number;
+  /**
+   * private memcached servers the workers share, hashed client-side (1: one server). With 2 or more the designs'
+   * clients fail over: a dead server's keys rehash to the next server (StoreLocation.failover).
+   */
+  memcachedPool: number;
+  /** kill the pool's first server (SIGKILL, by its PID) at this fraction of each memcached design's run, 0 < f < 1 */
+  killServerAt?: number;
   /** progress lines (stderr in the CLI) */
   note?: (line: string) => void;
 }
@@ -85,7 +92,33 @@ export const SIM_DEFAULTS: Omit<SimOptions, 'note'> = {
   periodMs: 1800,
   tokenLifetimeS: 3600,
   noiseRuns: 100,
+  memcachedPool: 1,
 };
+
+/** At most this many private memcached servers in a simulated pool. */
+export const MAX_MEMCACHED_POOL = 8;
+
+/** A server of the memcached pool killed mid-run, and what it cost. */
+export interface SimServerLoss {
+  poolSize: number;
+  /** the server killed (the pool's first): its pid (we started it) and socket */
+  server: { pid: number; socketPath: string };
+  /** when, as asked (fraction of the run's periods + 1) and as it happened (stream time, usable periods) */
+  atFraction: number;
+  atPeriods: number;
+  /** trusts whose record hashed to the killed server (null: the design does not say where its records live) */
+  trustsOnServer: number | null;
+  /** the stream replayed with those trusts' tokens dropped at the kill */
+  replayWithLoss: number | null;
+  /** in that replay, lost trusts notified again while their token was still valid: each re-mints once early */
+  earlyRemints: number | null;
+  /** replayWithLoss − replay: the extra tokens the loss should cost this stream */
+  predictedExtra: number | null;
+  /** (simulated − dup) − replay: the extra tokens it did cost */
+  extraVsReplay: number;
+  /** (simulated − dup) − the model's expectation, which knows no failure */
+  extraVsModel: number;
+}
 
 export interface SimDesignResult {
   design: SimDesign;
@@ -113,6 +146,8 @@ export interface SimDesignResult {
   errors: number;
   firstError?: string;
   workerPids: number[];
+  /** --kill-server-at: the memcached server killed during this design's stream */
+  loss?: SimServerLoss;
   wallMs: number;
 }
 
@@ -122,7 +157,7 @@ export interface SimResult {
   refreshMarginS: number;
   usablePeriodS: number;
   designs: SimDesignResult[];
-  /** every process the simulation started (workers, redis-server), for "nothing left behind" checks */
+  /** every process the simulation started (workers, store servers), for "nothing left behind" checks */
   pids: number[];
   wallMs: number;
 }
@@ -141,6 +176,18 @@ export function validateSimOptions(o: SimOptions): void {
   }
   if (!(Number.isSafeInteger(o.noiseRuns) && o.noiseRuns >= 2)) throw new RangeError(`noise runs must be a whole number ≥ 2 (got ${o.noiseRuns})`);
   if (o.workers > 32) throw new RangeError(`at most 32 workers (got ${o.workers})`);
+  const pool = o.memcachedPool ?? 1;
+  if (!(Number.isSafeInteger(pool) && pool >= 1 && pool <= MAX_MEMCACHED_POOL)) {
+    throw new RangeError(`memcached pool must be a whole number of servers from 1 to ${MAX_MEMCACHED_POOL} (got ${pool})`);
+  }
+  const usesMemcached = o.designs.some((d) => o.catalog?.get(d)?.needs?.includes('memcached'));
+  if (pool > 1 && o.catalog && !usesMemcached) throw new RangeError(`a memcached pool needs a design that uses memcached (designs: ${o.designs.join(', ')})`);
+  if (o.killServerAt !== undefined) {
+    if (!(Number.isFinite(o.killServerAt) && o.killServerAt > 0 && o.killServerAt < 1)) {
+      throw new RangeError(`kill-server-at must be a fraction of the run between 0 and 1, exclusive (got ${o.killServerAt})`);
+    }
+    if (pool < 2) throw new RangeError('killing a server needs a memcached pool of at least 2 servers (the survivor takes its keys)');
+  }
 }
 
 /** The accelerated clock: virtual(t) = origin + (t − origin) × speedup. */
@@ -201,18 +248,55 @@ function startPool(count: number, pids: number[]): Pool {
   };
 }
 
+const KEY_PREFIX = 'kcb:sim:';
+
+/**
+ * A store the workers share, as a deployment shares it: one private server, or for memcached with a pool of N a
+ * list of N private servers the clients hash keys over, failing over from a dead one to the next.
+ */
+interface SharedStore {
+  location: StoreLocation;
+  servers: PrivateStore[];
+  stop(): Promise<void>;
+}
+
+async function openStore(id: StoreId, memcachedPool: number, pids: number[]): Promise<SharedStore> {
+  const driver = storeDriver(id);
+  const count = id === 'memcached' ? memcachedPool : 1;
+  const servers: PrivateStore[] = [];
+  const stop = async () => {
+    for (const s of servers) await s.stop();
+  };
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = await driver.startPrivate(KEY_PREFIX);
+      servers.push(server);
+      pids.push(server.pid);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const location: StoreLocation = count === 1 ? servers[0].location
+    : { servers: servers.map((s) => s.location.socketPath!), keyPrefix: KEY_PREFIX, failover: true };
+  return { location, servers, stop };
+}
+
 interface DesignRun {
   pool: Pool;
   ks: StandIn;
   trustIds: string[];
   warmupTrustId: string;
-  /** one private server per store the simulated designs need, shared by every worker as a deployment shares it */
-  stores: Map<StoreId, PrivateStore>;
+  /** one store per store the simulated designs need, opened once (memcached with a kill: once per design) */
+  stores: Map<StoreId, SharedStore>;
+  /** every process started, store servers included */
+  pids: number[];
   /** the sealing key all workers of redis-handle-encrypted share */
   sealKey: string;
   catalog: SimCatalog;
   speedup: number;
   setStandInClock: (now: () => number) => void;
+  note?: (line: string) => void;
 }
 
 async function runDesign(design: SimDesign, o: SimOptions, run: DesignRun): Promise<SimDesignResult> {
@@ -227,6 +311,23 @@ async function runDesign(design: SimDesign, o: SimOptions, run: DesignRun): Prom
   };
   const model = modelDesignOf(design, run.catalog);
   const needs = run.catalog.get(design)?.needs ?? [];
+  // A run that kills a server gives each memcached design a fresh pool: the previous design's lost one
+  const killing = o.killServerAt !== undefined && needs.includes('memcached');
+  const fresh = killing ? await openStore('memcached', o.memcachedPool, run.pids) : undefined;
+  try {
+    return await streamDesign(design, o, run, { t0, clock, spec, model, needs, fresh });
+  } finally {
+    await fresh?.stop();
+  }
+}
+
+async function streamDesign(
+  design: SimDesign, o: SimOptions, run: DesignRun,
+  d: { t0: number; clock: ReturnType<typeof simClock>; spec: StreamSpec; model: Design; needs: StoreId[]; fresh?: SharedStore },
+): Promise<SimDesignResult> {
+  const { pool, ks } = run;
+  const { t0, clock, spec, model, needs, fresh } = d;
+  const storeOf = (id: StoreId) => (id === 'memcached' && fresh ? fresh : run.stores.get(id)!);
   pool.workers.forEach((child, w) => child.send({
     type: 'init', worker: w, design, module: run.catalog.get(design)?.module, trustIds: run.trustIds, warmupTrustId: run.warmupTrustId, spec, periodMs: o.periodMs,
     clock: { origin: clock.origin, speedup: clock.speedup },
@@ -234,17 +335,35 @@ async function runDesign(design: SimDesign, o: SimOptions, run: DesignRun): Prom
       keystone: { authUrl: ks.authUrl, username: ks.trustee.username, password: ks.trustee.password, userDomainName: ks.trustee.userDomainName },
       timeoutMs: 10_000,
       retries: 2,
-      stores: Object.fromEntries(needs.map((id) => [id, run.stores.get(id)!.location])),
+      stores: Object.fromEntries(needs.map((id) => [id, storeOf(id).location])),
       // every worker must be able to open what another sealed: one key for the whole shared cache
       secret: run.sealKey,
     },
   } satisfies SimParentMessage));
-  await pool.collect('ready', 60_000, `${design}: worker start-up`);
+  const ready = await pool.collect('ready', 60_000, `${design}: worker start-up`);
+  const storeServers = ready.find((m) => m.storeServers)?.storeServers;
   // tokens are counted from here: the warm-up's are not part of the stream
   const baseline = ks.tokensIssued();
   const startAt = Date.now() + 250;
   for (const child of pool.workers) child.send({ type: 'go', startAt });
-  const done = await pool.collect('done', (o.periods + 1) * o.periodMs + 60_000, `${design}: the stream`);
+  // --kill-server-at: the pool's first server dies (SIGKILL, by the PID we started it with) while the stream runs
+  const victim = fresh?.servers[0];
+  let killedAt: number | undefined;
+  const kill = () => {
+    if (!victim || killedAt !== undefined) return;
+    process.kill(victim.pid, 'SIGKILL');
+    killedAt = Date.now();
+    run.note?.(`${design}: killed memcached ${victim.location.socketPath} (pid ${victim.pid}) at ${((killedAt - startAt) / o.periodMs).toFixed(2)} P`);
+  };
+  const killTimer = victim ? setTimeout(kill, startAt + o.killServerAt! * (o.periods + 1) * o.periodMs - Date.now()) : undefined;
+  let done: SimWorkerDone[];
+  try {
+    done = await pool.collect('done', (o.periods + 1) * o.periodMs + 60_000, `${design}: the stream`);
+  } finally {
+    clearTimeout(killTimer);
+  }
+  // a stream that ended before its kill time loses the server after its last notification: nothing to re-mint
+  kill();
   const issued = ks.tokensIssued() - baseline;
 
   const results = done.sort((a, b) => a.worker - b.worker);
@@ -255,6 +374,29 @@ async function runDesign(design: SimDesign, o: SimOptions, run: DesignRun): Prom
   const replay = replayTokens(spec, model);
   const noise = replayNoise(spec, model, o.noiseRuns);
   const worst = (i: 0 | 1 | 2) => Math.max(...results.map((r) => r.lagMs[i]));
+  const concurrentMints = model === 'shared' ? overlappingMints(results) : 0;
+  let loss: SimServerLoss | undefined;
+  if (victim && killedAt !== undefined) {
+    const atPeriods = (killedAt - startAt) / o.periodMs;
+    const lost = storeServers
+      ? new Set(storeServers.flatMap((server, trust) => (server === victim.location.socketPath ? [trust] : [])))
+      : undefined;
+    const replayed = lost ? replayTokens(spec, model, { at: atPeriods, trusts: lost } satisfies StoreLoss) : undefined;
+    const withLoss = replayed ? replayed.tokens : null;
+    const singleFlight = issued - concurrentMints;
+    loss = {
+      poolSize: fresh!.servers.length,
+      server: { pid: victim.pid, socketPath: victim.location.socketPath! },
+      atFraction: o.killServerAt!,
+      atPeriods,
+      trustsOnServer: lost ? lost.size : null,
+      replayWithLoss: withLoss,
+      earlyRemints: replayed?.earlyRemints ?? null,
+      predictedExtra: withLoss === null ? null : withLoss - replay.tokens,
+      extraVsReplay: singleFlight - replay.tokens,
+      extraVsModel: singleFlight - expected.tokens,
+    };
+  }
   return {
     design, model,
     notifications: results.reduce((a, r) => a + r.handled, 0),
@@ -265,12 +407,13 @@ async function runDesign(design: SimDesign, o: SimOptions, run: DesignRun): Prom
     deviation: expected.tokens > 0 ? (issued - expected.tokens) / expected.tokens : 0,
     z: noise.sd > 0 ? (issued - expected.tokens) / noise.sd : null,
     // per-worker caches mint for the same trust at the same time by design; only a shared store double-mints
-    concurrentMints: model === 'shared' ? overlappingMints(results) : 0,
+    concurrentMints,
     entriesPerWorker: results.map((r) => r.entries),
     lagMs: [worst(0), worst(1), worst(2)],
     errors: results.reduce((a, r) => a + r.errors, 0),
     firstError: results.find((r) => r.firstError)?.firstError,
     workerPids: pool.workers.map((c) => c.pid!).filter(Boolean),
+    ...(loss ? { loss } : {}),
     wallMs: Date.now() - t0,
   };
 }
@@ -293,18 +436,20 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
   let standInNow: () => number = Date.now;
   const setStandInClock = (now: () => number) => (standInNow = now);
   const ks = await startStandIn({ trusts: opts.trusts + 1, tokenLifetimeS: opts.tokenLifetimeS, now: () => standInNow() });
-  const stores = new Map<StoreId, PrivateStore>();
+  const stores = new Map<StoreId, SharedStore>();
   let pool: Pool | undefined;
   const results: SimDesignResult[] = [];
   try {
     for (const id of new Set(opts.designs.flatMap((d) => catalog.get(d)?.needs ?? []))) {
-      const server = await storeDriver(id).startPrivate('kcb:sim:');
-      stores.set(id, server);
-      pids.push(server.pid);
+      // a run that kills a memcached server opens a fresh pool for each design (runDesign)
+      if (id === 'memcached' && opts.killServerAt !== undefined) continue;
+      stores.set(id, await openStore(id, opts.memcachedPool ?? 1, pids));
     }
     pool = startPool(opts.workers, pids);
     const [warmupTrustId, ...trustIds] = ks.trustIds;
-    const run: DesignRun = { pool, ks, trustIds, warmupTrustId, stores, speedup, setStandInClock, sealKey: randomBytes(32).toString('base64'), catalog };
+    const run: DesignRun = {
+      pool, ks, trustIds, warmupTrustId, stores, pids, speedup, setStandInClock, sealKey: randomBytes(32).toString('base64'), catalog, note,
+    };
     for (const design of opts.designs) {
       note?.(`${design}: ${opts.workers} workers, ${opts.trusts} trusts, ${opts.periods} + 1 periods of ${opts.periodMs} ms`);
       results.push(await runDesign(design, options, run));

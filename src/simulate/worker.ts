@@ -19,6 +19,8 @@ interface Handler {
   /** one token for a trust outside the stream, not cached */
   warm(trustId: string): Promise<void>;
   entries(): number;
+  /** store designs over a pool: the server a trust's record hashes to */
+  storeServer?(trustId: string): string;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ async function makeHandler(m: SimInitMessage, ctx: DesignContext): Promise<Handl
       await design.token(await design.create(trustId));
     },
     entries: () => cache.size,
+    ...(design.storeServer ? { storeServer: (trustId: string) => design.storeServer!(trustId) } : {}),
     close: () => design.close(),
   };
 }
@@ -77,7 +80,9 @@ async function onInit(m: SimInitMessage): Promise<void> {
   // Warm-up with a trust outside the stream: loads lazy modules, opens the shared connection pools and JITs
   // the paths, so the first notifications are not late. The parent counts tokens from after the warm-up.
   await handler.warm(m.warmupTrustId);
-  await send({ type: 'ready', worker: m.worker, pid: process.pid });
+  const h = handler;
+  const storeServers = m.worker === 0 && h.storeServer ? m.trustIds.map((id) => h.storeServer!(id)) : undefined;
+  await send({ type: 'ready', worker: m.worker, pid: process.pid, ...(storeServers ? { storeServers } : {}) });
 }
 
 async function onGo(startAt: number): Promise<void> {
