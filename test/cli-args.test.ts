@@ -111,7 +111,7 @@ describe('bench CLI validation', () => {
     expect(o.trials).toBeGreaterThanOrEqual(5);
     expect(o.minTrials).toBeGreaterThanOrEqual(2);
     expect(o.minTrials).toBeLessThanOrEqual(o.trials);
-    expect(o.steps).toBeUndefined(); // chosen per design: 21 readings for small entries, 9 for large ones
+    expect(o.steps).toBeUndefined(); // chosen per design: 41 readings for small entries, 9 for large ones
     expect(o.jobs).toBeGreaterThanOrEqual(1);
     expect(o.protocol).toBe('incremental');
     expect(o.snapshotN).toBeGreaterThan(0);
@@ -162,7 +162,7 @@ describe('checkDesigns: the design list, once the modules are loaded', () => {
   const bad: Array<[string, string[], RegExp]> = [
     ['unknown design', ['--designs', 'full-client,nope'], /unknown design "nope"; known: full-client, token-record/],
     ['the design removed in the restructuring', ['--designs', 'python-keystoneclient-authenticated'], /unknown design "python-keystoneclient-authenticated"/],
-    ['absurd maxsize', ['--maxsize', '1000000000'], /--maxsize 1000000000 is too large: full-client would need about .*TiB.*this machine has/],
+    ['absurd maxsize', ['--maxsize', '1000000000'], /--maxsize 1000000000 is too large: token-record would need about .* GB in one worker .*per entry.*this machine has .*GB/],
   ];
   it.each(bad)('%s → UsageError', (_name, argv, message) => {
     expect(() => check(argv)).toThrowError(UsageError);
@@ -180,7 +180,7 @@ describe('bad input through the real CLI: one line, exit 2, nothing written or o
     ['--maxsize 0', ['--maxsize', '0'], /--maxsize must be at least 4/],
     ['--maxsize -5', ['--maxsize', '-5'], /--maxsize must be at least 4/],
     ['--maxsize 2.5', ['--maxsize', '2.5'], /whole number/],
-    ['absurd --maxsize', ['--maxsize', '1000000000'], /too large: full-client would need about .* TiB/],
+    ['absurd --maxsize', ['--maxsize', '1000000000'], /too large: token-record would need about .* GB/],
     ['unknown design', ['--designs', 'nope'], /unknown design "nope"/],
     ['unknown flag', ['--frobnicate'], /Unknown option '--frobnicate'/],
     ['--trials 0', ['--trials', '0'], /--trials must be at least 1/],

@@ -50,6 +50,24 @@ describe('statistics', () => {
     expect(s.intercept).toBeGreaterThan(48e6);
   });
 
+  it('fits the build (N > 0) and reports a step at N = 0 as a one-off, not per object', () => {
+    // 420 B per entry over 20 readings, and an N = 0 reading 8 MB above the line (memory the warm-up freed)
+    const sizes = Array.from({ length: 21 }, (_, i) => i * 500);
+    const samples = synthetic(420, 20_000, 4, sizes).map((s) => (s.n === 0 ? { ...s, rss: s.rss + 8 * 2 ** 20 } : s));
+    const s = perObjectSlope(samples, 'rss')!;
+    expect(s.bytes).toBeGreaterThan(410);
+    expect(s.bytes).toBeLessThan(430);
+    expect(s.zeroStep!.bytes).toBeLessThan(-7.9 * 2 ** 20);
+    expect(s.zeroStep!.ci95[1]).toBeLessThan(0);
+    // fitted with the N = 0 point, the same samples would lose about half the cost: 420 − 8 MB × 5000 / Σ(n − n̄)² ≈ 200 B
+    const withZero = leastSquares(samples.filter((x) => x.trial === 1).map((x) => x.n), samples.filter((x) => x.trial === 1).map((x) => x.rss));
+    expect(withZero.slope).toBeLessThan(250);
+    // no step: the N = 0 reading lies on the line and the step's CI covers 0
+    const clean = perObjectSlope(synthetic(420, 20_000, 4, sizes), 'rss')!;
+    expect(clean.zeroStep!.ci95[0]).toBeLessThan(0);
+    expect(clean.zeroStep!.ci95[1]).toBeGreaterThan(0);
+  });
+
   it('a flat metric has slope ~0 and a CI that covers 0', () => {
     const s = perObjectSlope(synthetic(0, 1e5), 'heapUsed')!;
     expect(Math.abs(s.bytes)).toBeLessThan(20);

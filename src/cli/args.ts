@@ -6,10 +6,13 @@ import type { DesignDescriptor } from '../designs/descriptor.ts';
 import { UsageError } from './errors.ts';
 import { int, num, oneOf, parseFlags } from './flags.ts';
 import { checkOutDir } from './out-dir.ts';
+import { formatBytes } from '../util/units.ts';
 
 export interface BenchOptions {
   maxsize: number;
   pythonMaxsize: number;
+  /** largest N of node designs planned at LARGE_ENTRY_BYTES or more */
+  largeMaxsize: number;
   pythonTracemalloc: boolean;
   /** sizes read per worker; undefined: stepsFor() decides per design */
   steps?: number;
@@ -56,8 +59,8 @@ store servers (unix sockets); nothing to start by hand.
 
 Options:
   --maxsize N            largest number of cached objects per worker (default 10000)
-  --steps K              sizes read in 0..maxsize, evenly spaced, at least 3 (default: 21 for entries
-                         planned under 4 KB, whose heap moves in 256 KB pages; 9 for larger ones)
+  --steps K              sizes read in 0..maxsize, evenly spaced, 3..101 (default: 41 for entries
+                         planned under 4 KB, whose heap readings jitter by ~100 KB; 9 for larger ones)
   --trials T             most trials per design; the CI is taken across trials (default 5)
   --min-trials T         fewest trials per design (default 3)
   --target-ci PCT        stop adding trials once the slope's 95 % CI half-width is within PCT % (default 2)
@@ -68,6 +71,9 @@ Options:
   --designs LIST         comma-separated design ids, or "all" (default: all built-ins and --design-module ones)
   --design-module PATH   measure your own design too (.ts/.mts/.js/.mjs or .py; repeatable; see README)
   --python-maxsize N     largest N for the python designs, capped by --maxsize (default 1000)
+  --large-maxsize N      largest N for node designs planned at 4 KB an entry or more (the full client:
+                         70 MB of growth at 2000, its slopes within 0.5 %); capped by --maxsize
+                         (default 2000)
   --python-tracemalloc   python designs also report tracemalloc bytes (inflates their RSS: a cross-check only)
   --out DIR              where results, charts and the report go (default results)
   --name NAME            base name of the results JSON: <out>/<NAME>.json (default latest)
@@ -90,7 +96,6 @@ Options:
 Exit codes: 0 done, 1 some samples failed (results still written), 2 bad input,
 130 interrupted by Ctrl-C, 143 by SIGTERM (samples so far in <out>/<name>.partial.json).`;
 
-const fmtBytes = (b: number) => (b >= 2 ** 40 ? `${(b / 2 ** 40).toFixed(1)} TiB` : b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : `${(b / 2 ** 20).toFixed(0)} MiB`);
 
 function checkUrl(flag: string, url: string | undefined, schemes: string[]): void {
   if (url === undefined) return;
@@ -118,7 +123,7 @@ function memcachedServers(raw: string | undefined): string[] | undefined {
 
 export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   const { values: v } = parseFlags(argv, {
-    maxsize: { type: 'string' }, 'python-maxsize': { type: 'string' }, steps: { type: 'string' },
+    maxsize: { type: 'string' }, 'python-maxsize': { type: 'string' }, 'large-maxsize': { type: 'string' }, steps: { type: 'string' },
     trials: { type: 'string' }, 'min-trials': { type: 'string' }, 'target-ci': { type: 'string' }, protocol: { type: 'string' },
     warmup: { type: 'string' }, 'snapshot-n': { type: 'string' },
     designs: { type: 'string' }, 'design-module': { type: 'string', multiple: true }, out: { type: 'string' }, name: { type: 'string' },
@@ -147,8 +152,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   return {
     maxsize,
     pythonMaxsize: Math.min(maxsize, int('python-maxsize', v['python-maxsize'], 1000, 4)),
+    largeMaxsize: Math.min(maxsize, int('large-maxsize', v['large-maxsize'], 2000, 4)),
     pythonTracemalloc: v['python-tracemalloc'] as boolean,
-    steps: v.steps === undefined ? undefined : int('steps', v.steps, 9, 3, 50),
+    steps: v.steps === undefined ? undefined : int('steps', v.steps, 9, 3, 101),
     trials,
     minTrials,
     targetCi: targetCi / 100,
@@ -177,15 +183,24 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   };
 }
 
-/**
- * Sizes read per worker. A small entry's growth over the ladder is a few of V8's 256 KB heap pages, and the heap
- * is read in page steps: more readings average that out, and they are cheap where the heap is small. A large
- * entry's heap is large, every reading costs a compacting collection of it, and its slope is precise anyway.
- */
-export const stepsFor = (o: BenchOptions, d: Pick<DesignDescriptor, 'planningBytesPerEntry'>) => o.steps ?? (d.planningBytesPerEntry < 4096 ? 21 : 9);
+/** An entry planned at this size or more is "large": few readings, and (node) its own largest N. */
+export const LARGE_ENTRY_BYTES = 4096;
 
-/** The largest N a design is measured at. */
-export const maxsizeFor = (o: BenchOptions, d: Pick<DesignDescriptor, 'runtime'>) => (d.runtime === 'python' ? o.pythonMaxsize : o.maxsize);
+/**
+ * Sizes read per worker. Each heap reading of a worker jitters by about 100 KB whatever its N (settled, compacted
+ * heaps of the same N differ that much), a few hundred of a small entry's bytes: the slope's error falls as the
+ * square root of the readings, and a reading costs ~70 ms where the heap is small, far less than another trial.
+ * A large entry's heap is large, every reading costs a compacting collection of it, and its slope is precise anyway.
+ */
+export const stepsFor = (o: BenchOptions, d: Pick<DesignDescriptor, 'planningBytesPerEntry'>) => o.steps ?? (d.planningBytesPerEntry < LARGE_ENTRY_BYTES ? 41 : 9);
+
+/**
+ * The largest N a design is measured at: python designs build slowly (~2–3 ms each); a large node entry grows
+ * the heap by tens of MB per thousand, which resolves its slope long before --maxsize and costs a second per
+ * compacting collection at 10,000.
+ */
+export const maxsizeFor = (o: BenchOptions, d: Pick<DesignDescriptor, 'runtime' | 'planningBytesPerEntry'>) =>
+  d.runtime === 'python' ? o.pythonMaxsize : d.planningBytesPerEntry >= LARGE_ENTRY_BYTES ? o.largeMaxsize : o.maxsize;
 
 /**
  * The designs of the run, once their modules are loaded: the ones named in --designs (each must exist), else
@@ -202,7 +217,7 @@ export function checkDesigns(o: BenchOptions, all: DesignDescriptor[], unavailab
     const n = maxsizeFor(o, d);
     const predicted = n * d.planningBytesPerEntry;
     if (predicted > budget) {
-      throw new UsageError(`--maxsize ${n} is too large: ${d.id} would need about ${fmtBytes(predicted)} in one worker (${fmtBytes(d.planningBytesPerEntry)} per entry, a planning estimate), this machine has ${fmtBytes(totalmem())}`);
+      throw new UsageError(`--maxsize ${n} is too large: ${d.id} would need about ${formatBytes(predicted)} in one worker (${formatBytes(d.planningBytesPerEntry)} per entry, a planning estimate), this machine has ${formatBytes(totalmem())}`);
     }
   }
   return chosen;

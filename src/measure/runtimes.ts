@@ -13,17 +13,22 @@ import type { Launcher } from './session.ts';
  * GC on the main thread, so no background thread holds malloc'd memory at one reading and not at the next.
  * --no-opt --no-maglev stop V8 from compiling optimised code as call counts grow: that code (and its deopt data)
  * kept appearing thousands of entries into a build, a per-N growth that was not the entries' (measured with heap
- * snapshots: ~260 B per entry of a 416 B token record between N = 300 and 1300). What an entry retains does not
- * depend on which tier ran the code that built it. Readings are taken after compacting collections
- * (src/worker/node/settle.ts).
+ * snapshots: ~260 B per entry of a 416 B token record between N = 300 and 1300). --no-sparkplug does the same for
+ * baseline code, which came and went in 150–220 KB steps of code space between readings of the same worker; turning
+ * it off made no measurable difference to build time. What an entry retains does not depend on which tier ran the
+ * code that built it. --no-memory-reducer: the memory reducer's idle-time collections shrink the heap at moments of
+ * its own choosing, between readings; each reading runs its own compacting collections (src/worker/node/settle.ts).
  */
-export const WORKER_NODE_FLAGS = ['--expose-gc', '--max-semi-space-size=1', '--single-threaded', '--no-opt', '--no-maglev'];
+export const WORKER_NODE_FLAGS = ['--expose-gc', '--max-semi-space-size=1', '--single-threaded', '--no-opt', '--no-maglev', '--no-sparkplug', '--no-memory-reducer'];
 
 /**
  * The worker's environment: the harness's minus anything that looks like a credential; the worker gets what it
- * needs over its protocol channel. One malloc arena: glibc's per-thread arenas keep freed memory in RSS.
+ * needs over its protocol channel. One malloc arena: glibc's per-thread arenas keep freed memory in RSS. Fixed
+ * trim and mmap thresholds (128 KB, glibc's defaults, which setting them freezes): left dynamic, glibc raises them
+ * after freeing a large block and then hands back 8–23 MB at once at some later free, a drop in RSS at a random
+ * reading of one trial in three or four that left small designs' RSS slopes unresolved.
  */
-export const WORKER_NODE_ENV = { MALLOC_ARENA_MAX: '1' };
+export const WORKER_NODE_ENV = { MALLOC_ARENA_MAX: '1', MALLOC_TRIM_THRESHOLD_: '131072', MALLOC_MMAP_THRESHOLD_: '131072' };
 
 export function workerEnv(): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/PASSWORD|SECRET|TOKEN|AUTH/i.test(k)));

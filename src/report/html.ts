@@ -60,7 +60,7 @@ figure{margin:1.5rem 0}figure svg{max-width:100%;height:auto;display:block}figca
 figcaption .lesson{color:#222;font-size:.95rem;display:block;margin-bottom:.3rem}
 code{font-size:.92em}#meta th{background:#f8f8f8;white-space:nowrap}
 tbody th{font-weight:normal;min-width:14rem}tbody th code{font-weight:bold}td.slope{white-space:nowrap}
-#cross-check th,#token-model th,#latency th{min-width:0}
+#cross-check th,#zero-steps th,#token-model th,#latency th{min-width:0}
 `;
 
 export function reportHtml(r: Results, svgs: ChartSvg[]): string {
@@ -69,6 +69,7 @@ export function reportHtml(r: Results, svgs: ChartSvg[]): string {
     `<figcaption>${c.lesson ? `<span class="lesson">${prose(c.lesson)}</span>` : ''}${esc(c.caption)}</figcaption></figure>`).join('\n');
   const sections = [
     v.crossCheck ? `<h2>Cross-check and where the bytes go</h2><p>${prose(v.crossCheck.intro)}</p>${table(v.crossCheck.table)}` : '',
+    v.steps ? `<h2>One-off steps at N = 0</h2><p>${prose(v.steps.intro)}</p>${table(v.steps.table)}` : '',
     `<h2>Tokens and memory in the post's scenario</h2><p>${prose(v.model.intro)}</p>${table(v.model.table)}`,
     plannerHtml(r),
     v.latency ? `<h2>Latency per lookup</h2>${table(v.latency)}` : '',

@@ -26,6 +26,10 @@ export function crossCheckMarkdown(v: ReportView): string {
   return v.crossCheck ? `${v.crossCheck.intro}\n\n${table(v.crossCheck.table)}` : '';
 }
 
+export function stepsMarkdown(v: ReportView): string {
+  return v.steps ? `${v.steps.intro}\n\n${table(v.steps.table)}` : '';
+}
+
 export function tokenModelMarkdown(v: ReportView): string {
   return `${v.model.intro}\n\n${table(v.model.table)}`;
 }
@@ -54,6 +58,8 @@ export function summaryMarkdown(r: Results): string {
   ];
   const cross = crossCheckMarkdown(v);
   if (cross) parts.push('## Cross-check and where the bytes go', cross);
+  const stepText = stepsMarkdown(v);
+  if (stepText) parts.push('## One-off steps at N = 0', stepText);
   parts.push("## Tokens and memory in the post's scenario", tokenModelMarkdown(v));
   parts.push(...plannerSummaryMarkdown(r));
   const lat = latencyMarkdown(v);
@@ -85,6 +91,8 @@ export function reportReadme(r: Results, charts: ChartRef[]): string {
   ];
   const cross = crossCheckMarkdown(v);
   if (cross) parts.push('## Cross-check and where the bytes go', cross);
+  const stepText = stepsMarkdown(v);
+  if (stepText) parts.push('## One-off steps at N = 0', stepText);
   parts.push("## Tokens and memory in the post's scenario", tokenModelMarkdown(v));
   const lat = latencyMarkdown(v);
   if (lat) parts.push('## Latency per lookup', lat);

@@ -57,6 +57,13 @@ export interface Slope {
   trialSlopes: number[];
   /** intercept of the pooled fit, bytes at n = 0 */
   intercept: number;
+  /**
+   * The one-off step at N = 0: mean over trials of (the fit's intercept − the N = 0 reading), with its 95 % CI.
+   * The slope is fitted to the build's readings (N > 0) only, so a difference between the state right after the
+   * warm-up and the state while building (memory the warm-up freed and the build reuses, a pool grown once) is
+   * reported here and never as a per-object cost. Absent with fewer than two trials that have an N = 0 reading.
+   */
+  zeroStep?: { bytes: number; ci95: [number, number] };
   /** whether the figure is resolved at the measured N (absent in files from before schema 2) */
   resolution?: Resolution;
 }

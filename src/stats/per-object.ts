@@ -1,5 +1,6 @@
 // Per-object cost of one metric for one design: a slope per trial (each trial is a full sweep over the sizes),
 // then the mean of those slopes with a t interval across trials, and R² of the fit over all points together.
+// The fit takes the build's readings (N > 0); the N = 0 reading gives the one-off step beside the slope.
 import { METRIC_NAMES } from '../results/metrics.ts';
 import type { MetricName, Resolution, Sample, Slope } from '../results/schema.ts';
 import { bootstrapSlopeCi } from './bootstrap.ts';
@@ -14,17 +15,25 @@ export function metricValue(s: Sample, metric: MetricName | 'heapTotal'): number
 }
 
 export function perObjectSlope(samples: readonly Sample[], metric: MetricName | 'heapTotal'): Slope | undefined {
-  const points = samples.flatMap((s) => {
+  const all = samples.flatMap((s) => {
     const v = metricValue(s, metric);
     return v === undefined ? [] : [{ n: s.n, trial: s.trial, v }];
   });
+  // The slope is fitted to the build's readings: the N = 0 reading (right after the warm-up's entries were
+  // dropped) is set apart whenever the build gave at least two sizes, and its difference is the one-off step.
+  const built = all.filter((p) => p.n > 0);
+  const points = new Set(built.map((p) => p.n)).size >= 2 ? built : all;
   if (new Set(points.map((p) => p.n)).size < 2) return undefined;
 
   const trialSlopes: number[] = [];
+  const steps: number[] = [];
   for (const trial of new Set(points.map((p) => p.trial))) {
     const own = points.filter((p) => p.trial === trial);
     const fit = leastSquares(own.map((p) => p.n), own.map((p) => p.v));
-    if (Number.isFinite(fit.slope)) trialSlopes.push(fit.slope);
+    if (!Number.isFinite(fit.slope)) continue;
+    trialSlopes.push(fit.slope);
+    const zero = points === built ? all.filter((p) => p.trial === trial && p.n === 0) : [];
+    if (zero.length) steps.push(fit.intercept - zero.reduce((a, p) => a + p.v, 0) / zero.length);
   }
   const xs = points.map((p) => p.n);
   const ys = points.map((p) => p.v);
@@ -32,7 +41,12 @@ export function perObjectSlope(samples: readonly Sample[], metric: MetricName | 
   const across = trialSlopes.length >= 2 ? meanWithCi(trialSlopes) : undefined;
   const bytes = across?.mean ?? pooled.slope;
   const ci95 = across ? across.ci95 : bootstrapSlopeCi(xs, ys);
-  return { bytes, ci95, r2: pooled.r2, trialSlopes, intercept: pooled.intercept, resolution: resolution(bytes, ci95, Math.max(...xs)) };
+  const slope: Slope = { bytes, ci95, r2: pooled.r2, trialSlopes, intercept: pooled.intercept, resolution: resolution(bytes, ci95, Math.max(...xs)) };
+  if (steps.length >= 2) {
+    const s = meanWithCi(steps);
+    slope.zeroStep = { bytes: s.mean, ci95: s.ci95 };
+  }
+  return slope;
 }
 
 /**
