@@ -124,7 +124,7 @@ describe('which designs a run measures with --design-module', () => {
     const set = await loadDesigns(['examples/python_payload.py'], []);
     // 70,000 B per entry × 10^8 entries does not fit in any machine this runs on
     expect(() => checkDesigns(parseBenchArgs(['--maxsize', '100000000', '--python-maxsize', '100000000']) as BenchOptions, set.designs, set.unavailable))
-      .toThrowError(/^--maxsize 100000000 is too large: example-python-payload would need about 6\.4 TiB in one worker/);
+      .toThrowError(/^--maxsize 100000000 is too large: example-python-payload would need about 6519\.3 GB in one worker \(68\.4 KB per entry/);
   }, 60_000);
 });
 
