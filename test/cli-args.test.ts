@@ -134,6 +134,7 @@ describe('bench CLI validation', () => {
     expect(r.stderr).toMatch(/^error: --maxsize needs a number \(got "ten"\)/);
     expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
     expect(readFileSync(join(dir, 'latest.json'), 'utf8')).toBe('{"keep":true}');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('--help prints usage and exits 0', () => {
