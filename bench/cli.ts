@@ -1,7 +1,8 @@
 // `npm run bench`: CLI → designs → plan → one fresh worker per run → analysis → results JSON → exporters/report.
 // This file only wires the steps together; each step lives in src/.
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { checkDesigns, HELP, maxsizeFor, oldSpaceLimits, parseBenchArgs, stepsFor, type BenchOptions } from '../src/cli/args.ts';
 import { runMain, UsageError } from '../src/cli/errors.ts';
 import { createProgress, type Progress } from '../src/cli/progress.ts';
@@ -62,8 +63,8 @@ async function probeExternalStores(opts: BenchOptions, designs: DesignDescriptor
 const defaultWarmup = (opts: BenchOptions) => (d: DesignDescriptor) =>
   opts.warmup ?? (d.runtime === 'python' ? 10 : 500);
 
-async function main(): Promise<number> {
-  const argv = process.argv.slice(2);
+/** The whole run for `argv`; exported so tests can check its usage errors in-process (through runMain). */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   const opts = parseBenchArgs(argv);
   if (opts === 'help') {
     process.stdout.write(`${HELP}\n`);
@@ -73,7 +74,7 @@ async function main(): Promise<number> {
   // a second signal exits immediately. Installed first, so no step runs with the default "die now" handler.
   let stop = false;
   let progress: Progress | undefined;
-  onInterrupt((sig) => {
+  const removeInterrupt = onInterrupt((sig) => {
     stop = true;
     const text = `${sig}: stopping; keeping the samples measured so far`;
     if (progress) progress.note(text);
@@ -93,6 +94,8 @@ async function main(): Promise<number> {
     // Whatever a signal broke on its way out (a store server killed while starting, a closed socket) is not a bug.
     if (interruptedBy() && !(err instanceof UsageError)) return interruptedExit();
     throw err;
+  } finally {
+    removeInterrupt();
   }
 }
 
@@ -263,4 +266,5 @@ async function measure(
   return failed.length ? 1 : 0;
 }
 
-await runMain(main);
+// Run only as the entry script (`node --import tsx bench/cli.ts`), not when a test imports main().
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await runMain(() => main());

@@ -1,12 +1,13 @@
 import { mkdtempSync, writeFileSync, readFileSync, chmodSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDesigns, oldSpaceLimits, parseBenchArgs, type BenchOptions } from '../src/cli/args.ts';
 import { UsageError } from '../src/cli/errors.ts';
 import { loadDesigns, type DesignSet } from '../src/catalog/registry.ts';
 import { runScript } from './helpers/run-cli.ts';
 import { startScript } from './helpers/procs.ts';
+import { runInProcess } from './helpers/in-process.ts';
 
 const bad: Array<[string, string[], RegExp]> = [
   ['maxsize 0', ['--maxsize', '0'], /--maxsize must be at least 4/],
@@ -55,6 +56,7 @@ describe('bench CLI validation', () => {
       if (process.getuid?.() !== 0) expect(() => parseBenchArgs(['--out', ro])).toThrowError(/cannot be created/);
     } finally {
       chmodSync(dir, 0o700);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -132,6 +134,7 @@ describe('bench CLI validation', () => {
     expect(r.stderr).toMatch(/^error: --maxsize needs a number \(got "ten"\)/);
     expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
     expect(readFileSync(join(dir, 'latest.json'), 'utf8')).toBe('{"keep":true}');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('--help prints usage and exits 0', () => {
@@ -175,7 +178,7 @@ describe('checkDesigns: the design list, once the modules are loaded', () => {
   });
 });
 
-describe('bad input through the real CLI: one line, exit 2, nothing written or overwritten', () => {
+describe('bad input through the CLI\'s main: one line, exit 2, nothing written or overwritten', () => {
   const cases: Array<[string, string[], RegExp, NodeJS.ProcessEnv?]> = [
     ['--maxsize 0', ['--maxsize', '0'], /--maxsize must be at least 4/],
     ['--maxsize -5', ['--maxsize', '-5'], /--maxsize must be at least 4/],
@@ -197,25 +200,36 @@ describe('bad input through the real CLI: one line, exit 2, nothing written or o
   const dir = mkdtempSync(join(tmpdir(), 'kcb-badcli-'));
   const outFile = join(dir, 'a-file');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('for every case (run in parallel)', async () => {
+  // main() in this process, through the script's runMain: the same code path as the CLI, without a node + tsx
+  // start-up per case; the real process is checked below for two of them (its exit code and its single line).
+  let benchMain: (argv: string[]) => Promise<number>;
+  beforeAll(async () => {
+    ({ main: benchMain } = await import('../bench/cli.ts'));
     writeFileSync(join(dir, 'latest.json'), '{"keep":true}');
     writeFileSync(outFile, 'not a directory');
-    const all: Array<[string, string[], RegExp, NodeJS.ProcessEnv?]> = [
-      ...cases.map(([n, a, m, e]) => [n, [...a, '--out', dir], m, e] as [string, string[], RegExp, NodeJS.ProcessEnv?]),
-      ['--out is a file', ['--out', outFile], /--out .*a-file is a file, not a directory/],
-    ];
-    const runs = await Promise.all(all.map(([, args, , env]) => startScript('bench/cli.ts', args, { env, timeoutMs: 30_000 }).done));
-    runs.forEach((r, i) => {
-      const [name, , message] = all[i];
-      expect(r.status, name).toBe(2);
-      expect(r.stderr.trimEnd().split('\n'), name).toHaveLength(1);
-      expect(r.stderr, name).toMatch(/^error: /);
-      expect(r.stderr, name).toMatch(message);
-      expect(r.stdout, name).toBe('');
-    });
-    expect(readdirSync(dir).sort()).toEqual(['a-file', 'latest.json']);
-    expect(readFileSync(join(dir, 'latest.json'), 'utf8')).toBe('{"keep":true}');
-    expect(readFileSync(outFile, 'utf8')).toBe('not a directory');
   }, 60_000);
+
+  const all: Array<[string, string[], RegExp, NodeJS.ProcessEnv?]> = [
+    ...cases.map(([n, a, m, e]) => [n, [...a, '--out', dir], m, e] as [string, string[], RegExp, NodeJS.ProcessEnv?]),
+    ['--out is a file', ['--out', outFile], /--out .*a-file is a file, not a directory/],
+  ];
+  it.each(all)('%s', async (name, args, message, env) => {
+    const r = await runInProcess(benchMain, args, env);
+    expect(r.status, name).toBe(2);
+    expect(r.stderr.trimEnd().split('\n'), name).toHaveLength(1);
+    expect(r.stderr, name).toMatch(/^error: /);
+    expect(r.stderr, name).toMatch(message);
+    expect(r.stdout, name).toBe('');
+    expect(readdirSync(dir).sort(), name).toEqual(['a-file', 'latest.json']);
+    expect(readFileSync(join(dir, 'latest.json'), 'utf8'), name).toBe('{"keep":true}');
+    expect(readFileSync(outFile, 'utf8'), name).toBe('not a directory');
+  }, 60_000);
+
+  it('the real CLI process too: a late usage error (after the designs are loaded) is one line and exit 2', async () => {
+    const r = await startScript('bench/cli.ts', ['--designs', 'nope', '--out', dir], { timeoutMs: 90_000 }).done;
+    expect(r.status).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error: unknown design "nope"/);
+    expect(r.stdout).toBe('');
+  }, 100_000);
 });

@@ -14,12 +14,16 @@ describe('reading results the bench wrote', () => {
     slope.r2 = NaN;
     slope.ci95 = [NaN, NaN];
     const dir = mkdtempSync(join(tmpdir(), 'kcb-read-'));
-    const file = join(dir, 'latest.json');
-    writeFileSync(file, JSON.stringify(r));
-    const back = readResults(file);
-    expect(back.designs[0].perObject.external!.r2).toBeNaN();
-    const files = await writeReport(back, dir);
-    expect(files.some((f) => f.endsWith('index.html'))).toBe(true);
+    try {
+      const file = join(dir, 'latest.json');
+      writeFileSync(file, JSON.stringify(r));
+      const back = readResults(file);
+      expect(back.designs[0].perObject.external!.r2).toBeNaN();
+      const files = await writeReport(back, dir);
+      expect(files.some((f) => f.endsWith('index.html'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -4,7 +4,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Results } from '../src/results/schema.ts';
 import { childrenOf, leftoverDirs, startScript, survivors, waitFor, watchChildren, killStrays } from './helpers/procs.ts';
 
@@ -24,19 +24,19 @@ async function interruptMidSample(signal: 'SIGTERM' | 'SIGINT', twice = false) {
   // token-record's 5, then redis-handle's. The signal comes after redis-handle's second, so the sample in flight
   // has a redis-server and a worker, and redis-handle-encrypted has not been reached.
   const run = startScript('bench/cli.ts', ['--designs', 'token-record,redis-handle,redis-handle-encrypted', '--maxsize', '20', '--trials', '3', '--min-trials', '3',
-    '--protocol', 'fresh', '--steps', '5', '--jobs', '1', '--snapshot-n', '0', '--no-latency', '--no-report', '--concurrency', '2', '--out', out], { timeoutMs: 60_000 });
+    '--protocol', 'fresh', '--steps', '5', '--jobs', '1', '--snapshot-n', '0', '--no-latency', '--no-report', '--concurrency', '2', '--out', out], { timeoutMs: 140_000 });
   const watch = watchChildren(run.pid, 10);
   // Seven samples done (the last two redis-handle's), then wait for a moment when both the worker and its redis-server are running.
-  await waitFor(() => /^\[7\/45\] redis-handle trial 1 /m.test(run.stderr()), 40_000, 'seven completed samples');
+  await waitFor(() => /^\[7\/45\] redis-handle trial 1 /m.test(run.stderr()), 120_000, 'seven completed samples');
   let inFlight: ReturnType<typeof childrenOf> = [];
   await waitFor(() => {
     inFlight = childrenOf(run.pid);
     return inFlight.some((c) => c.comm === 'redis-server') && inFlight.some((c) => c.cmdline.includes('worker-'));
-  }, 10_000, 'a sample in flight');
+  }, 30_000, 'a sample in flight');
   process.kill(run.pid, signal);
   if (twice) {
     // Signals sent back to back coalesce into one: send the second once the first has been seen.
-    await waitFor(() => run.stderr().includes(`${signal}: stopping`), 10_000, 'the first signal to be handled');
+    await waitFor(() => run.stderr().includes(`${signal}: stopping`), 30_000, 'the first signal to be handled');
     try {
       process.kill(run.pid, signal);
     } catch {
@@ -50,11 +50,22 @@ async function interruptMidSample(signal: 'SIGTERM' | 'SIGINT', twice = false) {
   return { out, res, previous, pids, inFlight, redisDirs: watch.redisDirs() };
 }
 
+// The three interrupted runs are independent (each its own out dir, stand-in and children, found by PID): run
+// them side by side rather than one after the other; every step waits for an event, not for a time.
+const runs = new Map<string, Promise<Awaited<ReturnType<typeof interruptMidSample>>>>();
+beforeAll(() => {
+  runs.set('SIGTERM', interruptMidSample('SIGTERM'));
+  runs.set('SIGINT', interruptMidSample('SIGINT'));
+  runs.set('SIGTERM twice', interruptMidSample('SIGTERM', true));
+  // a rejection is reported by the test that awaits it
+  for (const p of runs.values()) p.catch(() => {});
+});
+
 describe.each([['SIGTERM', 143], ['SIGINT', 130]] as const)('%s in the middle of a sample', (signal, code) => {
   let r: Awaited<ReturnType<typeof interruptMidSample>>;
 
   it(`exits ${code}, keeps completed samples in latest.partial.json and leaves latest.json alone`, async () => {
-    r = await interruptMidSample(signal);
+    r = await runs.get(signal)!;
     expect(r.res.signal).toBeNull();
     expect(r.res.status).toBe(code);
     expect(r.res.stderr).toContain(`${signal}: stopping`);
@@ -71,7 +82,7 @@ describe.each([['SIGTERM', 143], ['SIGINT', 130]] as const)('%s in the middle of
     expect(partial.designs.find((d) => d.id === 'redis-handle-encrypted')!.note).toMatch(/interrupted/);
     // atomic writes leave no temp file; no summary/CSV claims to be a complete run
     expect(readdirSync(r.out).sort()).toEqual(['latest.json', 'latest.partial.json']);
-  }, 70_000);
+  }, 150_000);
 
   it('leaves no worker, redis-server or redis temp dir behind (checked by PID)', async () => {
     expect(r.inFlight.map((c) => c.comm)).toContain('redis-server');
@@ -84,7 +95,7 @@ describe.each([['SIGTERM', 143], ['SIGINT', 130]] as const)('%s in the middle of
 
 describe('SIGTERM twice (the second one exits at once, from the signal handler)', () => {
   it('still keeps the partial file and removes every child and the redis temp dirs', async () => {
-    const r = await interruptMidSample('SIGTERM', true);
+    const r = await runs.get('SIGTERM twice')!;
     expect(r.res.status).toBe(143);
     expect(readFileSync(join(r.out, 'latest.json'), 'utf8')).toBe(r.previous);
     const partial = JSON.parse(readFileSync(join(r.out, 'latest.partial.json'), 'utf8')) as Results;
@@ -92,5 +103,5 @@ describe('SIGTERM twice (the second one exits at once, from the signal handler)'
     expect(partial.designs.find((d) => d.id === 'redis-handle')!.samples.length).toBeGreaterThanOrEqual(2);
     expect(await survivors(r.pids)).toEqual([]);
     expect(leftoverDirs(r.redisDirs)).toEqual([]);
-  }, 70_000);
+  }, 150_000);
 });

@@ -16,11 +16,22 @@ export interface DesignSet {
 /** A built-in that could not even be described still needs a name to be reported under: its file's. */
 const idFromFile = (file: string) => basename(file, extname(file)).replaceAll('_', '-');
 
+/**
+ * Each built-in is described once per process (a python built-in costs a python3 that imports its packages);
+ * a process that loads the designs again — the tests, which run the CLI's main in-process — reuses the answer.
+ */
+const builtinDescriptions = new Map<string, Promise<DesignDescriptor>>();
+const describeBuiltin = (file: string) => {
+  let d = builtinDescriptions.get(file);
+  if (!d) builtinDescriptions.set(file, (d = describeModule(file)));
+  return d;
+};
+
 export async function loadDesigns(userModules: string[] = [], builtins: string[] = BUILTIN_MODULES): Promise<DesignSet> {
   const unavailable = new Map<string, string>();
   const described = await Promise.all(builtins.map(async (file) => {
     try {
-      return { ...(await describeModule(file)), builtin: true };
+      return { ...(await describeBuiltin(file)), builtin: true };
     } catch (err) {
       const why = (err as Error).message.replace(/^design module \S+: /, '');
       unavailable.set(idFromFile(file), err instanceof DesignUnavailable ? why : `${why} (run npm run setup)`);

@@ -98,7 +98,9 @@ export interface ChildWatch {
 export function watchChildren(pid: number, everyMs = 20): ChildWatch {
   const seen = new Map<number, { comm: string; cmdline: string }>();
   const poll = () => {
-    for (const c of childrenOf(pid)) if (!seen.has(c.pid) || !seen.get(c.pid)!.cmdline) seen.set(c.pid, { comm: c.comm, cmdline: c.cmdline });
+    // Keep the latest non-empty view: a child seen between fork and exec still shows its parent's comm and
+    // cmdline (node), and only a later poll sees the redis-server it became.
+    for (const c of childrenOf(pid)) if (!seen.has(c.pid) || c.cmdline) seen.set(c.pid, { comm: c.comm, cmdline: c.cmdline });
   };
   poll();
   const timer = setInterval(poll, everyMs);
