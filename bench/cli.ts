@@ -9,6 +9,7 @@ import { createProgress, type Progress } from '../src/cli/progress.ts';
 import { designResult, type DesignTally } from '../src/analysis/design-result.ts';
 import type { StoreId, StoreLocation } from '../src/designs/contract.ts';
 import type { DesignDescriptor } from '../src/designs/descriptor.ts';
+import { BUILTIN_MODULES } from '../src/catalog/builtin.ts';
 import { loadDesigns } from '../src/catalog/registry.ts';
 import { runCampaign, runKeyPrefix } from '../src/measure/campaign.ts';
 import { startStandInEnv, type KeystoneEnv } from '../src/keystone/env.ts';
@@ -114,8 +115,8 @@ async function measure(
     }
   };
   const baseline = opts.baseline ? readResults(opts.baseline) : undefined;
-  const { designs: all, unavailable } = await phase('load designs', () => loadDesigns(opts.designModules));
-  const chosen = checkDesigns(opts, all, unavailable);
+  const { designs: all, unavailable, known } = await phase('load designs', () => loadDesigns(opts.designModules, BUILTIN_MODULES, opts.designs));
+  const chosen = checkDesigns(opts, all, unavailable, known);
   const limits = oldSpaceLimits(opts.workerMaxOldSpace, chosen.map((d) => d.id));
   const listed = opts.designs ?? [...chosen.map((d) => d.id), ...unavailable.keys()];
   const keyPrefix = runKeyPrefix();

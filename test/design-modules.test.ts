@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDesigns, parseBenchArgs, type BenchOptions } from '../src/cli/args.ts';
-import { loadDesigns } from '../src/catalog/registry.ts';
+import { BUILTIN_MODULES } from '../src/catalog/builtin.ts';
+import { idFromFile, loadDesigns } from '../src/catalog/registry.ts';
 import { UsageError } from '../src/cli/errors.ts';
 import { readResults } from '../src/results/read.ts';
 import type { DesignResult, Results } from '../src/results/schema.ts';
@@ -119,6 +120,16 @@ describe('which designs a run measures with --design-module', () => {
     const mod = set.designs.find((d) => d.id === 'example-node-token-only')!;
     expect(mod).toMatchObject({ builtin: false, runtime: 'node', module: resolve(ROOT, 'examples/node-token-only.ts'), planningBytesPerEntry: 2048 });
     expect(set.designs.find((d) => d.id === 'example-python-token-only')).toMatchObject({ builtin: false, runtime: 'python', planningBytesPerEntry: 1024 });
+  }, 60_000);
+
+  it('every built-in is named as its file (a run that names its designs describes only those)', async () => {
+    const set = await loadDesigns();
+    expect(set.unavailable.size).toBe(0);
+    expect(set.designs.map((d) => d.id)).toEqual(BUILTIN_MODULES.map(idFromFile));
+    expect(set.known).toEqual(BUILTIN_MODULES.map(idFromFile));
+    const some = await loadDesigns([], BUILTIN_MODULES, ['token-record', 'python-auth-state']);
+    expect(some.designs.map((d) => d.id)).toEqual(['token-record', 'python-auth-state']);
+    expect(some.known).toEqual(set.known);
   }, 60_000);
 
   it('a module is checked by the memory guard with its own planning estimate', async () => {

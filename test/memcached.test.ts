@@ -41,6 +41,15 @@ function inetInodes(): Set<string> {
   return out;
 }
 
+/** Resolves once every thread of `pid` is in the stopped state: SIGSTOP is delivered asynchronously. */
+async function stoppedAll(pid: number): Promise<void> {
+  const state = (tid: string) => readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').replace(/^.*\) /s, '')[0];
+  for (;;) {
+    if (readdirSync(`/proc/${pid}/task`).every((tid) => state(tid) === 'T')) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 const servers: MemcachedServer[] = [];
 async function start(): Promise<MemcachedServer> {
   const s = await startMemcachedServer({ memoryMB: 256 });
@@ -186,6 +195,8 @@ describe('client when a server of the pool dies or freezes', () => {
     await c.set(onB[0], 'v', 60);
     process.kill(b.pid, 'SIGSTOP');
     try {
+      // the signal is queued, not yet taken: wait until every thread of the server is stopped (state T)
+      await stoppedAll(b.pid);
       for (const k of onB) {
         const t0 = performance.now();
         await expect(c.get(k)).rejects.toThrow(/memcached (GET failed: socket timed out|did not answer GET)/);

@@ -11,10 +11,15 @@ export interface DesignSet {
   designs: DesignDescriptor[];
   /** built-in designs that cannot run here: id → why, with the command that fixes it */
   unavailable: Map<string, string>;
+  /** every design id this run knows, built-ins first in their order, whether described or not */
+  known: string[];
 }
 
-/** A built-in that could not even be described still needs a name to be reported under: its file's. */
-const idFromFile = (file: string) => basename(file, extname(file)).replaceAll('_', '-');
+/**
+ * A built-in's id is its file's name (python's underscores as dashes; a test holds every built-in to it): a
+ * built-in that could not be described is reported under it, and a run that names its designs describes only those.
+ */
+export const idFromFile = (file: string) => basename(file, extname(file)).replaceAll('_', '-');
 
 /**
  * Each built-in is described once per process (a python built-in costs a python3 that imports its packages);
@@ -27,9 +32,11 @@ const describeBuiltin = (file: string) => {
   return d;
 };
 
-export async function loadDesigns(userModules: string[] = [], builtins: string[] = BUILTIN_MODULES): Promise<DesignSet> {
+/** `wanted`: the design ids a run asked for (undefined: all); other built-ins are not described (a python3 each). */
+export async function loadDesigns(userModules: string[] = [], builtins: string[] = BUILTIN_MODULES, wanted?: string[]): Promise<DesignSet> {
   const unavailable = new Map<string, string>();
-  const described = await Promise.all(builtins.map(async (file) => {
+  const asked = wanted ? builtins.filter((f) => wanted.includes(idFromFile(f))) : builtins;
+  const described = await Promise.all(asked.map(async (file) => {
     try {
       return { ...(await describeBuiltin(file)), builtin: true };
     } catch (err) {
@@ -52,5 +59,5 @@ export async function loadDesigns(userModules: string[] = [], builtins: string[]
     if (clash) throw new UsageError(`design module ${path}: id "${d.id}" is already taken by ${clash.module}`);
     designs.push(d);
   }
-  return { designs, unavailable };
+  return { designs, unavailable, known: [...new Set([...builtins.map(idFromFile), ...designs.map((d) => d.id)])] };
 }

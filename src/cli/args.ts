@@ -206,8 +206,8 @@ export const maxsizeFor = (o: BenchOptions, d: Pick<DesignDescriptor, 'runtime' 
  * The designs of the run, once their modules are loaded: the ones named in --designs (each must exist), else
  * every design; refused with its prediction when one would not fit in this machine's memory.
  */
-export function checkDesigns(o: BenchOptions, all: DesignDescriptor[], unavailable: Map<string, string>): DesignDescriptor[] {
-  const known = [...all.map((d) => d.id), ...unavailable.keys()];
+export function checkDesigns(o: BenchOptions, all: DesignDescriptor[], unavailable: Map<string, string>, knownIds?: string[]): DesignDescriptor[] {
+  const known = knownIds ?? [...all.map((d) => d.id), ...unavailable.keys()];
   const unknown = (o.designs ?? []).filter((id) => !known.includes(id));
   if (unknown.length) throw new UsageError(`unknown design ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${known.join(', ')}`);
   const chosen = o.designs ? o.designs.flatMap((id) => all.filter((d) => d.id === id)) : all;
