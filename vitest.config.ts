@@ -1,13 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
-// Tests start servers and worker processes: generous timeouts, and files one at a time so a memory test is
-// never squeezed by another file's workers on a 2-core machine.
+// Tests start servers and worker processes: generous timeouts. Two files at a time: every memory figure a test
+// checks is read inside its own worker process, so another file's load changes how long a build takes, never
+// what it measures; and the tests wait on events, not on wall-clock limits.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    fileParallelism: false,
+    fileParallelism: true,
+    maxWorkers: 2,
   },
 });

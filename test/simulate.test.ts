@@ -13,6 +13,8 @@ import { runSimulation, SIM_DEFAULTS, type SimOptions } from '../src/simulate/ru
 import type { DesignContext } from '../src/designs/contract.ts';
 import memcachedHandle, { type MemcachedHandle } from '../src/designs/memcached-handle.ts';
 import { startMemcachedServer } from '../src/memcached/server.ts';
+import { simulateMain } from '../src/cli/simulate-cli.ts';
+import { runInProcess } from './helpers/in-process.ts';
 
 const alive = (pid: number) => {
   try {
@@ -256,8 +258,9 @@ describe('CLI', () => {
   it.each([[['--workers', 'x']], [['--designs', 'memcached']], [['--routing', 'round-robin']], [['--bogus']],
     [['--kill-server-at', '0.5']], [['--memcached-pool', '2', '--kill-server-at', '1']], [['--memcached-pool', '9']],
     [['--memcached-pool', '2', '--designs', 'token-record']], [['--memcached-pool', '2', '--kill-server-at', 'half']]])(
-    'exit 2 with a one-line error for %j', (args) => {
-      const r = run(...args);
+    'exit 2 with a one-line error for %j', async (args) => {
+      // in-process, through the same runMain as the script: a usage error is refused before anything starts
+      const r = await runInProcess(simulateMain, args);
       expect(r.status).toBe(2);
       expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/^error: /);
