@@ -57,6 +57,8 @@ export interface Slope {
   trialSlopes: number[];
   /** intercept of the pooled fit, bytes at n = 0 */
   intercept: number;
+  /** each trial's own intercept, by trial number (trials differ in their baseline: another process each) */
+  trialIntercepts?: Record<string, number>;
   /**
    * The one-off step at N = 0: mean over trials of (the fit's intercept − the N = 0 reading), with its 95 % CI.
    * The slope is fitted to the build's readings (N > 0) only, so a difference between the state right after the

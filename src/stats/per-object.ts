@@ -26,12 +26,14 @@ export function perObjectSlope(samples: readonly Sample[], metric: MetricName | 
   if (new Set(points.map((p) => p.n)).size < 2) return undefined;
 
   const trialSlopes: number[] = [];
+  const trialIntercepts: Record<string, number> = {};
   const steps: number[] = [];
   for (const trial of new Set(points.map((p) => p.trial))) {
     const own = points.filter((p) => p.trial === trial);
     const fit = leastSquares(own.map((p) => p.n), own.map((p) => p.v));
     if (!Number.isFinite(fit.slope)) continue;
     trialSlopes.push(fit.slope);
+    trialIntercepts[trial] = fit.intercept;
     const zero = points === built ? all.filter((p) => p.trial === trial && p.n === 0) : [];
     if (zero.length) steps.push(fit.intercept - zero.reduce((a, p) => a + p.v, 0) / zero.length);
   }
@@ -41,7 +43,7 @@ export function perObjectSlope(samples: readonly Sample[], metric: MetricName | 
   const across = trialSlopes.length >= 2 ? meanWithCi(trialSlopes) : undefined;
   const bytes = across?.mean ?? pooled.slope;
   const ci95 = across ? across.ci95 : bootstrapSlopeCi(xs, ys);
-  const slope: Slope = { bytes, ci95, r2: pooled.r2, trialSlopes, intercept: pooled.intercept, resolution: resolution(bytes, ci95, Math.max(...xs)) };
+  const slope: Slope = { bytes, ci95, r2: pooled.r2, trialSlopes, intercept: pooled.intercept, trialIntercepts, resolution: resolution(bytes, ci95, Math.max(...xs)) };
   if (steps.length >= 2) {
     const s = meanWithCi(steps);
     slope.zeroStep = { bytes: s.mean, ci95: s.ci95 };

@@ -1,5 +1,6 @@
-// Every sample of every trial above the fitted N = 0 baseline, one panel per design, with the fitted lines whose
-// slopes the summary reports (a figure that is not resolved gets its points, not a line).
+// Every sample of every trial above its own trial's fitted N = 0 baseline (each trial is another process, with a
+// baseline of its own), one panel per design, with the fitted lines whose slopes the summary reports (a figure
+// that is not resolved gets its points, not a line). A point off the line at N = 0 is the one-off step.
 import type { TopLevelSpec } from 'vega-lite';
 import { isResolved } from '../../analysis/headline.ts';
 import { metricLabel, type MetricName } from '../../results/metrics.ts';
@@ -25,8 +26,9 @@ export function memoryVsNChart(r: Results): Chart {
       const slope = d.perObject[m];
       const minN = Math.min(...vals.map(([s]) => s.n));
       const atMin = vals.filter(([s]) => s.n === minN).map(([, v]) => v as number);
-      const base = slope?.intercept ?? atMin.reduce((a, b) => a + b, 0) / atMin.length;
-      for (const [s, v] of vals) points.push({ n: s.n, metric: label, y: (v as number) - base, trial: s.trial });
+      const pooled = slope?.intercept ?? atMin.reduce((a, b) => a + b, 0) / atMin.length;
+      const base = (trial: number) => slope?.trialIntercepts?.[trial] ?? pooled;
+      for (const [s, v] of vals) points.push({ n: s.n, metric: label, y: (v as number) - base(s.trial), trial: s.trial });
       if (isResolved(slope)) for (const n of [0, maxN]) lines.push({ n, metric: label, y: slope.bytes * n });
     }
     // one unit per panel, picked from its largest value, so ticks are round numbers of KB or MB
@@ -36,7 +38,7 @@ export function memoryVsNChart(r: Results): Chart {
     // padding keeps the top points (and labelFlush the top tick label) inside the panel: anything sticking
     // out pushes that panel's title up, and the titles of a row stop lining up
     const yEnc = {
-      field: 'y', type: 'quantitative' as const, title: `above N = 0 baseline (${unit})`,
+      field: 'y', type: 'quantitative' as const, title: `above the trial's N = 0 fit (${unit})`,
       scale: { padding: 6 }, axis: { tickCount: 5, labelFlush: true },
     };
     const xEnc = {
@@ -72,7 +74,7 @@ export function memoryVsNChart(r: Results): Chart {
   const spec = {
     $schema: SCHEMA_URL,
     title: header(r, 'Memory vs number of cached objects',
-      'every sample of every trial (points), least-squares fit (lines), 0 = fit at N = 0'),
+      'every sample of every trial (points), least-squares fit (lines), 0 = each trial\'s own fit at N = 0'),
     config: CONFIG,
     columns: 3,
     concat: panels,
