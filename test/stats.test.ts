@@ -68,6 +68,24 @@ describe('statistics', () => {
     expect(clean.zeroStep!.ci95[1]).toBeGreaterThan(0);
   });
 
+  it('trials that agree on growth below one reading\'s scatter are not resolved, however tight their CI', () => {
+    // 13 B per entry over N = 5 … 200, each reading ±50 KB off the line in the same pattern in every trial
+    const sizes = Array.from({ length: 40 }, (_, i) => (i + 1) * 5);
+    const samples: Sample[] = [1, 2, 3].flatMap((trial) => sizes.map((n, i) => {
+      const v = 9e6 + 13 * n + (i % 2 ? 50 : -50) * 1024;
+      return { n, trial, rss: v, heapUsed: v, heapTotal: v, external: 0, arrayBuffers: 0, pidusageRss: v };
+    }));
+    const s = perObjectSlope(samples, 'heapUsed')!;
+    expect(s.ci95[1] - s.ci95[0]).toBeLessThan(1); // the trials agree exactly
+    expect(s.readingSd).toBeGreaterThan(50_000);
+    expect(s.resolution).toMatchObject({ resolved: false, atN: 200 });
+    expect(s.resolution!.needsN).toBeGreaterThanOrEqual((4 * s.readingSd!) / s.bytes); // where the growth passes 4 readings' scatter
+    expect(s.resolution!.needsN).toBeGreaterThan(1000);
+    expect(s.resolution!.below).toBeUndefined(); // no upper bound from readings that could not see the cost
+    // the same scatter over a range where the growth is 4 × larger than it: resolved
+    expect(perObjectSlope(samples.map((x) => ({ ...x, heapUsed: x.heapUsed + 1100 * x.n })), 'heapUsed')!.resolution!.resolved).toBe(true);
+  });
+
   it('a flat metric has slope ~0 and a CI that covers 0', () => {
     const s = perObjectSlope(synthetic(0, 1e5), 'heapUsed')!;
     expect(Math.abs(s.bytes)).toBeLessThan(20);

@@ -66,11 +66,16 @@ export interface Slope {
    * reported here and never as a per-object cost. Absent with fewer than two trials that have an N = 0 reading.
    */
   zeroStep?: { bytes: number; ci95: [number, number] };
+  /** standard deviation of one reading about its trial's fitted line (same unit as the metric) */
+  readingSd?: number;
   /** whether the figure is resolved at the measured N (absent in files from before schema 2) */
   resolution?: Resolution;
 }
 
-/** A per-object figure that is not resolved at the measured N: its CI includes 0, or its sign is impossible. */
+/**
+ * A per-object figure that is not resolved at the measured N: its CI includes 0, its sign is impossible, or the
+ * growth it implies is below the scatter of one reading (src/stats/per-object.ts).
+ */
 export interface Resolution {
   resolved: boolean;
   /** the largest N measured */

@@ -28,12 +28,16 @@ export function perObjectSlope(samples: readonly Sample[], metric: MetricName | 
   const trialSlopes: number[] = [];
   const trialIntercepts: Record<string, number> = {};
   const steps: number[] = [];
+  let sse = 0;
+  let dof = 0;
   for (const trial of new Set(points.map((p) => p.trial))) {
     const own = points.filter((p) => p.trial === trial);
     const fit = leastSquares(own.map((p) => p.n), own.map((p) => p.v));
     if (!Number.isFinite(fit.slope)) continue;
     trialSlopes.push(fit.slope);
     trialIntercepts[trial] = fit.intercept;
+    for (const p of own) sse += (p.v - (fit.intercept + fit.slope * p.n)) ** 2;
+    dof += own.length - 2;
     const zero = points === built ? all.filter((p) => p.trial === trial && p.n === 0) : [];
     if (zero.length) steps.push(fit.intercept - zero.reduce((a, p) => a + p.v, 0) / zero.length);
   }
@@ -43,7 +47,14 @@ export function perObjectSlope(samples: readonly Sample[], metric: MetricName | 
   const across = trialSlopes.length >= 2 ? meanWithCi(trialSlopes) : undefined;
   const bytes = across?.mean ?? pooled.slope;
   const ci95 = across ? across.ci95 : bootstrapSlopeCi(xs, ys);
-  const slope: Slope = { bytes, ci95, r2: pooled.r2, trialSlopes, intercept: pooled.intercept, trialIntercepts, resolution: resolution(bytes, ci95, Math.max(...xs)) };
+  // the scatter of one reading about its trial's line: what a reading can tell apart
+  const readingSd = dof > 0 ? Math.sqrt(sse / dof) : undefined;
+  const span = Math.max(...xs) - Math.min(...xs);
+  const slope: Slope = {
+    bytes, ci95, r2: pooled.r2, trialSlopes, intercept: pooled.intercept, trialIntercepts,
+    ...(readingSd !== undefined ? { readingSd } : {}),
+    resolution: resolution(bytes, ci95, Math.max(...xs), readingSd === undefined ? undefined : { span, readingSd }),
+  };
   if (steps.length >= 2) {
     const s = meanWithCi(steps);
     slope.zeroStep = { bytes: s.mean, ci95: s.ci95 };
@@ -52,16 +63,25 @@ export function perObjectSlope(samples: readonly Sample[], metric: MetricName | 
 }
 
 /**
- * A per-object figure is resolved when its 95 % CI lies above 0: memory per object cannot be negative, and a
- * CI that includes 0 cannot tell the cost from nothing. Otherwise say at which N it would be, at this noise: the
- * CI's half-width shrinks about as 1/N with the N range, so it falls below the estimate near N × half-width / estimate.
+ * A per-object figure is resolved when its 95 % CI lies above 0 (memory per object cannot be negative, and a CI
+ * that includes 0 cannot tell the cost from nothing) and the growth it implies over the measured range is at least
+ * NOISE_FLOOR readings' scatter: trials that agree on a line flatter than one reading's scatter (all of them
+ * below V8's heap granularity, say) give a tight CI around a number they never saw. Otherwise say at which N it
+ * would be, at this noise: the CI's half-width shrinks about as 1/N with the N range, so it falls below the
+ * estimate near N × half-width / estimate, and the growth passes the floor near NOISE_FLOOR × scatter / estimate.
  */
-export function resolution(bytes: number, ci95: [number, number], atN: number): Resolution {
-  if (ci95[0] > 0 && bytes > 0) return { resolved: true, atN };
+export const NOISE_FLOOR = 4;
+
+export function resolution(bytes: number, ci95: [number, number], atN: number, noise?: { span: number; readingSd: number }): Resolution {
+  const aboveNoise = !noise || bytes * noise.span >= NOISE_FLOOR * noise.readingSd;
+  if (ci95[0] > 0 && bytes > 0 && aboveNoise) return { resolved: true, atN };
   const half = (ci95[1] - ci95[0]) / 2;
   const out: Resolution = { resolved: false, atN };
-  if (bytes > 0 && Number.isFinite(half)) out.needsN = Math.ceil((atN * 2 * half) / bytes / 1000) * 1000;
-  if (ci95[1] > 0) out.below = ci95[1];
+  const roundUp = (n: number) => Math.ceil(n / 1000) * 1000;
+  if (bytes > 0 && Number.isFinite(half)) out.needsN = roundUp((atN * 2 * half) / bytes);
+  if (bytes > 0 && noise && !aboveNoise) out.needsN = Math.max(out.needsN ?? 0, roundUp((NOISE_FLOOR * noise.readingSd) / bytes));
+  // an upper bound only from a CI that describes the figure: not from readings that could not see it
+  if (ci95[1] > 0 && aboveNoise) out.below = ci95[1];
   return out;
 }
 
