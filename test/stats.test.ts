@@ -83,7 +83,24 @@ describe('statistics', () => {
     expect(s.resolution!.needsN).toBeGreaterThan(1000);
     expect(s.resolution!.below).toBeUndefined(); // no upper bound from readings that could not see the cost
     // the same scatter over a range where the growth is 4 × larger than it: resolved
-    expect(perObjectSlope(samples.map((x) => ({ ...x, heapUsed: x.heapUsed + 1100 * x.n })), 'heapUsed')!.resolution!.resolved).toBe(true);
+    expect(perObjectSlope(samples.map((x) => ({ ...x, heapUsed: x.heapUsed! + 1100 * x.n })), 'heapUsed')!.resolution!.resolved).toBe(true);
+  });
+
+  it('takes an RSS drop of megabytes at one reading out of that trial\'s line, and says so; growth is never touched', () => {
+    const sizes = Array.from({ length: 40 }, (_, i) => (i + 1) * 250);
+    const base = synthetic(430, 20_000, 4, sizes);
+    // trial 2 hands 9 MB back at N = 1000; trial 3 has a one-off rise of 9 MB (kept: growth is never taken out)
+    const samples = base.map((x) => ({ ...x, rss: x.rss + (x.trial === 2 && x.n >= 1000 ? -9 * 2 ** 20 : 0) + (x.trial === 3 && x.n >= 5000 ? 9 * 2 ** 20 : 0) }));
+    const s = perObjectSlope(samples, 'rss')!;
+    expect(s.releases).toHaveLength(1);
+    expect(s.releases![0]).toMatchObject({ trial: 2, n: 1000 });
+    expect(s.releases![0].bytes).toBeGreaterThan(8.9 * 2 ** 20);
+    expect(s.trialSlopes[1]).toBeGreaterThan(415); // trial 2's line without the drop
+    expect(s.trialSlopes[2]).toBeGreaterThan(1000); // trial 3's rise is counted
+    // heapUsed is the V8 heap's own count, not memory the OS holds: never adjusted
+    expect(perObjectSlope(samples.map((x) => ({ ...x, heapUsed: x.rss })), 'heapUsed')!.releases).toBeUndefined();
+    // page-sized jitter is not a release
+    expect(perObjectSlope(base, 'rss')!.releases).toBeUndefined();
   });
 
   it('a flat metric has slope ~0 and a CI that covers 0', () => {

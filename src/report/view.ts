@@ -233,17 +233,27 @@ function signedBytesCI(bytes: number, ci: [number, number]): string {
 
 function steps(r: Results): ReportView['steps'] {
   const rows: Row[] = r.designs.flatMap((d) => METRIC_NAMES.flatMap((m) => {
-    const z = d.perObject[m]?.zeroStep;
-    if (!z || !(z.ci95[0] > 0 || z.ci95[1] < 0)) return [];
-    return [{ design: d.id, cells: [code(d.id), txt(metricLabel(m)), txt(signedBytesCI(z.bytes, z.ci95), { num: true }), slopeCell(d, m)] }];
+    const slope = d.perObject[m];
+    const z = slope?.zeroStep;
+    const out: Row[] = [];
+    if (z && (z.ci95[0] > 0 || z.ci95[1] < 0)) {
+      out.push({ design: d.id, cells: [code(d.id), txt(metricLabel(m)), txt(`${signedBytesCI(z.bytes, z.ci95)} at N = 0`, { num: true }), slopeCell(d, m)] });
+    }
+    for (const rel of slope?.releases ?? []) {
+      out.push({ design: d.id, cells: [code(d.id), txt(metricLabel(m)),
+        txt(`−${formatBytes(rel.bytes)} at N = ${formatCount(rel.n)}, trial ${rel.trial} of ${d.trials}: given back`, { num: true }), slopeCell(d, m)] });
+    }
+    return out;
   }));
   if (!rows.length) return null;
   return {
     intro: 'Slopes are fitted to the readings taken while building (N > 0). The reading at N = 0, right after the warm-up\'s ' +
       'entries were dropped, can sit off that line by a fixed amount: memory the warm-up freed and the build reuses, a pool or ' +
       'buffer grown once. That step (the fit\'s intercept − the N = 0 reading, mean over trials, 95 % CI) is a one-off cost, ' +
-      'listed here where its CI excludes 0, and never counted per object.',
-    table: { id: 'zero-steps', head: ['Design', 'Metric', 'one-off step at N = 0', 'per-object slope'], rows },
+      'listed here where its CI excludes 0, and never counted per object. A process\'s RSS can also drop by megabytes at one ' +
+      'reading while it holds more entries (the allocator or V8 handing pages back to the OS): such a drop, far outside the ' +
+      'trial\'s usual step, is taken out of that trial\'s line and listed here ("given back").',
+    table: { id: 'zero-steps', head: ['Design', 'Metric', 'one-off step', 'per-object slope'], rows },
   };
 }
 

@@ -66,10 +66,22 @@ export interface Slope {
    * reported here and never as a per-object cost. Absent with fewer than two trials that have an N = 0 reading.
    */
   zeroStep?: { bytes: number; ci95: [number, number] };
+  /**
+   * Process RSS only: drops of megabytes at one reading of a growing cache (memory handed back to the OS), taken
+   * out of the fit (src/stats/releases.ts). Absent when there were none.
+   */
+  releases?: Release[];
   /** standard deviation of one reading about its trial's fitted line (same unit as the metric) */
   readingSd?: number;
   /** whether the figure is resolved at the measured N (absent in files from before schema 2) */
   resolution?: Resolution;
+}
+
+/** One drop of a process's RSS taken out of a trial's line: the trial, the N it was read at, and its size. */
+export interface Release {
+  trial: number;
+  n: number;
+  bytes: number;
 }
 
 /**

@@ -5,6 +5,7 @@ import { METRIC_NAMES } from '../results/metrics.ts';
 import type { MetricName, Resolution, Sample, Slope } from '../results/schema.ts';
 import { bootstrapSlopeCi } from './bootstrap.ts';
 import { leastSquares } from './ols.ts';
+import { withoutReleases } from './releases.ts';
 import { meanWithCi } from './t-dist.ts';
 
 export function metricValue(s: Sample, metric: MetricName | 'heapTotal'): number | undefined {
@@ -14,6 +15,9 @@ export function metricValue(s: Sample, metric: MetricName | 'heapTotal'): number
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
+/** The figures that are a process's resident memory, which the OS can take back at any reading. */
+const RELEASE_METRICS: ReadonlyArray<MetricName | 'heapTotal'> = ['rss', 'pidusageRss'];
+
 export function perObjectSlope(samples: readonly Sample[], metric: MetricName | 'heapTotal'): Slope | undefined {
   const all = samples.flatMap((s) => {
     const v = metricValue(s, metric);
@@ -21,7 +25,9 @@ export function perObjectSlope(samples: readonly Sample[], metric: MetricName | 
   });
   // The slope is fitted to the build's readings: the N = 0 reading (right after the warm-up's entries were
   // dropped) is set apart whenever the build gave at least two sizes, and its difference is the one-off step.
-  const built = all.filter((p) => p.n > 0);
+  const readings = all.filter((p) => p.n > 0);
+  // process RSS: a drop of megabytes at one reading is memory handed back, not the entries' (src/stats/releases.ts)
+  const { points: built, releases } = RELEASE_METRICS.includes(metric) ? withoutReleases(readings) : { points: readings, releases: [] };
   const points = new Set(built.map((p) => p.n)).size >= 2 ? built : all;
   if (new Set(points.map((p) => p.n)).size < 2) return undefined;
 
@@ -53,6 +59,7 @@ export function perObjectSlope(samples: readonly Sample[], metric: MetricName | 
   const slope: Slope = {
     bytes, ci95, r2: pooled.r2, trialSlopes, intercept: pooled.intercept, trialIntercepts,
     ...(readingSd !== undefined ? { readingSd } : {}),
+    ...(releases.length && points === built ? { releases } : {}),
     resolution: resolution(bytes, ci95, Math.max(...xs), readingSd === undefined ? undefined : { span, readingSd }),
   };
   if (steps.length >= 2) {
