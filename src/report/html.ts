@@ -69,7 +69,7 @@ export function reportHtml(r: Results, svgs: ChartSvg[]): string {
     `<figcaption>${c.lesson ? `<span class="lesson">${prose(c.lesson)}</span>` : ''}${esc(c.caption)}</figcaption></figure>`).join('\n');
   const sections = [
     v.crossCheck ? `<h2>Cross-check and where the bytes go</h2><p>${prose(v.crossCheck.intro)}</p>${table(v.crossCheck.table)}` : '',
-    v.steps ? `<h2>One-off steps at N = 0</h2><p>${prose(v.steps.intro)}</p>${table(v.steps.table)}` : '',
+    v.steps ? `<h2>One-off steps</h2><p>${prose(v.steps.intro)}</p>${table(v.steps.table)}` : '',
     `<h2>Tokens and memory in the post's scenario</h2><p>${prose(v.model.intro)}</p>${table(v.model.table)}`,
     plannerHtml(r),
     v.latency ? `<h2>Latency per lookup</h2>${table(v.latency)}` : '',

@@ -59,7 +59,7 @@ export function summaryMarkdown(r: Results): string {
   const cross = crossCheckMarkdown(v);
   if (cross) parts.push('## Cross-check and where the bytes go', cross);
   const stepText = stepsMarkdown(v);
-  if (stepText) parts.push('## One-off steps at N = 0', stepText);
+  if (stepText) parts.push('## One-off steps', stepText);
   parts.push("## Tokens and memory in the post's scenario", tokenModelMarkdown(v));
   parts.push(...plannerSummaryMarkdown(r));
   const lat = latencyMarkdown(v);
@@ -92,7 +92,7 @@ export function reportReadme(r: Results, charts: ChartRef[]): string {
   const cross = crossCheckMarkdown(v);
   if (cross) parts.push('## Cross-check and where the bytes go', cross);
   const stepText = stepsMarkdown(v);
-  if (stepText) parts.push('## One-off steps at N = 0', stepText);
+  if (stepText) parts.push('## One-off steps', stepText);
   parts.push("## Tokens and memory in the post's scenario", tokenModelMarkdown(v));
   const lat = latencyMarkdown(v);
   if (lat) parts.push('## Latency per lookup', lat);

@@ -11,7 +11,8 @@ export function gitCommit(): string {
   try {
     const cwd = new URL('../../', import.meta.url);
     const sha = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    // "-dirty" when the code differs from the commit; the published results (results/) are outputs, not code
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)results'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
     return dirty ? `${sha}-dirty` : sha;
   } catch {
     return 'unknown';
