@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { samplesCsv, csvField } from '../src/report/csv.ts';
 import { summaryMarkdown, summaryTerminal } from '../src/report/markdown.ts';
-import { formatBytes, formatBytesCI, formatMs } from '../src/report/format.ts';
+import { formatBytes, formatBytesCI, formatMs, formatSignedBytesCI } from '../src/report/format.ts';
 import { reportHtml } from '../src/report/html.ts';
 import { syntheticResults, syntheticResultsMinimal, UNAVAILABLE_NOTE } from './fixtures/synthetic-results.ts';
 
@@ -121,6 +121,8 @@ describe('format helpers', () => {
     expect(formatBytes(1048575)).toBe('1.0 MB');
     expect(formatBytes(-50)).toBe('-50 B');
     expect(formatBytesCI(46285, [45875, 46694])).toBe('45.2 KB [44.8, 45.6]');
+    expect(formatSignedBytesCI(-311_501, [-322_560, -300_442])).toBe('−304.2 KB [−315.0, −293.4]');
+    expect(formatSignedBytesCI(8.3 * 2 ** 20, [7.9 * 2 ** 20, 8.7 * 2 ** 20])).toBe('+8.3 MB [7.9, 8.7]');
     expect(formatMs(0.000052)).toBe('52 ns');
     expect(formatMs(0.086)).toBe('86 µs');
     expect(formatMs(26.4)).toBe('26.4 ms');

@@ -3,7 +3,7 @@
 import { metricInfo } from '../results/metrics.ts';
 import type { Meta, MetricName, Results, Sample, Slope } from '../results/schema.ts';
 
-export { GB, KB, MB, UNIT_NOTE, formatBytes, formatBytesCI, unitFor } from '../util/units.ts';
+export { GB, KB, MB, UNIT_NOTE, formatBytes, formatBytesCI, formatSignedBytesCI, unitFor } from '../util/units.ts';
 import { KB, formatBytes, formatBytesCI } from '../util/units.ts';
 
 export function formatR2(r2: number): string {

@@ -7,7 +7,7 @@ import { METRIC_NAMES, metricInfo, metricLabel, type MetricName } from '../resul
 import type { DesignResult, Results, SnapshotCheck } from '../results/schema.ts';
 import { modelSectionOf } from '../model/results-model.ts';
 import {
-  UNIT_NOTE, formatBytes, formatBytesCI, formatCount, formatDate, formatDuration, formatMs, formatPart, formatR2, formatSlope,
+  UNIT_NOTE, formatBytes, formatBytesCI, formatCount, formatSignedBytesCI, formatDate, formatDuration, formatMs, formatPart, formatR2, formatSlope,
   isSynthetic, machineLine, protocolText, sizesText, storeName, storesText, storesUsed,
 } from './format.ts';
 
@@ -224,20 +224,13 @@ function crossCheck(r: Results): ReportView['crossCheck'] {
   };
 }
 
-/** "+8.3 MB [7.9, 8.7]" / "−1.2 MB [−1.5, −0.9]": a signed step in one unit. */
-function signedBytesCI(bytes: number, ci: [number, number]): string {
-  const sign = (x: string) => x.replace(/^-/, '−');
-  const [value, interval] = formatBytesCI(bytes, ci).split(' [');
-  return `${bytes >= 0 ? '+' : ''}${sign(value)} [${interval.split(', ').map(sign).join(', ')}`;
-}
-
 function steps(r: Results): ReportView['steps'] {
   const rows: Row[] = r.designs.flatMap((d) => METRIC_NAMES.flatMap((m) => {
     const slope = d.perObject[m];
     const z = slope?.zeroStep;
     const out: Row[] = [];
     if (z && (z.ci95[0] > 0 || z.ci95[1] < 0)) {
-      out.push({ design: d.id, cells: [code(d.id), txt(metricLabel(m)), txt(`${signedBytesCI(z.bytes, z.ci95)} at N = 0`, { num: true }), slopeCell(d, m)] });
+      out.push({ design: d.id, cells: [code(d.id), txt(metricLabel(m)), txt(`${formatSignedBytesCI(z.bytes, z.ci95)} at N = 0`, { num: true }), slopeCell(d, m)] });
     }
     for (const rel of slope?.releases ?? []) {
       out.push({ design: d.id, cells: [code(d.id), txt(metricLabel(m)),

@@ -5,7 +5,7 @@ import { METRIC_NAMES } from '../results/metrics.ts';
 import type { MetricName, Resolution, Sample, Slope } from '../results/schema.ts';
 import { bootstrapSlopeCi } from './bootstrap.ts';
 import { leastSquares } from './ols.ts';
-import { withoutReleases } from './releases.ts';
+import { withoutReleases, type Point } from './releases.ts';
 import { meanWithCi } from './t-dist.ts';
 
 export function metricValue(s: Sample, metric: MetricName | 'heapTotal'): number | undefined {
@@ -19,7 +19,7 @@ export function metricValue(s: Sample, metric: MetricName | 'heapTotal'): number
 const RELEASE_METRICS: ReadonlyArray<MetricName | 'heapTotal'> = ['rss', 'pidusageRss'];
 
 export function perObjectSlope(samples: readonly Sample[], metric: MetricName | 'heapTotal'): Slope | undefined {
-  const all = samples.flatMap((s) => {
+  const all = samples.flatMap((s): Point[] => {
     const v = metricValue(s, metric);
     return v === undefined ? [] : [{ n: s.n, trial: s.trial, v }];
   });

@@ -34,3 +34,9 @@ export function formatBytesCI(bytes: number, ci: [number, number]): string {
   return `${inUnit(bytes, u)} ${u[0]} [${inUnit(ci[0], u)}, ${inUnit(ci[1], u)}]`;
 }
 
+/** "+8.3 MB [7.9, 8.7]" / "−1.2 MB [−1.5, −0.9]": a signed value and its interval in the value's unit, with a true minus. */
+export function formatSignedBytesCI(bytes: number, ci: [number, number]): string {
+  const u = unitFor(bytes);
+  const signed = (v: number) => inUnit(v, u).replace(/^-/, '−');
+  return `${bytes >= 0 ? '+' : ''}${signed(bytes)} ${u[0]} [${signed(ci[0])}, ${signed(ci[1])}]`;
+}
