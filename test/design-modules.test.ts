@@ -27,11 +27,11 @@ const NODE_PAYLOAD = 8192 * 8;
 /** 64 KiB of bytes plus the bytes object's header (~33 B) */
 const PYTHON_PAYLOAD = 65536 + 33;
 
-const flags = ['--maxsize', '400', '--python-maxsize', '400', '--steps', '5', '--trials', '2', '--min-trials', '2', '--no-latency', '--no-report', '--quiet'];
+const flags = (steps: number) => ['--maxsize', '400', '--python-maxsize', '400', '--steps', String(steps), '--trials', '2', '--min-trials', '2', '--no-latency', '--no-report', '--quiet'];
 
-function bench(name: string, args: string[]): { res: ReturnType<typeof runScript>; results?: Results } {
+function bench(name: string, args: string[], steps = 5): { res: ReturnType<typeof runScript>; results?: Results } {
   const out = join(tmp, name);
-  const res = runScript('bench/cli.ts', [...flags, ...args, '--out', out], { timeoutMs: 240_000 });
+  const res = runScript('bench/cli.ts', [...flags(steps), ...args, '--out', out], { timeoutMs: 240_000 });
   return { res, results: res.status === 0 ? readResults(join(out, 'latest.json')) : undefined };
 }
 
@@ -45,7 +45,7 @@ describe('the node examples beside token-record (--design-module examples/node-*
   let run: ReturnType<typeof bench>;
   beforeAll(() => {
     run = bench('node', ['--design-module', 'examples/node-payload.ts', '--design-module', 'examples/node-token-only.ts',
-      '--designs', 'token-record,example-node-payload,example-node-token-only', '--snapshot-n', '50']);
+      '--designs', 'token-record,example-node-payload,example-node-token-only', '--snapshot-n', '50'], 9);
   }, 250_000);
 
   it('measures them like built-ins: exit 0, the run as listed, each with its own descriptor', () => {
@@ -59,7 +59,7 @@ describe('the node examples beside token-record (--design-module examples/node-*
     expect(byId(r, 'example-node-payload').store).toBeUndefined();
     for (const d of r.designs) {
       expect(d.status).toBe('ok');
-      expect(d.samples).toHaveLength(10);
+      expect(d.samples).toHaveLength(18);
       // each creates one token per entry (warm-up and heap-snapshot run included), as the built-in does
       expect(d.tokensIssued).toBe(byId(r, 'token-record').tokensIssued);
     }
@@ -73,7 +73,8 @@ describe('the node examples beside token-record (--design-module examples/node-*
     const retained = payload.snapshot!.retainedPerEntry - base.snapshot!.retainedPerEntry;
     expect(retained).toBeGreaterThanOrEqual(NODE_PAYLOAD);
     expect(retained).toBeLessThan(NODE_PAYLOAD * 1.01);
-    // the heapUsed slope, read from outside the entries, agrees within 5 %; RSS (pages) within 10 %
+    // the heapUsed slope, read from outside the entries, agrees within 5 %; RSS (pages) within 10 %. RSS needs
+    // eight readings per trial: with four, a page release the release rule cannot single out moves a trial by 30 %
     const heap = payload.perObject.heapUsed!.bytes - base.perObject.heapUsed!.bytes;
     expect(Math.abs(heap - NODE_PAYLOAD) / NODE_PAYLOAD).toBeLessThan(0.05);
     const rss = payload.perObject.rss!.bytes - base.perObject.rss!.bytes;

@@ -103,6 +103,19 @@ describe('statistics', () => {
     expect(perObjectSlope(base, 'rss')!.releases).toBeUndefined();
   });
 
+  it('finds a release among four readings of a trial (the median of three steps stands), not among three', () => {
+    // 64 KiB entries read at N = 100..400: trial 2 gives 15 MB back at its last reading
+    const at = (sizes: number[]) => [1, 2].flatMap((trial) => [0, ...sizes].map((n) => {
+      const v = 67e6 + 67_000 * n + (trial === 2 && n === sizes[sizes.length - 1] ? -15e6 : 0) + (n % 200 ? 40_000 : -40_000);
+      return { n, trial, rss: v, heapUsed: v, heapTotal: v, external: 0, arrayBuffers: 0, pidusageRss: v };
+    }));
+    const four = perObjectSlope(at([100, 200, 300, 400]), 'rss')!;
+    expect(four.releases).toEqual([expect.objectContaining({ trial: 2, n: 400 })]);
+    expect(Math.abs(four.trialSlopes[1] - 67_000)).toBeLessThan(3_000);
+    // with two steps the drop cannot be told from the usual step: left alone
+    expect(perObjectSlope(at([200, 300, 400]), 'rss')!.releases).toBeUndefined();
+  });
+
   it('a flat metric has slope ~0 and a CI that covers 0', () => {
     const s = perObjectSlope(synthetic(0, 1e5), 'heapUsed')!;
     expect(Math.abs(s.bytes)).toBeLessThan(20);

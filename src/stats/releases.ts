@@ -18,13 +18,16 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** The points with each trial's one-off releases taken out, and the releases. Needs 5 readings in a trial. */
+/**
+ * The points with each trial's one-off releases taken out, and the releases. Needs 4 readings in a trial: the
+ * median of three steps still stands when one of them is the drop.
+ */
 export function withoutReleases(points: readonly Point[]): { points: Point[]; releases: Release[] } {
   const out: Point[] = [];
   const releases: Release[] = [];
   for (const trial of new Set(points.map((p) => p.trial))) {
     const own = points.filter((p) => p.trial === trial).sort((a, b) => a.n - b.n);
-    if (own.length < 5) {
+    if (own.length < 4) {
       out.push(...own);
       continue;
     }
