@@ -265,7 +265,7 @@ describe('design memcached-handle', () => {
       keystone: target,
       async authenticate(trustId, opts) {
         const r = await authenticate(target, { trustId, nocatalog: !(opts?.catalog ?? true), dispatcher: agent, timeoutMs: 5000, retries: 0 });
-        return { tokenId: r.tokenId, expiresAt: r.expiresAt, body: JSON.stringify(r.body) };
+        return { tokenId: r.tokenId, expiresAt: r.expiresAt, body: JSON.stringify(r.body), parsed: r.body };
       },
       timeoutMs: 2000,
       retries: 0,

@@ -171,7 +171,7 @@ describe('memcached-handle over a pool of two servers, one killed', () => {
       keystone: { authUrl: 'http://127.0.0.1:1/v3', username: 'u', password: 'p', userDomainName: 'Default' },
       authenticate: async () => {
         minted++;
-        return { tokenId: randomUUID(), expiresAt: Date.now() + 3_600_000, body: '{}' };
+        return { tokenId: randomUUID(), expiresAt: Date.now() + 3_600_000, body: '{}', parsed: { token: { expires_at: '' } } };
       },
       timeoutMs: 2000,
       retries: 0,

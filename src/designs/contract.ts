@@ -1,7 +1,7 @@
 // The contract of a node design module, built-in or the user's own (`--design-module PATH`). A module's default
 // export is a NodeDesignModule: its descriptor fields say what it is, open() builds the cache it stands for.
 // Workers only call create/token/close; measuring and statistics never look inside an entry.
-import type { AuthTarget } from '../keystone/auth.ts';
+import type { AuthTarget, TokenBody } from '../keystone/auth.ts';
 
 /** per-worker: every notifier process keeps its own cache; shared: one cache (a store) serves all of them. */
 export type Topology = 'per-worker' | 'shared';
@@ -36,6 +36,8 @@ export interface Authenticated {
   expiresAt: number;
   /** the response body as Keystone sent it */
   body: string;
+  /** the same body, parsed once by the harness: take copies of what an entry keeps, never the object itself */
+  parsed: TokenBody;
 }
 
 /**

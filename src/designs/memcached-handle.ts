@@ -14,16 +14,14 @@
 // keystoneauth would still use; the expiry inside the record is checked too (accelerated clocks, clock skew).
 // Written against the design contract only.
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { REFRESH_MARGIN_MS } from '../keystone/auth.ts';
 import { connectMemcached } from '../memcached/client.ts';
 import { defineDesign, type DesignContext } from './contract.ts';
+import { endpointOf } from './endpoint.ts';
 
-/** keystoneauth reuses a token until this long before it expires. */
-const REFRESH_MARGIN_MS = 120_000;
 const STRATEGY = 'ENCRYPT';
 /** length of base64(HMAC-SHA384): 48 bytes → 64 characters */
 const MAC_B64_LENGTH = 64;
-/** the endpoint a notifier posts to, kept in the record as the other record designs do */
-const SERVICE_TYPE = 'alarming';
 
 export interface MemcachedHandle {
   trustId: string;
@@ -74,16 +72,6 @@ export function unprotect(keys: DerivedKeys, value: string): string | undefined 
   }
 }
 
-/** The alarming service's public URL from a token body, when it has a catalog. */
-function endpointOf(body: string): string | undefined {
-  try {
-    const catalog = (JSON.parse(body) as { token?: { catalog?: Array<{ type: string; endpoints: Array<{ interface: string; url: string }> }> } }).token?.catalog;
-    return catalog?.find((s) => s.type === SERVICE_TYPE)?.endpoints.find((e) => e.interface === 'public')?.url;
-  } catch {
-    return undefined;
-  }
-}
-
 export default defineDesign<MemcachedHandle>({
   id: 'memcached-handle',
   title: 'handle in process, token record in memcached (keystonemiddleware ENCRYPT protection)',
@@ -103,7 +91,7 @@ export default defineDesign<MemcachedHandle>({
     /** Authenticates, stores the protected record with a TTL ending at the refresh point, returns the token. */
     const store = async (handle: MemcachedHandle): Promise<string> => {
       const auth = await ctx.authenticate(handle.trustId, { catalog: true });
-      const rec: StoredRecord = { token: auth.tokenId, expires_at: auth.expiresAt, endpoint: endpointOf(auth.body) };
+      const rec: StoredRecord = { token: auth.tokenId, expires_at: auth.expiresAt, endpoint: endpointOf(auth.parsed) };
       const ttlMs = auth.expiresAt - ctx.now() - REFRESH_MARGIN_MS;
       if (ttlMs > 0) {
         // memcached keeps real time in whole seconds, and its clock ticks once a second (an item can go up to 1 s

@@ -36,7 +36,7 @@ export async function openRedisCache(ctx: DesignContext, id: string, sealer?: Se
 
   const store = async (handle: RedisHandle): Promise<string> => {
     const r = await ctx.authenticate(handle.trustId);
-    const rec: StoredRecord = { token: r.tokenId, expires_at: r.expiresAt, endpoint: endpointOf(r.body) };
+    const rec: StoredRecord = { token: r.tokenId, expires_at: r.expiresAt, endpoint: endpointOf(r.parsed) };
     const ttlS = Math.floor((r.expiresAt - ctx.now() - REFRESH_MARGIN_MS) / 1000);
     const plain = JSON.stringify(rec);
     const value = sealer ? sealer.seal(plain, handle.key) : plain;

@@ -20,7 +20,7 @@ export default defineDesign<TokenRecord>({
   async open(ctx) {
     const fresh = async (trustId: string): Promise<TokenRecord> => {
       const r = await ctx.authenticate(trustId);
-      return { trustId, token: r.tokenId, expiresAt: r.expiresAt, endpoint: endpointOf(r.body) };
+      return { trustId, token: r.tokenId, expiresAt: r.expiresAt, endpoint: endpointOf(r.parsed) };
     };
     return {
       create: fresh,

@@ -21,7 +21,7 @@ export function makeContext(spec: ContextSpec, clock?: DesignContext['clock']): 
       const r = await authenticate(spec.keystone, {
         trustId, dispatcher: agent, timeoutMs: spec.timeoutMs, retries: spec.retries, nocatalog: opts.catalog === false, text: true,
       });
-      return { tokenId: r.tokenId, expiresAt: r.expiresAt, body: r.text! };
+      return { tokenId: r.tokenId, expiresAt: r.expiresAt, body: r.text!, parsed: r.body };
     },
     dispose: async () => {
       await agent?.close();

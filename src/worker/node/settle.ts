@@ -43,10 +43,11 @@ export async function settleGc(opts: { minRounds?: number; maxRounds?: number; t
     }
     previous = heapUsed;
   }
-  // RSS: until two readings 20 ms apart agree within a page-ish tolerance, for at most ~0.4 s.
+  // RSS: until two readings 5 ms apart agree within a page-ish tolerance, for at most ~0.4 s (with no
+  // background thread, the first pair agreed at every reading measured).
   let rss = process.memoryUsage.rss();
-  for (let i = 0; i < 20; i++) {
-    await tick(20);
+  for (let i = 0; i < 80; i++) {
+    await tick(5);
     const now = process.memoryUsage.rss();
     if (Math.abs(now - rss) <= 16 * 1024) break;
     rss = now;
