@@ -113,7 +113,7 @@ describe('bench CLI validation', () => {
     expect(o.trials).toBeGreaterThanOrEqual(5);
     expect(o.minTrials).toBeGreaterThanOrEqual(2);
     expect(o.minTrials).toBeLessThanOrEqual(o.trials);
-    expect(o.steps).toBeUndefined(); // chosen per design: 21 readings for small entries, 9 for large ones
+    expect(o.steps).toBeUndefined(); // chosen per design: 11 readings for small entries, 9 for large ones
     expect(o.jobs).toBeGreaterThanOrEqual(1);
     expect(o.protocol).toBe('incremental');
     expect(o.snapshotN).toBeGreaterThan(0);

@@ -65,6 +65,15 @@ describe('the node examples beside token-record (--design-module examples/node-*
     }
   });
 
+  it('reads the heap to within a few KB: token-record\'s slope at N = 400 is its snapshot\'s retained size', () => {
+    // against the stand-in a worker's pool is one pipelined connection: with 8, undici's per-connection request
+    // arrays made heap readings scatter by ~20 KB, and the slope at small N ran 3–13 % high
+    const heap = byId(run.results, 'token-record').perObject.heapUsed!;
+    expect(heap.readingSd).toBeLessThan(5 * 1024);
+    const snap = byId(run.results, 'token-record').snapshot!.retainedPerEntry;
+    expect(Math.abs(heap.bytes - snap) / snap).toBeLessThan(0.03);
+  });
+
   it('the payload costs what it holds: 8,192 doubles = 64 KiB per entry more than the token-only entry', () => {
     const r = run.results!;
     const payload = byId(r, 'example-node-payload');

@@ -59,8 +59,8 @@ store servers (unix sockets); nothing to start by hand.
 
 Options:
   --maxsize N            largest number of cached objects per worker (default 10000)
-  --steps K              sizes read in 0..maxsize, evenly spaced, 3..101 (default: 21 for entries
-                         planned under 4 KB, whose readings scatter by 15–60 KB; 9 for larger ones)
+  --steps K              sizes read in 0..maxsize, evenly spaced, 3..101 (default: 11 for entries
+                         planned under 4 KB; 9 for larger ones)
   --trials T             most trials per design; the CI is taken across trials (default 5)
   --min-trials T         fewest trials per design (default 3)
   --target-ci PCT        stop adding trials once the slope's 95 % CI half-width is within PCT % (default 2)
@@ -192,7 +192,7 @@ export const LARGE_ENTRY_BYTES = 4096;
  * square root of the readings, and a reading costs ~70 ms where the heap is small, far less than another trial.
  * A large entry's heap is large, every reading costs a compacting collection of it, and its slope is precise anyway.
  */
-export const stepsFor = (o: BenchOptions, d: Pick<DesignDescriptor, 'planningBytesPerEntry'>) => o.steps ?? (d.planningBytesPerEntry < LARGE_ENTRY_BYTES ? 21 : 9);
+export const stepsFor = (o: BenchOptions, d: Pick<DesignDescriptor, 'planningBytesPerEntry'>) => o.steps ?? (d.planningBytesPerEntry < LARGE_ENTRY_BYTES ? 11 : 9);
 
 /**
  * The largest N a design is measured at: python designs build slowly (~2–3 ms each); a large node entry grows

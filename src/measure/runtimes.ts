@@ -21,9 +21,12 @@ import type { Launcher } from './session.ts';
  * --no-inline-new: with allocation inlined into generated code, heapUsed after a full collection moved in a
  * sawtooth of ±70–120 KB as the build went on (a stand-alone loop holding plain objects showed it as well: 72 KB
  * scatter about its line, 1.4 KB without inline allocation), noise that cost trials; the per-entry slope and the
- * heap snapshot's retained size are the same either way.
+ * heap snapshot's retained size are the same either way. --no-lazy-feedback-allocation: V8 gives a function its
+ * feedback vector only after several calls, so functions that run once per reading (settling, the reading, its
+ * message) got theirs between the 5th and the 12th reading: ~10 KB that made the slope at --maxsize 2000 2–5 %
+ * larger than at 10000. Allocated at the first call, they are in place before the first reading.
  */
-export const WORKER_NODE_FLAGS = ['--expose-gc', '--max-semi-space-size=1', '--single-threaded', '--no-opt', '--no-maglev', '--no-sparkplug', '--no-memory-reducer', '--no-inline-new'];
+export const WORKER_NODE_FLAGS = ['--expose-gc', '--max-semi-space-size=1', '--single-threaded', '--no-opt', '--no-maglev', '--no-sparkplug', '--no-memory-reducer', '--no-inline-new', '--no-lazy-feedback-allocation'];
 
 /**
  * The worker's environment: the harness's minus anything that looks like a credential; the worker gets what it

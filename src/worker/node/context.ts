@@ -17,7 +17,7 @@ export function makeContext(spec: ContextSpec, clock?: DesignContext['clock']): 
     ...(clock ? { clock } : {}),
     now: clock ? () => clock.now() : Date.now,
     async authenticate(trustId, opts = {}) {
-      agent ??= new Agent({ keepAliveTimeout: 10_000, connections: 8 });
+      agent ??= new Agent({ keepAliveTimeout: 10_000, ...(spec.pool ?? { connections: 8, pipelining: 1 }) });
       const r = await authenticate(spec.keystone, {
         trustId, dispatcher: agent, timeoutMs: spec.timeoutMs, retries: spec.retries, nocatalog: opts.catalog === false, text: true,
       });
