@@ -116,6 +116,20 @@ describe('statistics', () => {
     expect(perObjectSlope(at([200, 300, 400]), 'rss')!.releases).toBeUndefined();
   });
 
+  it('a step megabytes short of the usual one is a release even when RSS still rose; a dip made up at once is not', () => {
+    // a full client's 8.4 MB per step: trial 1 gives 4 MB back between N = 250 and 500 (RSS still rises 4.4 MB)
+    const sizes = [250, 500, 750, 1000, 1250, 1500, 1750, 2000];
+    const at = (shape: (n: number) => number) => [1, 2].flatMap((trial) => [0, ...sizes].map((n) => {
+      const v = 68e6 + 33_600 * n + (n % 500 ? 30_000 : -30_000) + (trial === 1 ? shape(n) : 0);
+      return { n, trial, rss: v, heapUsed: v, heapTotal: v, external: 0, arrayBuffers: 0, pidusageRss: v };
+    }));
+    const released = perObjectSlope(at((n) => (n >= 500 ? -4e6 : 0)), 'rss')!;
+    expect(released.releases).toEqual([expect.objectContaining({ trial: 1, n: 500 })]);
+    expect(Math.abs(released.trialSlopes[0] - 33_600)).toBeLessThan(300);
+    // the same shortfall made up by the next step: one low reading, not memory given back
+    expect(perObjectSlope(at((n) => (n === 500 ? -4e6 : 0)), 'rss')!.releases).toBeUndefined();
+  });
+
   it('a flat metric has slope ~0 and a CI that covers 0', () => {
     const s = perObjectSlope(synthetic(0, 1e5), 'heapUsed')!;
     expect(Math.abs(s.bytes)).toBeLessThan(20);

@@ -1,8 +1,9 @@
-// A process's RSS can drop by megabytes at one reading while it holds more entries than at the last: the
-// allocator or V8 handing pages back to the OS at a moment of its own choosing. That is memory the process stops
-// using, not a property of the entries, and one such drop in a trial turns its slope negative or unresolved. So
-// a drop far outside the trial's usual step is taken out of the line (the readings after it are raised by the
-// drop, less one usual step) and reported beside the slope; growth is never touched.
+// A process's RSS can drop by megabytes at one reading while it holds more entries than at the last, or grow by
+// megabytes less than its usual step: the allocator or V8 handing pages back to the OS at a moment of its own
+// choosing. That is memory the process stops using, not a property of the entries, and one such release in a
+// trial turns its slope negative or unresolved. So a step far below the trial's usual one is taken out of the
+// line (the readings after it are raised by the shortfall) and reported beside the slope; growth is never
+// touched.
 import type { Release } from '../results/schema.ts';
 
 export interface Point { n: number; trial: number; v: number }
@@ -38,7 +39,10 @@ export function withoutReleases(points: readonly Point[]): { points: Point[]; re
     let lift = 0;
     out.push(own[0]);
     diffs.forEach((d, i) => {
-      if (d < 0 && step - d > limit) {
+      // A step that falls short of the usual one by more than the limit gave memory back, whether or not the
+      // entries' growth kept RSS above the last reading; unless the next step makes it up (a dip, not a release).
+      const madeUp = i + 1 < diffs.length && diffs[i + 1] - step > limit;
+      if (step - d > limit && !madeUp) {
         lift += step - d;
         releases.push({ trial, n: own[i + 1].n, bytes: step - d });
       }
