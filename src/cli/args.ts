@@ -71,9 +71,9 @@ Options:
   --designs LIST         comma-separated design ids, or "all" (default: all built-ins and --design-module ones)
   --design-module PATH   measure your own design too (.ts/.mts/.js/.mjs or .py; repeatable; see README)
   --python-maxsize N     largest N for the python designs, capped by --maxsize (default 1000)
-  --large-maxsize N      largest N for node designs planned at 4 KB an entry or more (the full client:
-                         70 MB of growth at 2000, its slopes within 0.5 %); capped by --maxsize
-                         (default 2000)
+  --large-maxsize N      largest N for node designs planned at 4 KB an entry or more, as the python
+                         designs and the post's 1000 objects (the full client: 35 MB of growth at
+                         1000); capped by --maxsize (default 1000)
   --python-tracemalloc   python designs also report tracemalloc bytes (inflates their RSS: a cross-check only)
   --out DIR              where results, charts and the report go (default results)
   --name NAME            base name of the results JSON: <out>/<NAME>.json (default latest)
@@ -152,7 +152,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   return {
     maxsize,
     pythonMaxsize: Math.min(maxsize, int('python-maxsize', v['python-maxsize'], 1000, 4)),
-    largeMaxsize: Math.min(maxsize, int('large-maxsize', v['large-maxsize'], 2000, 4)),
+    largeMaxsize: Math.min(maxsize, int('large-maxsize', v['large-maxsize'], 1000, 4)),
     pythonTracemalloc: v['python-tracemalloc'] as boolean,
     steps: v.steps === undefined ? undefined : int('steps', v.steps, 9, 3, 101),
     trials,
