@@ -66,8 +66,8 @@ describe('the node examples beside token-record (--design-module examples/node-*
   });
 
   it('reads the heap to within a few KB: token-record\'s slope at N = 400 is its snapshot\'s retained size', () => {
-    // against the stand-in a worker's pool is one pipelined connection: with 8, undici's per-connection request
-    // arrays made heap readings scatter by ~20 KB, and the slope at small N ran 3–13 % high
+    // a worker reaches Keystone through node's http agent: through undici's, its per-connection request arrays
+    // made heap readings scatter by ~20 KB, and the slope at small N ran 3–13 % high
     const heap = byId(run.results, 'token-record').perObject.heapUsed!;
     expect(heap.readingSd).toBeLessThan(5 * 1024);
     const snap = byId(run.results, 'token-record').snapshot!.retainedPerEntry;

@@ -16,8 +16,26 @@ export interface Scope {
   project?: { name: string; domainName: string };
 }
 
+export interface PostResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/** How a request went wrong: no answer in time, no connection, or an answer broken off. */
+export class PostError extends Error {
+  constructor(readonly why: 'timeout' | 'network' | 'broken', override readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
+/** One POST with a JSON body: a transport other than undici's (AuthOptions.post). */
+export type Post = (url: string, headers: Record<string, string>, body: string, timeoutMs: number) => Promise<PostResponse>;
+
 export interface AuthOptions extends Scope {
   dispatcher?: Dispatcher;
+  /** the transport; absent: undici's request through `dispatcher` */
+  post?: Post;
   /** ask Keystone to leave the service catalog out (?nocatalog) */
   nocatalog?: boolean;
   /** per attempt: headers and body must each arrive within this time */
@@ -78,34 +96,39 @@ export function authRequestBody(target: AuthTarget, scope: Scope): string {
   return JSON.stringify({ auth: s ? { identity, scope: s } : { identity } });
 }
 
+/** undici's request, the default transport: timeouts for the headers and for the body, each `timeoutMs`. */
+const undiciPost = (dispatcher?: Dispatcher, reset?: boolean): Post => async (url, headers, body, timeoutMs) => {
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await request(url, { method: 'POST', dispatcher, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, reset });
+  } catch (err) {
+    throw new PostError((err as { code?: string }).code?.includes('TIMEOUT') ? 'timeout' : 'network', err as Error);
+  }
+  try {
+    return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
+  } catch (err) {
+    throw new PostError((err as { code?: string }).code?.includes('TIMEOUT') ? 'timeout' : 'broken', err as Error);
+  }
+};
+
 async function attempt(target: AuthTarget, opts: AuthOptions): Promise<AuthResult> {
   const url = `${target.authUrl.replace(/\/+$/, '')}/auth/tokens${opts.nocatalog ? '?nocatalog' : ''}`;
   const what = opts.trustId ? `trust ${shortId(opts.trustId)}` : 'project scope';
   const timeout = opts.timeoutMs ?? 10_000;
-  let res: Dispatcher.ResponseData;
+  const post = opts.post ?? undiciPost(opts.dispatcher, opts.reset);
+  let res: PostResponse;
   try {
-    res = await request(url, {
-      method: 'POST',
-      dispatcher: opts.dispatcher,
-      headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': 'keystone-cache-bench' },
-      body: authRequestBody(target, opts),
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-      reset: opts.reset,
-    });
+    res = await post(url, { 'content-type': 'application/json', accept: 'application/json', 'user-agent': 'keystone-cache-bench' }, authRequestBody(target, opts), timeout);
   } catch (err) {
-    const code = (err as { code?: string }).code ?? '';
-    if (code.includes('TIMEOUT')) throw new KeystoneError('timeout', `Keystone at ${target.authUrl} did not answer within ${timeout} ms (${what})`);
-    throw new KeystoneError('network', `cannot reach Keystone at ${target.authUrl}: ${code || (err as Error).message} (${what})`);
+    const why = err instanceof PostError ? err.why : 'network';
+    if (why === 'timeout') throw new KeystoneError('timeout', `Keystone at ${target.authUrl} did not answer within ${timeout} ms (${what})`);
+    if (why === 'broken') throw new KeystoneError('network', `Keystone at ${target.authUrl} broke off its answer (${what})`);
+    const cause = err instanceof PostError ? err.cause : (err as Error);
+    const code = (cause as { code?: string }).code ?? '';
+    throw new KeystoneError('network', `cannot reach Keystone at ${target.authUrl}: ${code || cause.message} (${what})`);
   }
-  let text: string;
-  try {
-    text = await res.body.text();
-  } catch (err) {
-    const code = (err as { code?: string }).code ?? '';
-    throw new KeystoneError(code.includes('TIMEOUT') ? 'timeout' : 'network', `Keystone at ${target.authUrl} broke off its answer (${what})`);
-  }
-  const status = res.statusCode;
+  const text = res.text;
+  const status = res.status;
   if (status === 401) throw new KeystoneError('unauthorized', `Keystone at ${target.authUrl} answered 401 Unauthorized (${what}: wrong credentials, or the trust is deleted or expired)`, status);
   if (status >= 500) throw new KeystoneError('server', `Keystone at ${target.authUrl} answered ${status} (${what})`, status);
   if (status !== 201 && status !== 200) throw new KeystoneError('client', `Keystone at ${target.authUrl} answered ${status} (${what})`, status);

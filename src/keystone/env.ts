@@ -6,28 +6,12 @@ import { startStandIn, type Fault, type StandIn } from './standin.ts';
 import type { AuthTarget } from './auth.ts';
 import { registerSecret } from '../util/redact.ts';
 
-/** How a worker's one keep-alive pool reaches Keystone. */
-export interface PoolSpec {
-  connections: number;
-  /** requests sent ahead on a connection before its first answer arrives (HTTP/1.1 pipelining) */
-  pipelining: number;
-}
-
 export interface KeystoneEnv {
   kind: 'stand-in' | 'real';
   url: string;
   version: string;
   catalogServices?: number;
   target: AuthTarget;
-  /**
-   * The worker's pool to it. The stand-in: one connection, 16 requests pipelined. undici keeps each connection's
-   * requests in an array that it shortens every 257 requests, so its size at a reading depends on how many went
-   * through each connection: with 8 connections heap readings scattered by ~20 KB and the arrays reached their
-   * full size only ~2,000 creations into a build (a one-off that inflated slopes at --maxsize 2000 by 3–13 %);
-   * with one, by ~2 KB, full size within the warm-up. A real Keystone gets 8 connections and no pipelining: it
-   * answers in ~75 ms, and the servers in front of it differ in how they treat pipelined requests.
-   */
-  pool: PoolSpec;
   /** how a real Keystone is served (e.g. "uwsgi 2.0.21-debian, 4 processes, HTTP/1.1 keep-alive"), when known */
   server?: string;
   /**
@@ -70,7 +54,6 @@ export async function startStandInEnv(opts: { services: number; trusts: number }
   return {
     kind: 'stand-in',
     url: ks.authUrl,
-    pool: { connections: 1, pipelining: 16 },
     version: 'v3.14 (stand-in)',
     catalogServices: opts.services,
     target: { authUrl: ks.authUrl, username: ks.trustee.username, password: ks.trustee.password, userDomainName: ks.trustee.userDomainName },

@@ -217,7 +217,6 @@ export async function connectRealKeystone(url: string, env: NodeJS.ProcessEnv, o
     const env2: RealKeystoneEnv = {
       kind: 'real',
       url: authUrl,
-      pool: { connections: 8, pipelining: 1 },
       version,
       ...(server ? { server } : {}),
       target,

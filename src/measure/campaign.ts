@@ -152,7 +152,7 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
       const limits = opts.workerMaxOldSpaceMb ?? {};
       outcome = await runWorker({
         design: d, trial: run.trial, ladder: run.ladder, trustIds,
-        ctx: { keystone: keystone.target, pool: keystone.pool, timeoutMs: opts.keystoneTimeoutMs, retries: opts.keystoneRetries, stores: stores.stores },
+        ctx: { keystone: keystone.target, timeoutMs: opts.keystoneTimeoutMs, retries: opts.keystoneRetries, stores: stores.stores },
         warmup: opts.warmup(d, Math.max(...run.ladder)), concurrency: opts.concurrency, timeoutMs: opts.timeoutS * 1000,
         store: stores.measured, snapshotPath, trace: opts.trace,
       }, launcherFor(d.runtime, { maxOldSpaceMb: limits[d.id] ?? limits['*'] }));

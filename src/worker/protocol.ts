@@ -11,7 +11,6 @@
 // descriptors, the store's memory) before it sends the next message.
 import type { StoreId, StoreLocation } from '../designs/contract.ts';
 import type { AuthTarget } from '../keystone/auth.ts';
-import type { PoolSpec } from '../keystone/env.ts';
 
 export interface MemoryReading {
   rss: number;
@@ -26,8 +25,6 @@ export interface MemoryReading {
 /** What a worker needs to build the design's context; plain data, so it crosses the process boundary. */
 export interface ContextSpec {
   keystone: AuthTarget;
-  /** absent: 8 connections, no pipelining */
-  pool?: PoolSpec;
   timeoutMs: number;
   retries: number;
   stores: Partial<Record<StoreId, StoreLocation>>;
