@@ -187,10 +187,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
 export const LARGE_ENTRY_BYTES = 4096;
 
 /**
- * Sizes read per worker. Each heap reading of a worker jitters by about 100 KB whatever its N (settled, compacted
- * heaps of the same N differ that much), a few hundred of a small entry's bytes: the slope's error falls as the
- * square root of the readings, and a reading costs ~70 ms where the heap is small, far less than another trial.
- * A large entry's heap is large, every reading costs a compacting collection of it, and its slope is precise anyway.
+ * Sizes read per worker. A settled heap reading scatters by well under 1 KB about its trial's line, so a small
+ * entry's heap slope is precise with few readings; RSS scatters by 40–110 KB (V8's pages, malloc) and gains a
+ * little from each, at ~50 ms a reading. A large entry's heap is large, every reading costs a compacting
+ * collection of it, and its slope is precise anyway.
  */
 export const stepsFor = (o: BenchOptions, d: Pick<DesignDescriptor, 'planningBytesPerEntry'>) => o.steps ?? (d.planningBytesPerEntry < LARGE_ENTRY_BYTES ? 11 : 9);
 

@@ -3,9 +3,8 @@ import type { TokenBody } from '../keystone/auth.ts';
 
 export const RECORD_SERVICE_TYPE = 'alarming';
 
-/** From the parsed body (ctx.authenticate's `parsed`: no second parse per token) or the body's text. */
-export function endpointOf(body: string | TokenBody, type = RECORD_SERVICE_TYPE, iface = 'public'): string | undefined {
-  const parsed = typeof body === 'string' ? (JSON.parse(body) as TokenBody) : body;
+/** From the body ctx.authenticate already parsed (`parsed`): no second parse per token. */
+export function endpointOf(parsed: TokenBody, type = RECORD_SERVICE_TYPE, iface = 'public'): string | undefined {
   const url = parsed.token.catalog?.find((s) => s.type === type)?.endpoints.find((e) => e.interface === iface)?.url;
   // Copy so the record does not keep a slice of the larger parsed string alive.
   return url === undefined ? undefined : (' ' + url).slice(1);

@@ -96,18 +96,20 @@ export function authRequestBody(target: AuthTarget, scope: Scope): string {
   return JSON.stringify({ auth: s ? { identity, scope: s } : { identity } });
 }
 
+const timedOut = (err: unknown) => (err as { code?: string }).code?.includes('TIMEOUT') === true;
+
 /** undici's request, the default transport: timeouts for the headers and for the body, each `timeoutMs`. */
 const undiciPost = (dispatcher?: Dispatcher, reset?: boolean): Post => async (url, headers, body, timeoutMs) => {
   let res: Dispatcher.ResponseData;
   try {
     res = await request(url, { method: 'POST', dispatcher, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, reset });
   } catch (err) {
-    throw new PostError((err as { code?: string }).code?.includes('TIMEOUT') ? 'timeout' : 'network', err as Error);
+    throw new PostError(timedOut(err) ? 'timeout' : 'network', err as Error);
   }
   try {
     return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
   } catch (err) {
-    throw new PostError((err as { code?: string }).code?.includes('TIMEOUT') ? 'timeout' : 'broken', err as Error);
+    throw new PostError(timedOut(err) ? 'timeout' : 'broken', err as Error);
   }
 };
 
@@ -120,10 +122,9 @@ async function attempt(target: AuthTarget, opts: AuthOptions): Promise<AuthResul
   try {
     res = await post(url, { 'content-type': 'application/json', accept: 'application/json', 'user-agent': 'keystone-cache-bench' }, authRequestBody(target, opts), timeout);
   } catch (err) {
-    const why = err instanceof PostError ? err.why : 'network';
+    const { why, cause } = err instanceof PostError ? err : new PostError('network', err as Error);
     if (why === 'timeout') throw new KeystoneError('timeout', `Keystone at ${target.authUrl} did not answer within ${timeout} ms (${what})`);
     if (why === 'broken') throw new KeystoneError('network', `Keystone at ${target.authUrl} broke off its answer (${what})`);
-    const cause = err instanceof PostError ? err.cause : (err as Error);
     const code = (cause as { code?: string }).code ?? '';
     throw new KeystoneError('network', `cannot reach Keystone at ${target.authUrl}: ${code || cause.message} (${what})`);
   }
