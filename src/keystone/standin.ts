@@ -4,9 +4,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { buildCatalog, hexId, type CatalogService } from './catalog.ts';
-import { pyJson } from './py-json.ts';
-import { newTokenId, PROJECT_TOKEN_LENGTH, TRUST_TOKEN_LENGTH } from './token-id.ts';
+import { buildCatalog, hexId } from './catalog.ts';
+import { DOMAIN, identityOf, tokenDocs, type StandInIdentity, type TokenFields } from './token-doc.ts';
+import { errorDocument, issueToken, type Issuer, type IssuerUser } from './token-issue.ts';
 
 export interface StandInOptions {
   /** services in the catalog (× 3 interfaces); Keystone deployments commonly have ~13 */
@@ -48,6 +48,8 @@ export interface StandIn {
   /** the trustor that created the trusts */
   trustor: Credentials;
   trustIds: string[];
+  /** what its token documents say, for the in-process token path (src/keystone/in-process-post.ts) */
+  identity: StandInIdentity;
   tokensIssued(): number;
   /** POST /v3/auth/tokens requests received, answered or not (fault tests count retries with it) */
   authRequests(): number;
@@ -58,16 +60,13 @@ export interface StandIn {
   close(): Promise<void>;
 }
 
-interface User { id: string; name: string; password: string }
+type User = IssuerUser;
 interface Trust { id: string; trustorId: string; trusteeId: string; projectId: string; deleted: boolean }
-interface IssuedToken { userId: string; trustId?: string; projectId: string; expiresAt: number; auditId: string }
 
-const DOMAIN = { id: 'default', name: 'Default' };
 const MAX_REMEMBERED_TOKENS = 300_000;
 
-/** Keystone's error document. Messages never echo a token or password. */
 function sendError(res: ServerResponse, code: number, title: string, message: string): void {
-  send(res, code, { error: { code, message, title } });
+  send(res, code, errorDocument(code, title, message));
 }
 function send(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -92,16 +91,18 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
   const now = options.now ?? Date.now;
   const lifetimeMs = (options.tokenLifetimeS ?? 3600) * 1000;
   const projectId = hexId();
-  const catalog: CatalogService[] = buildCatalog(options.services ?? 13, options.catalogHost, projectId);
-  const catalogJson = pyJson(catalog);
   const secret = () => randomBytes(18).toString('base64url');
   const trustee: User = { id: hexId(), name: 'bench-trustee', password: secret() };
   const trustor: User = { id: hexId(), name: 'bench-trustor', password: secret() };
   const users = new Map([trustee, trustor].map((u) => [u.name, u]));
   const project = { id: projectId, name: 'bench', domain: DOMAIN };
   const roles = [{ id: hexId(), name: 'reader' }, { id: hexId(), name: 'member' }];
+  const identity: StandInIdentity = identityOf(buildCatalog(options.services ?? 13, options.catalogHost, projectId), {
+    project: { id: project.id, name: project.name }, trustee: { id: trustee.id, name: trustee.name },
+    trustor: { id: trustor.id, name: trustor.name }, roles, lifetimeMs,
+  });
   const trusts = new Map<string, Trust>();
-  const tokens = new Map<string, IssuedToken>();
+  const tokens = new Map<string, TokenFields>();
   const recorded: string[] = [];
   let issued = 0;
   let authRequests = 0;
@@ -126,93 +127,35 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
   });
 
-  // Fernet timestamps have one-second resolution; Keystone prints them with six zero microsecond digits.
-  const isoSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', '.000000Z');
+  const issuer: Issuer = {
+    identity, users, now, render: tokenDocs(identity),
+    trusteeOf: (id) => {
+      const t = trusts.get(id);
+      return t && !t.deleted ? t.trusteeId : undefined;
+    },
+  };
 
-  /** The token document in Keystone 22's key order and role shapes (test/fixtures/real-keystone-shape.json). */
-  function tokenBody(t: IssuedToken, user: User, withCatalog: boolean): string {
-    const token: Record<string, unknown> = {
-      methods: ['password'],
-      user: { domain: DOMAIN, id: user.id, name: user.name, password_expires_at: null },
-      audit_ids: [t.auditId],
-      expires_at: isoSeconds(t.expiresAt),
-      issued_at: isoSeconds(t.expiresAt - lifetimeMs),
-    };
-    if (t.trustId) {
-      token['OS-TRUST:trust'] = { id: t.trustId, trustor_user: { id: trustor.id }, trustee_user: { id: trustee.id }, impersonation: false };
-      token.project = { domain: DOMAIN, id: project.id, name: project.name };
-      // A trust token carries the delegated role and the roles it implies, as full role documents.
-      token.roles = roles.map((r) => ({ id: r.id, name: r.name, domain_id: null, description: null, options: { immutable: true } }));
-    } else {
-      token.project = { domain: DOMAIN, id: project.id, name: project.name };
-      token.is_domain = false;
-      token.roles = roles;
-    }
-    // The catalog is the same for every token: serialise it once and splice it in (it is ~90 % of the body).
-    const head = pyJson({ token }).slice(0, -2);
-    return withCatalog ? `${head}, "catalog": ${catalogJson}}}` : `${head}}}`;
-  }
-
-  function userFromIdentity(identity: any): User | undefined {
-    if (!identity || !Array.isArray(identity.methods) || !identity.methods.includes('password')) return undefined;
-    const u = identity.password?.user;
-    if (!u || typeof u.password !== 'string') return undefined;
-    const user = u.id ? [...users.values()].find((x) => x.id === u.id) : users.get(u.name);
-    if (!user || user.password !== u.password) return undefined;
-    if (!u.id && (u.domain?.name ?? u.domain?.id) && u.domain.name !== DOMAIN.name && u.domain.id !== DOMAIN.id) {
-      return undefined;
-    }
-    return user;
-  }
-
-  async function issueToken(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  async function issue(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (fault?.kind === 'hang') return; // never answers: the client's timeout must fire
     if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, (fault as { ms: number }).ms));
     if (fault?.kind === 'status') {
       return sendError(res, fault.status, 'Injected fault', `The stand-in was told to answer ${fault.status}.`);
     }
-    let body: any;
-    try {
-      body = JSON.parse(await readBody(req));
-    } catch {
-      return sendError(res, 400, 'Bad Request', 'Expecting to find valid JSON in request body.');
-    }
-    const user = userFromIdentity(body?.auth?.identity);
-    if (!user) return unauthorized(res);
-    const scope = body.auth.scope;
-    let trustId: string | undefined;
-    if (scope?.['OS-TRUST:trust']) {
-      const trust = trusts.get(scope['OS-TRUST:trust'].id);
-      // Keystone answers 401 for a trust that is unknown, deleted or expired, and for a wrong trustee.
-      if (!trust || trust.deleted || trust.trusteeId !== user.id) return unauthorized(res);
-      trustId = trust.id;
-    } else if (scope?.project) {
-      const p = scope.project;
-      if (p.id !== project.id && p.name !== project.name) return unauthorized(res);
-    } else {
-      return unauthorized(res);
-    }
-    const tokenId = newTokenId(trustId ? TRUST_TOKEN_LENGTH : PROJECT_TOKEN_LENGTH);
-    const rec: IssuedToken = {
-      userId: user.id,
-      trustId,
-      projectId: project.id,
-      expiresAt: now() + lifetimeMs,
-      auditId: randomBytes(16).toString('base64url').slice(0, 22),
-    };
+    const r = issueToken(issuer, await readBody(req), !url.searchParams.has('nocatalog'));
+    if (r.status !== 201) return send(res, r.status, r.text);
     issued++;
-    if (options.recordTokens) recorded.push(tokenId);
-    tokens.set(tokenId, rec);
+    if (options.recordTokens) recorded.push(r.tokenId);
+    tokens.set(r.tokenId, r.fields);
     if (tokens.size > MAX_REMEMBERED_TOKENS) tokens.delete(tokens.keys().next().value as string);
     if (fault?.kind === 'malformed') {
-      res.writeHead(201, { 'content-type': 'application/json', 'x-subject-token': tokenId });
+      res.writeHead(201, { 'content-type': 'application/json', 'x-subject-token': r.tokenId });
       res.end('{"token": {"methods": ["password"], "expires_at": ');
       return;
     }
-    send(res, 201, tokenBody(rec, user, !url.searchParams.has('nocatalog')), { 'x-subject-token': tokenId });
+    send(res, 201, r.body.join(''), { 'x-subject-token': r.tokenId });
   }
 
-  function authToken(req: IncomingMessage): IssuedToken | undefined {
+  function authToken(req: IncomingMessage): TokenFields | undefined {
     const id = req.headers['x-auth-token'];
     const t = typeof id === 'string' ? tokens.get(id) : undefined;
     return t && t.expiresAt > now() ? t : undefined;
@@ -225,8 +168,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     if (!t || t.expiresAt <= now() || (t.trustId && trusts.get(t.trustId)?.deleted)) {
       return sendError(res, 404, 'Not Found', 'Could not find token.');
     }
-    const user = [...users.values()].find((u) => u.id === t.userId)!;
-    send(res, 200, tokenBody(t, user, !url.searchParams.has('nocatalog')), { 'x-subject-token': subject as string });
+    send(res, 200, issuer.render(t, !url.searchParams.has('nocatalog')).join(''), { 'x-subject-token': subject as string });
   }
 
   async function trustApi(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
@@ -257,7 +199,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       if (req.method === 'GET' && path === '/v3') return send(res, 200, { version: versionDoc() });
       if (path === '/v3/auth/tokens' && req.method === 'POST') {
         authRequests++;
-        return issueToken(req, res, url);
+        return issue(req, res, url);
       }
       if (path === '/v3/auth/tokens' && (req.method === 'GET' || req.method === 'HEAD')) {
         return validateToken(req, res, url);
@@ -290,6 +232,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     trustee: creds(trustee),
     trustor: creds(trustor),
     trustIds: createTrusts(options.trusts ?? 0),
+    identity,
     tokensIssued: () => issued,
     authRequests: () => authRequests,
     issuedTokens: () => [...recorded],
