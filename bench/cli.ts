@@ -129,6 +129,8 @@ async function measure(
   for (const [id, note] of unavailable) if (listed.includes(id)) current.note(`${id}: unavailable — ${note}`);
   if (stopped()) return interruptedExit();
   const keystone = await phase('start keystone', () => openKeystone(opts, opts.maxsize + 1, (t) => current.note(t)));
+  // the in-process token path when asked for and offered (a stand-in not told to misbehave by a test)
+  const inProcess = opts.tokenPath === 'in-process' ? keystone.inProcess : undefined;
   let latency: LatencyResult[] | undefined;
   let notifier: NotifierBaseline | undefined;
 
@@ -143,7 +145,10 @@ async function measure(
     workerFlags: WORKER_NODE_FLAGS,
     workerEnv: WORKER_NODE_ENV,
     trials: opts.trials,
-    keystone: { kind: keystone.kind, url: keystone.url, version: keystone.version, catalogServices: keystone.catalogServices, ...(keystone.server ? { server: keystone.server } : {}) },
+    keystone: {
+      kind: keystone.kind, url: keystone.url, version: keystone.version, catalogServices: keystone.catalogServices,
+      tokenPath: inProcess ? 'in-process' : 'http', ...(keystone.server ? { server: keystone.server } : {}),
+    },
     stores,
     ...(partial ? { partial: true } : {}),
   });
@@ -178,6 +183,7 @@ async function measure(
       timeoutS: opts.timeoutS,
       keystoneTimeoutMs: opts.keystoneTimeoutS * 1000,
       keystoneRetries: 2,
+      ...(inProcess ? { inProcess } : {}),
       warmup,
       externalStores: external,
       keyPrefix,

@@ -31,6 +31,8 @@ const bad: Array<[string, string[], RegExp]> = [
   ['a password flag (there is none: credentials come from OS_* only)', ['--password', 'x'], /Unknown option '--password'/],
   ['an --os-password flag', ['--os-password', 'x'], /Unknown option '--os-password'/],
   ['keystone timeout 0', ['--keystone-timeout', '0'], /--keystone-timeout must be at least 1/],
+  ['unknown token path', ['--token-path', 'pigeon'], /--token-path must be one of in-process, http/],
+  ['in-process tokens from a real Keystone', ['--token-path', 'in-process', '--keystone-url', 'http://127.0.0.1:5000/v3'], /--token-path in-process needs the embedded stand-in/],
   ['--out inside a file', ['--out', '/etc/hostname/results'], /cannot be created/],
   // as root, access(W_OK) says yes to /proc; only really creating something there tells the truth
   ['--out in /proc (not writable, even for root)', ['--out', '/proc/kcb-results'], /--out \/proc\/kcb-results is inside a kernel file system/],

@@ -37,6 +37,8 @@ export interface BenchOptions {
   timeoutS: number;
   catalogServices: number;
   keystoneUrl?: string;
+  /** how node workers get their tokens from the stand-in: its issuer in-process, or over HTTP */
+  tokenPath: 'in-process' | 'http';
   redisUrl?: string;
   memcachedServers?: string[];
   baseline?: string;
@@ -84,6 +86,9 @@ Options:
   --keystone-timeout S   seconds one Keystone request may take; 2 retries after 5xx/timeouts (default 10)
   --catalog-services S   services in the stand-in's catalog, 3 endpoints each (default 13)
   --keystone-url URL     use a real Keystone; credentials from OS_* environment variables only
+  --token-path P         how node workers get tokens from the stand-in: in-process (default; its
+                         token issuer runs inside the worker, the same bytes without the HTTP round
+                         trip) or http; a real Keystone is always http
   --redis-url URL        use an existing Redis instead of a private redis-server
   --memcached-servers L  use an existing memcached pool (host:port or /socket, comma-separated)
   --no-latency           skip the tinybench latency benchmarks
@@ -129,7 +134,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     designs: { type: 'string' }, 'design-module': { type: 'string', multiple: true }, out: { type: 'string' }, name: { type: 'string' },
     baseline: { type: 'string' }, seed: { type: 'string' }, concurrency: { type: 'string' }, jobs: { type: 'string' }, timeout: { type: 'string' },
     'keystone-timeout': { type: 'string' }, 'catalog-services': { type: 'string' }, 'keystone-url': { type: 'string' },
-    'redis-url': { type: 'string' }, 'memcached-servers': { type: 'string' },
+    'token-path': { type: 'string' }, 'redis-url': { type: 'string' }, 'memcached-servers': { type: 'string' },
     latency: { type: 'boolean', default: true }, report: { type: 'boolean', default: true },
     quiet: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
     'worker-max-old-space': { type: 'string' }, 'python-tracemalloc': { type: 'boolean', default: false },
@@ -148,6 +153,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new UsageError(`--name may contain only letters, digits, ".", "_" and "-", got "${name}"`);
   checkUrl('keystone-url', v['keystone-url'], ['http:', 'https:']);
   checkUrl('redis-url', v['redis-url'], ['redis:', 'rediss:', 'unix:']);
+  const tokenPath = oneOf('token-path', v['token-path'], ['in-process', 'http'] as const) ?? (v['keystone-url'] ? 'http' : 'in-process');
+  if (tokenPath === 'in-process' && v['keystone-url']) throw new UsageError('--token-path in-process needs the embedded stand-in: a real Keystone (--keystone-url) is reached over HTTP');
 
   return {
     maxsize,
@@ -172,6 +179,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     timeoutS: int('timeout', v.timeout, 300, 1, 86_400),
     catalogServices: int('catalog-services', v['catalog-services'], 13, 1, 500),
     keystoneUrl: v['keystone-url'],
+    tokenPath,
     redisUrl: v['redis-url'],
     memcachedServers: memcachedServers(v['memcached-servers']),
     latency: v.latency as boolean,
@@ -182,6 +190,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     keystoneTimeoutS: int('keystone-timeout', v['keystone-timeout'], 10, 1, 600),
   };
 }
+
+/** What a private store server holds per key, for the memory guard: Redis and memcached measured 540–690 B. */
+export const STORE_PLANNING_BYTES_PER_KEY = 1024;
 
 /** An entry planned at this size or more is "large": few readings, and (node) its own largest N. */
 export const LARGE_ENTRY_BYTES = 4096;
@@ -211,13 +222,19 @@ export function checkDesigns(o: BenchOptions, all: DesignDescriptor[], unavailab
   const unknown = (o.designs ?? []).filter((id) => !known.includes(id));
   if (unknown.length) throw new UsageError(`unknown design ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${known.join(', ')}`);
   const chosen = o.designs ? o.designs.flatMap((id) => all.filter((d) => d.id === id)) : all;
-  // Refuse sizes the machine cannot hold, with the prediction, instead of swapping or being OOM-killed later.
+  // Refuse sizes the machine cannot hold, with the prediction, instead of swapping or being OOM-killed later:
+  // --jobs workers run at once (two trials of one design may), each with the private store its design needs.
   const budget = totalmem() * 0.7;
+  const workers = Math.max(1, o.jobs);
   for (const d of chosen) {
     const n = maxsizeFor(o, d);
-    const predicted = n * d.planningBytesPerEntry;
+    const worker = n * d.planningBytesPerEntry;
+    const store = o.redisUrl || o.memcachedServers ? 0 : d.needs.length * n * STORE_PLANNING_BYTES_PER_KEY;
+    const predicted = workers * (worker + store);
     if (predicted > budget) {
-      throw new UsageError(`--maxsize ${n} is too large: ${d.id} would need about ${formatBytes(predicted)} in one worker (${formatBytes(d.planningBytesPerEntry)} per entry, a planning estimate), this machine has ${formatBytes(totalmem())}`);
+      const storeText = store ? ` and ${formatBytes(store)} in its private store (${formatBytes(STORE_PLANNING_BYTES_PER_KEY)} per key)` : '';
+      const jobsText = workers > 1 ? `, ${workers} such workers at once (--jobs ${workers}): ${formatBytes(predicted)}` : '';
+      throw new UsageError(`--maxsize ${n} is too large: ${d.id} would need about ${formatBytes(worker)} in one worker (${formatBytes(d.planningBytesPerEntry)} per entry, a planning estimate)${storeText}${jobsText}; this machine has ${formatBytes(totalmem())}, 70 % of it usable`);
     }
   }
   return chosen;

@@ -1,9 +1,10 @@
 // Which Keystone a run talks to. By default the embedded stand-in, started here and stopped at the end; with
 // --keystone-url a real one (src/keystone/real.ts), with credentials from the OS_* environment only.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { UsageError } from '../util/usage-error.ts';
 import { startStandIn, type Fault, type StandIn } from './standin.ts';
 import type { AuthTarget } from './auth.ts';
+import type { InProcessOptions } from './in-process-post.ts';
 import { registerSecret } from '../util/redact.ts';
 
 export interface KeystoneEnv {
@@ -22,6 +23,11 @@ export interface KeystoneEnv {
   /** tokens Keystone issued so far, when it can be known (the stand-in counts them) */
   tokensIssued(): number | undefined;
   standIn?: StandIn;
+  /**
+   * The stand-in's in-process token path for node workers (src/keystone/in-process-post.ts). Absent with a real
+   * Keystone, and while a test makes the stand-in misbehave: those faults are its HTTP server's.
+   */
+  inProcess?: InProcessOptions;
   close(): Promise<void>;
 }
 
@@ -30,8 +36,9 @@ export interface KeystoneEnv {
  * cannot reach it. Never set them in a benchmark:
  * - KCB_STANDIN_FAULT=status:<code> | malformed | hang | delay:<ms> — the stand-in misbehaves on every
  *   POST /v3/auth/tokens (see Fault in src/keystone/standin.ts), to test per-design errors and timeouts.
- * - KCB_TEST_DUMP_TOKENS=<file> — the stand-in records every token id it issues; at close they are written to
- *   <file> (mode 0600) with the passwords and trust ids, so a test can grep every output for them.
+ * - KCB_TEST_DUMP_TOKENS=<file> — the stand-in records every token id it issues, and so do workers on the
+ *   in-process token path (appended to <file>.workers); at close they are written to <file> (mode 0600) with
+ *   the passwords and trust ids, so a test can grep every output for them.
  */
 export function parseFaultHook(raw: string | undefined): Fault | null {
   if (!raw) return null;
@@ -48,6 +55,7 @@ export async function startStandInEnv(opts: { services: number; trusts: number }
   const fault = parseFaultHook(env.KCB_STANDIN_FAULT);
   const dumpFile = env.KCB_TEST_DUMP_TOKENS;
   const ks = await startStandIn({ services: opts.services, trusts: opts.trusts, recordTokens: Boolean(dumpFile) });
+  const workerDump = dumpFile ? `${dumpFile}.workers` : undefined;
   registerSecret(ks.trustee.password);
   registerSecret(ks.trustor.password);
   if (fault) ks.setFault(fault);
@@ -63,10 +71,13 @@ export async function startStandInEnv(opts: { services: number; trusts: number }
     },
     tokensIssued: () => ks.tokensIssued(),
     standIn: ks,
+    ...(fault ? {} : { inProcess: { identity: ks.identity, password: ks.trustee.password, ...(workerDump ? { recordTokensTo: workerDump } : {}) } }),
     async close() {
       await ks.close();
       if (dumpFile) {
-        const secrets = { tokens: ks.issuedTokens(), passwords: [ks.trustee.password, ks.trustor.password], trustIds: ks.trustIds };
+        const fromWorkers = existsSync(workerDump!) ? readFileSync(workerDump!, 'utf8').split('\n').filter(Boolean) : [];
+        rmSync(workerDump!, { force: true });
+        const secrets = { tokens: [...ks.issuedTokens(), ...fromWorkers], passwords: [ks.trustee.password, ks.trustor.password], trustIds: ks.trustIds };
         writeFileSync(dumpFile, JSON.stringify(secrets), { mode: 0o600 });
       }
     },

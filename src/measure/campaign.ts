@@ -11,6 +11,7 @@ import { emptyTally, type DesignTally } from '../analysis/design-result.ts';
 import type { StoreId, StoreLocation } from '../designs/contract.ts';
 import type { DesignDescriptor } from '../designs/descriptor.ts';
 import type { KeystoneEnv } from '../keystone/env.ts';
+import type { InProcessOptions } from '../keystone/in-process-post.ts';
 import type { SnapshotCheck } from '../results/schema.ts';
 import { perObjectSlope } from '../stats/per-object.ts';
 import { storeDriver } from '../stores/index.ts';
@@ -18,6 +19,7 @@ import { onHarnessExit } from '../util/processes.ts';
 import { redact } from '../util/redact.ts';
 import { trialRuns, type PlannedRun, type Protocol } from './plan.ts';
 import { launcherFor } from './runtimes.ts';
+import { pickNext, type RunTiming } from './schedule.ts';
 import { runWorker, type RunOutcome, type StoreInUse } from './session.ts';
 
 export interface CampaignDesign {
@@ -42,6 +44,8 @@ export interface CampaignOptions {
   keystoneRetries: number;
   /** creations each worker runs before its first reading */
   warmup: (d: DesignDescriptor, maxN: number) => number;
+  /** node workers take tokens from the stand-in's issuer in-process (src/keystone/in-process-post.ts) */
+  inProcess?: InProcessOptions;
   /** stores the user owns, used instead of a private server */
   externalStores: Partial<Record<StoreId, StoreLocation>>;
   /** key prefix for every store, run-unique */
@@ -152,7 +156,10 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
       const limits = opts.workerMaxOldSpaceMb ?? {};
       outcome = await runWorker({
         design: d, trial: run.trial, ladder: run.ladder, trustIds,
-        ctx: { keystone: keystone.target, timeoutMs: opts.keystoneTimeoutMs, retries: opts.keystoneRetries, stores: stores.stores },
+        ctx: {
+          keystone: keystone.target, timeoutMs: opts.keystoneTimeoutMs, retries: opts.keystoneRetries, stores: stores.stores,
+          ...(opts.inProcess && d.runtime === 'node' ? { inProcess: opts.inProcess } : {}),
+        },
         warmup: opts.warmup(d, Math.max(...run.ladder)), concurrency: opts.concurrency, timeoutMs: opts.timeoutS * 1000,
         store: stores.measured, snapshotPath, trace: opts.trace,
       }, launcherFor(d.runtime, { maxOldSpaceMb: limits[d.id] ?? limits['*'] }));
@@ -166,9 +173,10 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
     // Stopping kills the run in flight: its failure says nothing about the design, so it is not recorded.
     if (outcome.failure && opts.shouldStop()) return outcome;
     const after = keystone.tokensIssued();
-    // Keystone's own count when it can be read (the stand-in) and no other worker ran meanwhile, otherwise the
-    // worker's client-side count.
-    if (jobs === 1 && before !== undefined && after !== undefined) tally.tokensIssued += after - before;
+    // Keystone's own count when it can be read (the stand-in), no other worker ran meanwhile and every token came
+    // from it, otherwise the worker's client-side count.
+    const served = !(opts.inProcess && d.runtime === 'node');
+    if (jobs === 1 && served && before !== undefined && after !== undefined) tally.tokensIssued += after - before;
     else tally.tokensIssued += Math.max(0, ...outcome.samples.map((s) => s.tokens ?? 0));
     if (!snapshotPath) tally.samples.push(...outcome.samples);
     if (outcome.failure) tally.failures.push(outcome.failure);
@@ -177,16 +185,23 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
     return outcome;
   };
 
-  // The queue: every design's trial 1 first, in order; a design's next trial (or its snapshot run) joins the end of
-  // the queue when its current trial is complete, so an interrupted run still has whole sweeps of most designs.
+  // The queue: every design's trials up to the fewest (those run whatever they show, so they are queued at once
+  // and two of one design may run together); a design's next trial beyond them (or its snapshot run) joins the
+  // queue when its trials so far are complete. Every first trial starts before any other run (src/measure/
+  // schedule.ts), so an interrupted run still has whole sweeps of most designs.
   interface Job { d: CampaignDesign; run: PlannedRun; snapshotPath?: string }
   const queue: Job[] = [];
+  /** runs still to finish, by design and trial */
   const pending = new Map<string, number>();
+  /** the highest trial queued, and the trials complete, by design */
+  const queued = new Map<string, number>();
+  const complete = new Map<string, number>();
   let snapshotDir: string | undefined;
   let removeSnapshotDir: (() => void) | undefined;
   const enqueueTrial = (d: CampaignDesign, trial: number) => {
     const runs = trialRuns(d.descriptor.id, d.sizes, trial, opts.protocol, opts.seed);
-    pending.set(d.descriptor.id, runs.length);
+    pending.set(`${d.descriptor.id}#${trial}`, runs.length);
+    queued.set(d.descriptor.id, trial);
     for (const run of runs) queue.push({ d, run });
   };
   const enqueueSnapshot = (d: CampaignDesign) => {
@@ -204,18 +219,24 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
       const id = d.descriptor.id;
       if (finished.has(id)) continue;
       // (reading, not creating, the tally: a design not reached must have none, so the results say so)
-      for (let t = (tallies.get(id)?.trials ?? 0) + 2; t <= opts.trials.max; t++) rest.push(...trialRuns(id, d.sizes, t, opts.protocol, opts.seed));
+      for (let t = (queued.get(id) ?? 0) + 1; t <= opts.trials.max; t++) rest.push(...trialRuns(id, d.sizes, t, opts.protocol, opts.seed));
       if (opts.snapshot && d.descriptor.runtime === 'node') rest.push({ design: id, trial: 0, ladder: [opts.snapshot.n] });
     }
     opts.onPlan?.(rest);
   };
-  /** A design's trial is complete: another trial, or (precise enough, or the most trials taken) its snapshot run. */
-  const trialDone = (d: CampaignDesign, trial: number) => {
+  /**
+   * A trial of a design is complete. Once every queued trial is: another trial, or (precise enough, or the most
+   * trials taken) its snapshot run.
+   */
+  const trialDone = (d: CampaignDesign) => {
     const id = d.descriptor.id;
     const tally = tallyOf(id);
-    tally.trials = trial;
-    const more = trial < opts.trials.max && !(trial >= opts.trials.min && precise(tally, d.descriptor, opts.trials.targetRelHalfWidth));
-    if (more) enqueueTrial(d, trial + 1);
+    const done = (complete.get(id) ?? 0) + 1;
+    complete.set(id, done);
+    tally.trials = done;
+    if (done < (queued.get(id) ?? 0)) return;
+    const more = done < opts.trials.max && !(done >= opts.trials.min && precise(tally, d.descriptor, opts.trials.targetRelHalfWidth));
+    if (more) enqueueTrial(d, done + 1);
     else {
       finished.add(id);
       enqueueSnapshot(d);
@@ -239,13 +260,14 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
       }
       return;
     }
-    const left = (pending.get(d.descriptor.id) ?? 1) - 1;
-    pending.set(d.descriptor.id, left);
-    if (left === 0 && !opts.shouldStop()) trialDone(d, run.trial);
+    const key = `${d.descriptor.id}#${run.trial}`;
+    const left = (pending.get(key) ?? 1) - 1;
+    pending.set(key, left);
+    if (left === 0 && !opts.shouldStop()) trialDone(d);
     announce();
   };
 
-  for (const d of designs) enqueueTrial(d, 1);
+  for (let t = 1; t <= Math.max(1, opts.trials.min); t++) for (const d of designs) enqueueTrial(d, t);
   announce();
   try {
     await new Promise<void>((resolve) => {
@@ -254,18 +276,32 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
       // keys, so workers that use it run one at a time (private stores are one per worker anyway).
       const busy = new Set<StoreId>();
       const shared = (job: Job) => job.d.descriptor.needs.filter((id) => opts.externalStores[id]);
+      const timing = new Map<string, RunTiming>();
+      const timingOf = (id: string) => {
+        let t = timing.get(id);
+        if (!t) timing.set(id, (t = { finished: [], running: [] }));
+        return t;
+      };
       const pump = () => {
         // stopped: nothing new starts; designs not reached keep no tally, so the results say they were not measured
         while (!opts.shouldStop() && active < jobs) {
-          const at = queue.findIndex((j) => shared(j).every((id) => !busy.has(id)));
+          const at = pickNext(queue.map((j) => ({ design: j.d.descriptor.id, trial: j.run.trial, job: j })),
+            (q) => shared(q.job).every((id) => !busy.has(id)), timing, Date.now());
           if (at < 0) break;
           const [job] = queue.splice(at, 1);
           const holds = shared(job);
           for (const id of holds) busy.add(id);
           active++;
+          const t = job.run.trial > 0 ? timingOf(job.d.descriptor.id) : undefined;
+          const started = Date.now();
+          t?.running.push(started);
           execute(job).catch((err) => opts.note?.(redact(`${job.d.descriptor.id}: ${(err as Error).message.split('\n')[0]}`)))
             .finally(() => {
               active--;
+              if (t) {
+                t.running.splice(t.running.indexOf(started), 1);
+                t.finished.push(Date.now() - started);
+              }
               for (const id of holds) busy.delete(id);
               pump();
             });

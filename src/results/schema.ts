@@ -188,7 +188,11 @@ export interface Meta {
   sizes: number[];
   trials: number;
   /** which Keystone served the run: the embedded stand-in or a real one (URL and version, never a secret) */
-  keystone: { kind: 'stand-in' | 'real'; url: string; version: string; catalogServices?: number; server?: string };
+  keystone: {
+    kind: 'stand-in' | 'real'; url: string; version: string; catalogServices?: number; server?: string;
+    /** how node workers' ctx.authenticate got tokens: the stand-in's issuer in-process, or over HTTP */
+    tokenPath?: 'in-process' | 'http';
+  };
   /** the stores the run used: private (one server per sample) or the user's */
   stores: Partial<Record<StoreId, { kind: 'private' | 'external'; version: string }>>;
   /** incremental: one worker per trial, read as it grows; fresh: one worker per (N, trial) */

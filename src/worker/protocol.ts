@@ -11,6 +11,7 @@
 // descriptors, the store's memory) before it sends the next message.
 import type { StoreId, StoreLocation } from '../designs/contract.ts';
 import type { AuthTarget } from '../keystone/auth.ts';
+import type { InProcessOptions } from '../keystone/in-process-post.ts';
 
 export interface MemoryReading {
   rss: number;
@@ -29,6 +30,11 @@ export interface ContextSpec {
   retries: number;
   stores: Partial<Record<StoreId, StoreLocation>>;
   secret?: string;
+  /**
+   * node: take tokens from the stand-in's issuer run inside the worker instead of over HTTP (the in-process token
+   * path, src/keystone/in-process-post.ts); absent: over HTTP. Never with a real Keystone.
+   */
+  inProcess?: InProcessOptions;
 }
 
 export interface StartMessage {
