@@ -83,17 +83,24 @@ export class KeystoneError extends Error {
 /** First 8 characters of an id: enough to tell trusts apart in a message, useless to an attacker. */
 export const shortId = (id: string) => (id.length > 8 ? `${id.slice(0, 8)}…` : id);
 
+// The identity part is the same for every request of a target: serialised once (a worker sends one per entry).
+const identities = new WeakMap<AuthTarget, string>();
+
 export function authRequestBody(target: AuthTarget, scope: Scope): string {
-  const identity = {
-    methods: ['password'],
-    password: { user: { name: target.username, domain: { name: target.userDomainName }, password: target.password } },
-  };
+  let identity = identities.get(target);
+  if (identity === undefined) {
+    identity = JSON.stringify({
+      methods: ['password'],
+      password: { user: { name: target.username, domain: { name: target.userDomainName }, password: target.password } },
+    });
+    identities.set(target, identity);
+  }
   const s = scope.trustId
     ? { 'OS-TRUST:trust': { id: scope.trustId } }
     : scope.project
       ? { project: { name: scope.project.name, domain: { name: scope.project.domainName } } }
       : undefined;
-  return JSON.stringify({ auth: s ? { identity, scope: s } : { identity } });
+  return s ? `{"auth":{"identity":${identity},"scope":${JSON.stringify(s)}}}` : `{"auth":{"identity":${identity}}}`;
 }
 
 const timedOut = (err: unknown) => (err as { code?: string }).code?.includes('TIMEOUT') === true;

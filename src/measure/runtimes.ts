@@ -7,9 +7,11 @@ import { nodeWorkerBundle } from './node-bundle.ts';
 import type { Launcher } from './session.ts';
 
 /**
- * Flags of every node worker (recorded in the results' meta). --max-semi-space-size=1 pins V8's young generation:
- * by default it grows with the allocation rate up to 3 × 16 MB and stays committed, a step in RSS that depends on
- * how fast the build allocated, not on how many objects it keeps. --single-threaded keeps the compilers and the
+ * Flags of every node worker (recorded in the results' meta). --min/--max-semi-space-size=4 pin V8's young
+ * generation: by default it grows with the allocation rate up to 3 × 16 MB and stays committed, a step in RSS that
+ * depends on how fast the build allocated, not on how many objects it keeps. Pinned at 4 MB rather than 1 MB: a
+ * token's ~30 KB of garbage (its body and the parsed document) filled 1 MB every ~30 creations, and the
+ * scavenges took a fifth of a build's time; slopes and snapshots came out the same either way. --single-threaded keeps the compilers and the
  * GC on the main thread, so no background thread holds malloc'd memory at one reading and not at the next.
  * --no-opt --no-maglev stop V8 from compiling optimised code as call counts grow: that code (and its deopt data)
  * kept appearing thousands of entries into a build, a per-N growth that was not the entries' (measured with heap
@@ -26,7 +28,7 @@ import type { Launcher } from './session.ts';
  * message) got theirs between the 5th and the 12th reading: ~10 KB that made the slope at --maxsize 2000 2–5 %
  * larger than at 10000. Allocated at the first call, they are in place before the first reading.
  */
-export const WORKER_NODE_FLAGS = ['--expose-gc', '--max-semi-space-size=1', '--single-threaded', '--no-opt', '--no-maglev', '--no-sparkplug', '--no-memory-reducer', '--no-inline-new', '--no-lazy-feedback-allocation'];
+export const WORKER_NODE_FLAGS = ['--expose-gc', '--min-semi-space-size=4', '--max-semi-space-size=4', '--single-threaded', '--no-opt', '--no-maglev', '--no-sparkplug', '--no-memory-reducer', '--no-inline-new', '--no-lazy-feedback-allocation'];
 
 /**
  * The worker's environment: the harness's minus anything that looks like a credential; the worker gets what it
