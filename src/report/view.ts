@@ -352,7 +352,8 @@ function meta(r: Results): ReportView['meta'] {
     ['Started', txt(formatDate(m.startedAt))],
     ['Duration', txt(formatDuration(m.durationMs))],
     ['Sizes × trials', txt(`${sizesText(r)} × up to ${m.trials} trials (${protocolText(r)})`)],
-    ['Keystone', txt(`${ks.kind}, ${ks.version} (${ks.url}${ks.catalogServices ? `, ${ks.catalogServices} catalog services` : ''})${ks.server ? `, served by ${ks.server}` : ks.kind === 'stand-in' ? ', HTTP/1.1 keep-alive' : ''}`)],
+    ['Keystone', txt(`${ks.kind}, ${ks.version} (${ks.url}${ks.catalogServices ? `, ${ks.catalogServices} catalog services` : ''})${ks.server ? `, served by ${ks.server}` : ks.kind === 'stand-in' ? ', HTTP/1.1 keep-alive' : ''}${
+      ks.tokenPath === 'in-process' ? '; node workers take tokens from its issuer in-process (--token-path)' : ''}`)],
     ['Stores', txt(storesText(m))],
     ['Tool', txt(`${m.tool} ${m.version}`)],
   ];
