@@ -19,6 +19,7 @@ import { onHarnessExit } from '../util/processes.ts';
 import { redact } from '../util/redact.ts';
 import { trialRuns, type PlannedRun, type Protocol } from './plan.ts';
 import { launcherFor } from './runtimes.ts';
+import { stopBundling } from './node-bundle.ts';
 import { pickNext, type RunTiming } from './schedule.ts';
 import { runWorker, type RunOutcome, type StoreInUse } from './session.ts';
 
@@ -313,6 +314,7 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
   } finally {
     if (snapshotDir) rmSync(snapshotDir, { recursive: true, force: true });
     removeSnapshotDir?.();
+    await stopBundling();
   }
   return tallies;
 }

@@ -3,7 +3,7 @@
 // run to run) and add ~0.3 s to every start. The bundle joins the design module (built-in or the user's .ts or
 // .js) with the worker's serving loop, so both share one copy of every module. It is built once per run into
 // node_modules/.cache, so that bare imports (undici, redis) still resolve from the project's node_modules.
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 import { mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -45,4 +45,13 @@ export function nodeWorkerBundle(modulePath: string): Promise<string> {
     bundles.set(modulePath, bundled);
   }
   return bundled;
+}
+
+/**
+ * Ends esbuild's service process once no more bundles are needed (the campaign is over): left to the harness's
+ * exit, it lingered as an unreaped child of the ending process.
+ */
+export async function stopBundling(): Promise<void> {
+  await Promise.allSettled(bundles.values());
+  await stop();
 }
