@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync, readFileSync, chmodSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDesigns, oldSpaceLimits, parseBenchArgs, type BenchOptions } from '../src/cli/args.ts';
@@ -159,6 +159,20 @@ describe('checkDesigns: the design list, once the modules are loaded', () => {
     expect(ids).toEqual(expect.arrayContaining(['full-client', 'token-record', 'redis-handle', 'redis-handle-encrypted', 'memcached-handle', 'python-keystoneclient']));
     expect(check(['--designs', 'all']).map((d) => d.id)).toEqual(ids);
   }, 60_000);
+
+  it('the memory guard counts the workers that run at once and their private stores', () => {
+    // a size one token-record worker fits in (2/3 of the 70 % budget) but two at once do not
+    const n = Math.floor((totalmem() * 0.7) / 2048 / 1.5);
+    expect(check(['--designs', 'token-record', '--maxsize', String(n), '--jobs', '1']).map((d) => d.id)).toEqual(['token-record']);
+    expect(() => check(['--designs', 'token-record', '--maxsize', String(n), '--jobs', '2']))
+      .toThrowError(/is too large: token-record would need about .* in one worker .*, 2 such workers at once \(--jobs 2\): .*70 % of it usable/);
+    // the same N for redis-handle alone: its private Redis (1 KB a key) does not fit beside the worker
+    const m = Math.floor((totalmem() * 0.7) / 2048 / 1.2);
+    expect(check(['--designs', 'token-record', '--maxsize', String(m), '--jobs', '1'])).toHaveLength(1);
+    expect(() => check(['--designs', 'redis-handle', '--maxsize', String(m), '--jobs', '1'])).toThrowError(/in its private store \(1\.0 KB per key\)/);
+    // a Redis the user runs is not this machine's to count
+    expect(check(['--designs', 'redis-handle', '--maxsize', String(m), '--jobs', '1', '--redis-url', 'redis://127.0.0.1:6379'])).toHaveLength(1);
+  });
 
   it('the ones named, in the order named', () => {
     expect(check(['--designs', 'token-record,full-client']).map((d) => d.id)).toEqual(['token-record', 'full-client']);
