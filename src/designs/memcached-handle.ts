@@ -86,7 +86,9 @@ export default defineDesign<MemcachedHandle>({
     const prefix = where.keyPrefix;
     // failover only where the harness asks for it (the simulation's pool): elsewhere a dead server is an error
     const mc = await connectMemcached(where, { timeoutMs: ctx.timeoutMs, failover: where.failover === true });
-    const keyOf = (trustId: string) => prefix + deriveKeys(trustId, secret).cacheKey.toString('base64');
+    // join(), not +: one flat string whatever happens to it later (a cons string is flattened in place, or not,
+    // depending on when the client first reads it and on collections: a per-entry size that varied from run to run)
+    const keyOf = (trustId: string) => [prefix, deriveKeys(trustId, secret).cacheKey.toString('base64')].join('');
 
     /** Authenticates, stores the protected record with a TTL ending at the refresh point, returns the token. */
     const store = async (handle: MemcachedHandle): Promise<string> => {
