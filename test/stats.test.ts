@@ -4,6 +4,7 @@ import { meanWithCi, t975 } from '../src/stats/t-dist.ts';
 import { bootstrapSlopeCi, mulberry32 } from '../src/stats/bootstrap.ts';
 import { perObjectSlope } from '../src/stats/per-object.ts';
 import type { Sample } from '../src/results/schema.ts';
+import { designResult } from '../src/analysis/design-result.ts';
 
 /** Samples on a known line (fixed cost + slope × n) with seeded noise. */
 function synthetic(slope: number, noise: number, trials = 5, sizes = [0, 2500, 5000, 7500, 10000]): Sample[] {
@@ -146,5 +147,37 @@ describe('statistics', () => {
 
   it('skips metrics a design does not have', () => {
     expect(perObjectSlope(synthetic(1, 1), 'storeUsedMemory')).toBeUndefined();
+  });
+});
+
+describe('the RSS split (live heap, slack, outside the heap)', () => {
+  /** node samples with their own heapTotal line: flat (the heap grew inside pages already committed) or growing */
+  const samples = (heapTotalSlope: number): Sample[] => {
+    const rand = mulberry32(7);
+    const out: Sample[] = [];
+    for (let trial = 1; trial <= 3; trial++) {
+      for (const n of [0, 1000, 2000, 3000, 4000, 5000]) {
+        const heapUsed = 10e6 + 200 * n + rand() * 200;
+        const heapTotal = 12e6 + heapTotalSlope * n + rand() * 200;
+        const rss = 50e6 + 220 * n + (rand() - 0.5) * 20e3;
+        out.push({ n, trial, rss, pidusageRss: rss, heapUsed, heapTotal, external: 1000, arrayBuffers: 10 });
+      }
+    }
+    return out;
+  };
+  const result = (s: Sample[]) => designResult({ id: 'x', title: 'x', runtime: 'node', topology: 'per-worker', needs: [] }, [0, 5000],
+    { samples: s, failures: [], tokensIssued: 0, wallMs: 0, trials: 3 });
+
+  it('adds up to the RSS slope when every part is resolved', () => {
+    const b = result(samples(205)).rssBreakdown!;
+    expect(b.liveHeap).toBeCloseTo(200, 0);
+    expect(b.heapSlack).toBeCloseTo(5, 0);
+    expect(b.liveHeap + b.heapSlack + b.outsideHeap).toBeCloseTo(result(samples(205)).perObject.rss!.bytes, 6);
+  });
+
+  it('is left out when heapTotal did not move: its parts would not add up to the RSS', () => {
+    const r = result(samples(0));
+    expect(r.perObject.rss!.bytes).toBeGreaterThan(0);
+    expect(r.rssBreakdown).toBeUndefined();
   });
 });

@@ -16,10 +16,14 @@ export interface DesignTally {
 
 export const emptyTally = (): DesignTally => ({ samples: [], failures: [], tokensIssued: 0, wallMs: 0, trials: 0 });
 
-/** RSS per object split as V8 sees it: live heap, heap reserved but not used, and the rest of the process. */
-function rssBreakdown(p: DesignResult['perObject'], heapTotal: { bytes: number } | undefined): RssBreakdown | undefined {
+/**
+ * RSS per object split as V8 sees it: live heap, heap reserved but not used, and the rest of the process. Only
+ * when all three slopes are resolved: V8 commits its heap in 256 KB pages, so at small N heapTotal can stay flat
+ * while the heap grows inside it, and the parts would not add up to the RSS.
+ */
+function rssBreakdown(p: DesignResult['perObject'], heapTotal: Parameters<typeof isResolved>[0]): RssBreakdown | undefined {
   const { rss, heapUsed } = p;
-  if (!rss || !heapUsed || !heapTotal || !isResolved(rss)) return undefined;
+  if (!isResolved(rss) || !isResolved(heapUsed) || !isResolved(heapTotal)) return undefined;
   return { liveHeap: heapUsed.bytes, heapSlack: heapTotal.bytes - heapUsed.bytes, outsideHeap: rss.bytes - heapTotal.bytes };
 }
 

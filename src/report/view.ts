@@ -211,7 +211,8 @@ function crossCheck(r: Results): ReportView['crossCheck'] {
         txt(s ? `${formatBytes(s.retainedPerEntry)} (N = ${s.n})` : '–', { muted: !s }),
         txt(diff === undefined || !isResolved(d.perObject.heapUsed) ? '–' : `${diff >= 0 ? '+' : '−'}${Math.abs(diff * 100).toFixed(1)} %${Math.abs(diff) > 0.1 ? ' ⚠' : ''}`, { num: true }),
         txt(top),
-        txt(rb ? `${formatPart(rb.liveHeap)} live heap + ${formatPart(rb.heapSlack)} slack + ${formatPart(rb.outsideHeap)} outside` : '–', { muted: !rb }),
+        txt(rb ? `${formatPart(rb.liveHeap)} live heap + ${formatPart(rb.heapSlack)} slack + ${formatPart(rb.outsideHeap)} outside`
+          : d.runtime === 'node' && d.status !== 'failed' ? `not resolved at N = ${formatCount(Math.max(0, ...(d.sizes ?? [])))}` : '–', { muted: !rb }),
       ],
     };
   });

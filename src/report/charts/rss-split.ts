@@ -2,7 +2,8 @@
 // and memory outside the V8 heap (RSS − heapTotal), as shares of the RSS per object, stacked.
 import type { TopLevelSpec } from 'vega-lite';
 import type { Results } from '../../results/schema.ts';
-import { formatBytes, formatPart, formatSlope } from '../format.ts';
+import { formatBytes, formatCount, formatPart, formatSlope } from '../format.ts';
+import { isResolved } from '../../analysis/headline.ts';
 import { rssLesson } from '../view.ts';
 import { COLOURS, CONFIG, SCHEMA_URL, header, type Chart } from './theme.ts';
 import { rssSlope } from './per-object.ts';
@@ -23,7 +24,8 @@ export function rssSplitChart(r: Results): Chart | undefined {
     const b = d.rssBreakdown;
     if (!b) {
       const rss = rssSlope(d);
-      notes.push({ design: d.id, at: 0, label: rss ? `RSS per object ${formatSlope(rss, 'rss')}` : `RSS per object not measured (${d.status})` });
+      const split = rss && isResolved(rss) ? `; its split is not resolved at N = ${formatCount(Math.max(0, ...(d.sizes ?? [])))} (V8 commits its heap in 256 KB pages)` : '';
+      notes.push({ design: d.id, at: 0, label: rss ? `RSS per object ${formatSlope(rss, 'rss')}${split}` : `RSS per object not measured (${d.status})` });
       continue;
     }
     // a negative part is a difference of two noisy slopes: drawn as nothing, written "≈ 0"
