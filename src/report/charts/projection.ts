@@ -4,10 +4,18 @@ import type { TopLevelSpec } from 'vega-lite';
 import { headline, isResolved } from '../../analysis/headline.ts';
 import { metricLabel } from '../../results/metrics.ts';
 import type { Results } from '../../results/schema.ts';
-import { GB, KB, MB, formatBytes, storeName } from '../format.ts';
+import { GB, KB, MB, formatBytes, formatCount, storeName } from '../format.ts';
 import { BYTES_LABEL, CONFIG, SCHEMA_URL, header, type Chart } from './theme.ts';
 
 export const PROJECTION_SIZES = [10_000, 100_000, 1_000_000];
+
+/** How far the projected sizes go beyond what the run measured. */
+function measuredUpTo(r: Results): string {
+  const most = Math.max(0, ...r.designs.flatMap((d) => d.sizes ?? []));
+  const beyond = PROJECTION_SIZES.filter((n) => n > most);
+  if (!beyond.length) return `the run measured up to N = ${formatCount(most)}`;
+  return beyond.length === PROJECTION_SIZES.length ? 'not measured at these N' : `measured up to N = ${formatCount(most)}, projected beyond`;
+}
 
 export function projectionChart(r: Results): Chart {
   const rows: Array<{ row: string; trusts: string; bytes: number; label: string }> = [];
@@ -42,7 +50,7 @@ export function projectionChart(r: Results): Chart {
   const yOffset = { field: 'trusts', type: 'nominal' as const, sort: PROJECTION_SIZES.map((n) => `${n.toLocaleString('en-US')} trusts`) };
   const spec: TopLevelSpec = {
     $schema: SCHEMA_URL,
-    title: header(r, 'Projection: memory at scale (not measured at these N)',
+    title: header(r, `Projection: memory at scale (${measuredUpTo(r)})`,
       'headline figure per object × N, per worker; a store server is shared by all workers'),
     width: 700,
     height: order.length * 3 * 15 + order.length * 12,
