@@ -170,8 +170,13 @@ describe('checkDesigns: the design list, once the modules are loaded', () => {
     const m = Math.floor((totalmem() * 0.7) / 2048 / 1.2);
     expect(check(['--designs', 'token-record', '--maxsize', String(m), '--jobs', '1'])).toHaveLength(1);
     expect(() => check(['--designs', 'redis-handle', '--maxsize', String(m), '--jobs', '1'])).toThrowError(/in its private store \(1\.0 KB per key\)/);
-    // a Redis the user runs is not this machine's to count
+    // a Redis the user runs is not this machine's to count; memcached-handle's private memcached still is
     expect(check(['--designs', 'redis-handle', '--maxsize', String(m), '--jobs', '1', '--redis-url', 'redis://127.0.0.1:6379'])).toHaveLength(1);
+    const k = Math.floor((totalmem() * 0.7) / 512 / 1.2); // memcached-handle plans 512 B an entry
+    expect(() => check(['--designs', 'memcached-handle', '--maxsize', String(k), '--jobs', '1', '--redis-url', 'redis://127.0.0.1:6379']))
+      .toThrowError(/in its private store/);
+    // one design, one trial: never two of its workers at once, whatever --jobs says
+    expect(check(['--designs', 'token-record', '--maxsize', String(n), '--jobs', '2', '--trials', '1'])).toHaveLength(1);
   });
 
   it('the ones named, in the order named', () => {

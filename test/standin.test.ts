@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { startStandIn, type StandIn } from '../src/keystone/standin.ts';
-import { authenticate, KeystoneError } from '../src/keystone/auth.ts';
+import { authenticate, authRequestBody, KeystoneError } from '../src/keystone/auth.ts';
 
 let ks: StandIn;
 const target = () => ({ authUrl: ks.authUrl, username: ks.trustee.username, password: ks.trustee.password, userDomainName: 'Default' });
@@ -75,5 +75,26 @@ describe('Keystone v3 stand-in', () => {
     const text = await missing.body.text();
     expect(text).not.toContain('gAAAAAnope');
     expect(ks.issuedTokens()).toContain(a.tokenId);
+  });
+
+  it('answers 400 (not 500, which clients retry) for a body that is not JSON or is over 1 MB', async () => {
+    for (const body of ['{not json', 'x'.repeat((1 << 20) + 10)]) {
+      const res = await request(`${ks.authUrl}/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(res.statusCode).toBe(400);
+      expect(((await res.body.json()) as any).error.code).toBe(400);
+    }
+  });
+});
+
+describe('the auth request body', () => {
+  it('is the credentials of the target asked for, whatever was asked before', () => {
+    const a = { authUrl: 'http://127.0.0.1:1/v3', username: 'svc', password: 'one', userDomainName: 'Default' };
+    const b = { ...a, password: 'two' };
+    const parse = (t: typeof a) => JSON.parse(authRequestBody(t, { trustId: 'f'.repeat(32) }));
+    expect(parse(a).auth.identity.password.user.password).toBe('one');
+    expect(parse(b).auth.identity.password.user.password).toBe('two');
+    expect(parse({ ...a }).auth.identity.password.user.password).toBe('one');
+    expect(parse(a).auth.scope).toEqual({ 'OS-TRUST:trust': { id: 'f'.repeat(32) } });
+    expect(JSON.parse(authRequestBody(a, {})).auth).toEqual({ identity: parse(a).auth.identity });
   });
 });

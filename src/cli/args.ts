@@ -191,7 +191,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   };
 }
 
-/** What a private store server holds per key, for the memory guard: Redis and memcached measured 540–690 B. */
+/**
+ * What a private store server holds per key, for the memory guard: the node designs' records measured 540–690 B.
+ * (python-auth-state's 8.5 KB records are bounded by --python-maxsize, 1000 by default.)
+ */
 export const STORE_PLANNING_BYTES_PER_KEY = 1024;
 
 /** An entry planned at this size or more is "large": few readings, and (node) its own largest N. */
@@ -225,11 +228,13 @@ export function checkDesigns(o: BenchOptions, all: DesignDescriptor[], unavailab
   // Refuse sizes the machine cannot hold, with the prediction, instead of swapping or being OOM-killed later:
   // --jobs workers run at once (two trials of one design may), each with the private store its design needs.
   const budget = totalmem() * 0.7;
-  const workers = Math.max(1, o.jobs);
+  // (no more than the runs that can overlap: one design's trials run together only up to --min-trials)
+  const workers = Math.max(1, Math.min(o.jobs, chosen.length * o.minTrials));
   for (const d of chosen) {
     const n = maxsizeFor(o, d);
     const worker = n * d.planningBytesPerEntry;
-    const store = o.redisUrl || o.memcachedServers ? 0 : d.needs.length * n * STORE_PLANNING_BYTES_PER_KEY;
+    const privateStores = d.needs.filter((id) => !(id === 'redis' ? o.redisUrl : o.memcachedServers));
+    const store = privateStores.length * n * STORE_PLANNING_BYTES_PER_KEY;
     const predicted = workers * (worker + store);
     if (predicted > budget) {
       const storeText = store ? ` and ${formatBytes(store)} in its private store (${formatBytes(STORE_PLANNING_BYTES_PER_KEY)} per key)` : '';

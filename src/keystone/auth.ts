@@ -83,18 +83,24 @@ export class KeystoneError extends Error {
 /** First 8 characters of an id: enough to tell trusts apart in a message, useless to an attacker. */
 export const shortId = (id: string) => (id.length > 8 ? `${id.slice(0, 8)}…` : id);
 
-// The identity part is the same for every request of a target: serialised once (a worker sends one per entry).
-const identities = new WeakMap<AuthTarget, string>();
+// The identity part is the same for every request with the same credentials: the last one is kept serialised (a
+// worker sends one per entry). Compared by value and only one kept: a design that copies its credentials per
+// entry must not find a cached string per entry beside each copy.
+let lastIdentity: { username: string; domain: string; password: string; json: string } | undefined;
+
+function identityJson(target: AuthTarget): string {
+  const l = lastIdentity;
+  if (l && l.username === target.username && l.domain === target.userDomainName && l.password === target.password) return l.json;
+  const json = JSON.stringify({
+    methods: ['password'],
+    password: { user: { name: target.username, domain: { name: target.userDomainName }, password: target.password } },
+  });
+  lastIdentity = { username: target.username, domain: target.userDomainName, password: target.password, json };
+  return json;
+}
 
 export function authRequestBody(target: AuthTarget, scope: Scope): string {
-  let identity = identities.get(target);
-  if (identity === undefined) {
-    identity = JSON.stringify({
-      methods: ['password'],
-      password: { user: { name: target.username, domain: { name: target.userDomainName }, password: target.password } },
-    });
-    identities.set(target, identity);
-  }
+  const identity = identityJson(target);
   const s = scope.trustId
     ? { 'OS-TRUST:trust': { id: scope.trustId } }
     : scope.project

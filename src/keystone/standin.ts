@@ -141,7 +141,13 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     if (fault?.kind === 'status') {
       return sendError(res, fault.status, 'Injected fault', `The stand-in was told to answer ${fault.status}.`);
     }
-    const r = issueToken(issuer, await readBody(req), !url.searchParams.has('nocatalog'));
+    let requestText: string;
+    try {
+      requestText = await readBody(req);
+    } catch {
+      return sendError(res, 400, 'Bad Request', 'Expecting to find valid JSON in request body.');
+    }
+    const r = issueToken(issuer, requestText, !url.searchParams.has('nocatalog'));
     if (r.status !== 201) return send(res, r.status, r.text);
     issued++;
     if (options.recordTokens) recorded.push(r.tokenId);

@@ -235,7 +235,8 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
     const done = (complete.get(id) ?? 0) + 1;
     complete.set(id, done);
     tally.trials = done;
-    if (done < (queued.get(id) ?? 0)) return;
+    // stopping: the trial counts, nothing more is queued
+    if (opts.shouldStop() || done < (queued.get(id) ?? 0)) return;
     const more = done < opts.trials.max && !(done >= opts.trials.min && precise(tally, d.descriptor, opts.trials.targetRelHalfWidth));
     if (more) enqueueTrial(d, done + 1);
     else {
@@ -264,7 +265,7 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
     const key = `${d.descriptor.id}#${run.trial}`;
     const left = (pending.get(key) ?? 1) - 1;
     pending.set(key, left);
-    if (left === 0 && !opts.shouldStop()) trialDone(d);
+    if (left === 0) trialDone(d);
     announce();
   };
 

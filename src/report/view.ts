@@ -235,7 +235,7 @@ function steps(r: Results): ReportView['steps'] {
     }
     for (const rel of slope?.releases ?? []) {
       out.push({ design: d.id, cells: [code(d.id), txt(metricLabel(m)),
-        txt(`−${formatBytes(rel.bytes)} at N = ${formatCount(rel.n)}, trial ${rel.trial} of ${d.trials}: given back`, { num: true }), slopeCell(d, m)] });
+        txt(`−${formatBytes(rel.bytes)} at N = ${formatCount(rel.n)} in trial ${rel.trial}: given back`, { num: true }), slopeCell(d, m)] });
     }
     return out;
   }));

@@ -9,12 +9,13 @@ import { BYTES_LABEL, CONFIG, SCHEMA_URL, header, type Chart } from './theme.ts'
 
 export const PROJECTION_SIZES = [10_000, 100_000, 1_000_000];
 
-/** How far the projected sizes go beyond what the run measured. */
+/** How far the projected sizes go beyond what the run measured (designs can stop at different N). */
 function measuredUpTo(r: Results): string {
-  const most = Math.max(0, ...r.designs.flatMap((d) => d.sizes ?? []));
-  const beyond = PROJECTION_SIZES.filter((n) => n > most);
-  if (!beyond.length) return `the run measured up to N = ${formatCount(most)}`;
-  return beyond.length === PROJECTION_SIZES.length ? 'not measured at these N' : `measured up to N = ${formatCount(most)}, projected beyond`;
+  const tops = r.designs.map((d) => Math.max(0, ...(d.sizes ?? [])));
+  const [least, most] = [Math.min(...tops), Math.max(...tops)];
+  const upTo = `measured up to N = ${least === most ? formatCount(most) : `${formatCount(least)}–${formatCount(most)}`}`;
+  if (PROJECTION_SIZES.every((n) => n > most)) return 'not measured at these N';
+  return PROJECTION_SIZES.every((n) => n <= least) ? `the run ${upTo}` : `${upTo}, projected beyond`;
 }
 
 export function projectionChart(r: Results): Chart {
