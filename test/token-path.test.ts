@@ -38,7 +38,7 @@ describe('token documents from templates', () => {
 });
 
 describe('the in-process issuer answers as the HTTP stand-in does', () => {
-  const post = () => inProcessPost({ identity: ks.identity, password: ks.trustee.password });
+  const post = () => inProcessPost({ identity: ks.identity }, ks.trustee.password);
 
   it('a trust-scoped token: same token length, same body length, same document but for its own values', async () => {
     const http = await authenticate(target, { trustId: ks.trustIds[0], text: true });

@@ -238,7 +238,7 @@ export function checkDesigns(o: BenchOptions, all: DesignDescriptor[], unavailab
     const predicted = workers * (worker + store);
     if (predicted > budget) {
       const storeText = store ? ` and ${formatBytes(store)} in its private store (${formatBytes(STORE_PLANNING_BYTES_PER_KEY)} per key)` : '';
-      const jobsText = workers > 1 ? `, ${workers} such workers at once (--jobs ${workers}): ${formatBytes(predicted)}` : '';
+      const jobsText = workers > 1 ? `, ${workers} such workers at once (--jobs ${o.jobs}): ${formatBytes(predicted)}` : '';
       throw new UsageError(`--maxsize ${n} is too large: ${d.id} would need about ${formatBytes(worker)} in one worker (${formatBytes(d.planningBytesPerEntry)} per entry, a planning estimate)${storeText}${jobsText}; this machine has ${formatBytes(totalmem())}, 70 % of it usable`);
     }
   }

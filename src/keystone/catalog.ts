@@ -1,6 +1,6 @@
 // A service catalog shaped like a real cloud's: by default 13 services × public/internal/admin = 39 endpoints,
 // which is what makes a Keystone token response ≈ 8 KB and therefore what a cached full client carries around.
-import { randomBytes } from 'node:crypto';
+import { randomChunk } from './token-id.ts';
 
 export interface CatalogEndpoint {
   id: string;
@@ -33,7 +33,7 @@ export const DEFAULT_SERVICES: ReadonlyArray<readonly [string, string, number, s
   ['dns', 'designate', 9001, ''],
 ];
 
-export const hexId = (): string => randomBytes(16).toString('hex');
+export const hexId = (): string => randomChunk(16).toString('hex');
 
 /**
  * Builds a catalog of `services` services (the defaults first, then numbered extras) with fresh ids, every

@@ -71,7 +71,7 @@ export async function startStandInEnv(opts: { services: number; trusts: number }
     },
     tokensIssued: () => ks.tokensIssued(),
     standIn: ks,
-    ...(fault ? {} : { inProcess: { identity: ks.identity, password: ks.trustee.password, ...(workerDump ? { recordTokensTo: workerDump } : {}) } }),
+    ...(fault ? {} : { inProcess: { identity: ks.identity, ...(workerDump ? { recordTokensTo: workerDump } : {}) } }),
     async close() {
       await ks.close();
       if (dumpFile) {

@@ -11,8 +11,6 @@ import { issueToken, type Issuer } from './token-issue.ts';
 export interface InProcessOptions {
   /** the stand-in's fixed document fields */
   identity: StandInIdentity;
-  /** the trustee's password (the worker has it anyway, to authenticate) */
-  password: string;
   /** TEST-ONLY: append every token id issued here to this file (the secrets tests grep outputs for them) */
   recordTokensTo?: string;
 }
@@ -34,9 +32,10 @@ function fromWire(...pieces: string[]): string {
   return wire.toString('utf8', 0, at);
 }
 
-export function inProcessPost(opts: InProcessOptions): Post {
+/** `password`: the trustee's, which the worker holds to authenticate anyway (the issuer checks requests against it). */
+export function inProcessPost(opts: InProcessOptions, password: string): Post {
   const { identity } = opts;
-  const trustee = { id: identity.trustee.id, name: identity.trustee.name, password: opts.password };
+  const trustee = { id: identity.trustee.id, name: identity.trustee.name, password };
   const issuer: Issuer = {
     identity, users: new Map([[trustee.name, trustee]]), now: Date.now, render: tokenDocs(identity),
     trusteeOf: (id) => (TRUST_ID.test(id) ? trustee.id : undefined),

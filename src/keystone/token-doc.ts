@@ -34,18 +34,6 @@ export const identityOf = (catalog: CatalogService[], fixed: Omit<StandInIdentit
 /** Keystone prints Fernet's one-second timestamps with six zero microsecond digits. */
 export const isoSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', '.000000Z');
 
-/** isoSeconds, remembering the last two seconds asked for: a build asks for the same few thousand times over. */
-function isoSecondsCached(): (ms: number) => string {
-  const last = [[NaN, ''], [NaN, '']] as Array<[number, string]>;
-  return (ms) => {
-    const s = Math.floor(ms / 1000);
-    for (const e of last) if (e[0] === s) return e[1];
-    const text = isoSeconds(ms);
-    last.unshift([s, text]);
-    last.length = 2;
-    return text;
-  };
-}
 
 export const newAuditId = () => randomChunk(16).toString('base64url').slice(0, 22);
 
@@ -83,8 +71,13 @@ type Hole = keyof typeof HOLES;
  */
 export function tokenDocs(id: StandInIdentity): (t: TokenFields, withCatalog: boolean) => [head: string, tail: string] {
   const tails = { catalog: `, "catalog": ${id.catalogJson}}}`, bare: '}}' };
-  const expires = isoSecondsCached();
-  const issued = isoSecondsCached();
+  // a token's two times, for the last expiry second asked for: tokens are issued in time order, a few thousand a second
+  let last = { second: NaN, expires: '', issued: '' };
+  const times = (expiresAt: number) => {
+    const second = Math.floor(expiresAt / 1000);
+    if (second !== last.second) last = { second, expires: isoSeconds(expiresAt), issued: isoSeconds(expiresAt - id.lifetimeMs) };
+    return last;
+  };
   const templates = new Map<string, { parts: string[]; holes: Hole[] }>();
   const template = (userId: string, trust: boolean) => {
     const key = `${userId}|${trust}`;
@@ -103,7 +96,8 @@ export function tokenDocs(id: StandInIdentity): (t: TokenFields, withCatalog: bo
   };
   return (t, withCatalog) => {
     const { parts, holes } = template(t.userId, Boolean(t.trustId));
-    const values: Record<Hole, string> = { audit: t.auditId, expires: expires(t.expiresAt), issued: issued(t.expiresAt - id.lifetimeMs), trust: t.trustId ?? '' };
+    const { expires, issued } = times(t.expiresAt);
+    const values: Record<Hole, string> = { audit: t.auditId, expires, issued, trust: t.trustId ?? '' };
     let head = parts[0];
     for (let i = 0; i < holes.length; i++) head += values[holes[i]] + parts[i + 1];
     // the catalog comes last, as Keystone lists it

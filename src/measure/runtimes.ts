@@ -11,8 +11,9 @@ import type { Launcher } from './session.ts';
  * generation: by default it grows with the allocation rate up to 3 × 16 MB and stays committed, a step in RSS that
  * depends on how fast the build allocated, not on how many objects it keeps. Pinned at 4 MB rather than 1 MB: a
  * token's ~30 KB of garbage (its body and the parsed document) filled 1 MB every ~30 creations, and the
- * scavenges took a fifth of a build's time; slopes and snapshots came out the same either way. --single-threaded keeps the compilers and the
- * GC on the main thread, so no background thread holds malloc'd memory at one reading and not at the next.
+ * scavenges took a fifth of a build's time; slopes and snapshots came out the same either way. --single-threaded
+ * keeps the compilers and the GC on the main thread, so no background thread holds malloc'd memory at one reading
+ * and not at the next.
  * --no-opt --no-maglev stop V8 from compiling optimised code as call counts grow: that code (and its deopt data)
  * kept appearing thousands of entries into a build, a per-N growth that was not the entries' (measured with heap
  * snapshots: ~260 B per entry of a 416 B token record between N = 300 and 1300). --no-sparkplug does the same for

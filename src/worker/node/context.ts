@@ -11,7 +11,7 @@ import type { ContextSpec } from '../protocol.ts';
 
 export function makeContext(spec: ContextSpec, clock?: DesignContext['clock']): DesignContext & { dispose(): Promise<void> } {
   let pool: { post: Post; close(): void } | undefined;
-  const open = () => (spec.inProcess ? { post: inProcessPost(spec.inProcess), close() {} } : nodeHttpPost(8));
+  const open = () => (spec.inProcess ? { post: inProcessPost(spec.inProcess, spec.keystone.password), close() {} } : nodeHttpPost(8));
   return {
     keystoneUrl: spec.keystone.authUrl,
     keystone: spec.keystone,
