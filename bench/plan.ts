@@ -2,7 +2,7 @@
 // computation in src/model/planner.ts, the output in src/report/planner-render.ts; this file only wires them.
 import { runMain, UsageError } from '../src/cli/errors.ts';
 import { PLAN_HELP, parsePlanArgs } from '../src/cli/plan-args.ts';
-import { plan } from '../src/model/planner.ts';
+import { plansByRuntime } from '../src/model/decision.ts';
 import { planJson, planMarkdown, planText } from '../src/report/planner-render.ts';
 import { formatDate } from '../src/report/format.ts';
 import { readResults } from '../src/results/read.ts';
@@ -15,16 +15,18 @@ export async function planMain(argv: string[]): Promise<number> {
   }
   const results = readResults(args.in);
   if (results.designs.length === 0) throw new UsageError(`${args.in} holds no measured designs (run \`npm run bench\`)`);
-  let p;
+  let plans;
   try {
-    p = plan(results, args.deployment);
+    plans = plansByRuntime(results, args.deployment);
   } catch (err) {
     // the model refuses values its arithmetic cannot mean with RangeError: here they are the user's input
     if (err instanceof RangeError) throw new UsageError(err.message);
     throw err;
   }
   const source = `${args.in} (\`${results.meta.command}\`, ${formatDate(results.meta.startedAt)})`;
-  const out = args.format === 'json' ? planJson(p, args.in) : args.format === 'markdown' ? planMarkdown(p, source) : planText(p, source);
+  const p = plans[args.runtime];
+  const rp = { runtime: args.runtime, plans };
+  const out = args.format === 'json' ? planJson(p, args.in, rp) : args.format === 'markdown' ? planMarkdown(p, source, rp) : planText(p, source, rp);
   process.stdout.write(out);
   return 0;
 }

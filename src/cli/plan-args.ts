@@ -1,6 +1,7 @@
 // Flags of `npm run plan`: a deployment (starting from a scenario's preset), the results file and the output
 // format. Every mistake is a one-line UsageError (exit 2 through runMain).
-import { PRESETS, MIB, type Deployment } from '../model/planner.ts';
+import { DEFAULT_SCENARIO, PRESETS, MIB, type Deployment } from '../model/planner.ts';
+import { RUNTIME_CHOICES, type RuntimeChoice } from '../model/decision.ts';
 import { SCENARIO_NAMES, SCENARIO_TEXT } from '../model/scenarios.ts';
 import { UsageError } from './errors.ts';
 import { int, num, oneOf, parseFlags } from './flags.ts';
@@ -11,6 +12,8 @@ export interface PlanArgs {
   help: boolean;
   deployment: Deployment;
   in: string;
+  /** the designs the table lists and the recommendation is chosen from */
+  runtime: RuntimeChoice;
   format: 'text' | 'json' | 'markdown';
 }
 
@@ -22,7 +25,7 @@ For each design measured in a results file: tokens/day, validations/day at the r
 notifier worker, whether it fits a per-worker budget, and which design to pick for the deployment.
 
   --scenario S           preset: ${SCENARIO_NAMES.map((s) => `${s} (${SCENARIO_TEXT[s]})`).join(' | ')}
-                         (default post); the flags below override the preset
+                         (default ${DEFAULT_SCENARIO}); the flags below override the preset
   --alarms N             alarms (default ${P.alarms})
   --trust-share F        share of alarms with trust+ actions, 0..1: only they mint tokens (default ${P.trustShare})
   --trusts N             post scenario only: trusts the alarms share (default ${P.trusts}); trust-per-alarm: one per alarm
@@ -32,6 +35,9 @@ notifier worker, whether it fits a per-worker budget, and which design to pick f
   --workers-per-host N   notifier workers per host (default ${P.workersPerHost})
   --budget-mb MB         cache memory budget per worker, MB = 1024 KB (default ${P.budgetBytes / MIB})
   --token-lifetime S     token lifetime, seconds (default ${P.tokenLifetimeS}; re-minted ${P.refreshMarginS} s before expiry, keystoneauth)
+  --runtime R            python | node | any (default any): the designs listed and recommended; python is
+                         what a python service such as Aodh can adopt (--json: \`recommendation\` for R,
+                         \`recommendations\` for every runtime)
   --in PATH              results file (default ${DEFAULT_RESULTS})
   --json | --markdown    machine-readable / Markdown output instead of the terminal table
   --help                 this text
@@ -43,7 +49,7 @@ A design whose per-entry figure is not resolved is listed as such and never reco
 `;
 
 const STRINGS = ['scenario', 'alarms', 'trust-share', 'trusts', 'firing', 'interval', 'hosts', 'workers-per-host', 'budget-mb',
-  'token-lifetime', 'in'] as const;
+  'token-lifetime', 'in', 'runtime'] as const;
 
 export function parsePlanArgs(argv: string[]): PlanArgs {
   const { values } = parseFlags(argv, {
@@ -52,9 +58,10 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
   });
   const v = values as Record<string, string | boolean | undefined>;
   const s = (k: string) => v[k] as string | undefined;
-  const scenario = oneOf('scenario', s('scenario'), SCENARIO_NAMES) ?? 'post';
+  const scenario = oneOf('scenario', s('scenario'), SCENARIO_NAMES) ?? DEFAULT_SCENARIO;
   const preset = PRESETS[scenario];
-  if (v.help) return { help: true, deployment: { ...preset }, in: DEFAULT_RESULTS, format: 'text' };
+  const runtime = oneOf('runtime', s('runtime'), RUNTIME_CHOICES) ?? 'any';
+  if (v.help) return { help: true, deployment: { ...preset }, in: DEFAULT_RESULTS, runtime, format: 'text' };
   if (v.json && v.markdown) throw new UsageError('--json and --markdown: choose one');
 
   const share = (flag: string, def: number) => {
@@ -89,5 +96,5 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
   };
   const path = s('in') ?? DEFAULT_RESULTS;
   if (path === '') throw new UsageError('--in needs a path');
-  return { help: false, deployment, in: path, format: v.json ? 'json' : v.markdown ? 'markdown' : 'text' };
+  return { help: false, deployment, in: path, runtime, format: v.json ? 'json' : v.markdown ? 'markdown' : 'text' };
 }

@@ -59,6 +59,9 @@ export const PRESETS: Readonly<Record<ScenarioName, Readonly<Deployment>>> = Obj
   'trust-per-alarm': Object.freeze({ ...BASE, scenario: 'trust-per-alarm' as const }),
 });
 
+/** The scenario `npm run plan` and the report's decision use when none is named. */
+export const DEFAULT_SCENARIO: ScenarioName = 'post';
+
 export type Topology = 'per-worker' | 'shared';
 
 export interface PlanRow {

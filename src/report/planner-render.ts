@@ -5,13 +5,22 @@ import { formatBytes, formatCount } from './format.ts';
 import type { Results } from '../results/schema.ts';
 import { PRESETS, plan, scenarioText, type Plan, type PlanRow } from '../model/planner.ts';
 import { SCENARIO_NAMES } from '../model/scenarios.ts';
+import { RUNTIME_CHOICES, type RuntimeChoice } from '../model/decision.ts';
+
+/** The plan of every runtime (src/model/decision.ts) and the one selected with --runtime. */
+export interface RuntimePlans {
+  runtime: RuntimeChoice;
+  plans: Record<RuntimeChoice, Plan>;
+}
+
+const RUNTIME_TEXT: Record<RuntimeChoice, string> = { python: 'python, what Aodh can adopt', node: 'node', any: 'any runtime' };
 
 const mb = formatBytes;
 const pct = (v: number) => `${Number((v * 100).toPrecision(3))} %`;
 const METRIC_TEXT: Record<string, string> = { rss: 'RSS', pidusageRss: 'RSS', heapUsed: 'heap', tracemalloc: 'tracemalloc' };
 
 /** The deployment in one line. */
-export function deploymentLine(p: Plan): string {
+export function deploymentLine(p: Pick<Plan, 'deployment' | 'trusts' | 'workers' | 'alarmsWithTrustActions'>): string {
   const d = p.deployment;
   const trusts = d.scenario === 'trust-per-alarm'
     ? `${formatCount(d.alarms)} alarms × trust share ${d.trustShare} → ${formatCount(p.trusts)} trusts (one per alarm)`
@@ -45,8 +54,15 @@ export function noCacheLine(p: Plan): string {
   return `Without a cache: ${formatCount(p.noCache.tokensPerDay)} tokens/day, ${formatCount(p.noCache.validationsPerDay)} validations/day.`;
 }
 
-export function recommendationLine(p: Plan): string {
-  return p.recommendation ? `Recommendation: ${p.recommendation.id} — ${p.recommendation.reason}.` : `Recommendation: none — ${p.noRecommendation}.`;
+export function recommendationLine(p: Plan, label?: string): string {
+  const head = `Recommendation${label ? ` (${label})` : ''}`;
+  return p.recommendation ? `${head}: ${p.recommendation.id} — ${p.recommendation.reason}.` : `${head}: none — ${p.noRecommendation}.`;
+}
+
+/** One recommendation per runtime shown: python, node and any for --runtime any, else the one selected. */
+export function recommendationLines(p: Plan, rp?: RuntimePlans): string[] {
+  if (!rp) return [recommendationLine(p)];
+  return (rp.runtime === 'any' ? RUNTIME_CHOICES : [rp.runtime]).map((rt) => recommendationLine(rp.plans[rt], RUNTIME_TEXT[rt]));
 }
 
 function textTable(head: string[], rows: string[][]): string[] {
@@ -57,16 +73,16 @@ function textTable(head: string[], rows: string[][]): string[] {
 }
 
 /** The terminal output of `npm run plan`. */
-export function planText(p: Plan, source?: string): string {
+export function planText(p: Plan, source?: string, rp?: RuntimePlans): string {
   return [
-    `scenario ${p.deployment.scenario}: ${scenarioText(p.deployment.scenario)}`,
+    `scenario ${p.deployment.scenario}: ${scenarioText(p.deployment.scenario)}${rp && rp.runtime !== 'any' ? `; ${rp.runtime} designs only (--runtime)` : ''}`,
     `deployment: ${deploymentLine(p)}`,
     ...(source ? [`per-entry figures: ${source}`] : []),
     noCacheLine(p),
     '',
     ...textTable(PLANNER_HEAD, p.rows.map((x) => plannerCells(p, x))),
     '',
-    recommendationLine(p),
+    ...recommendationLines(p, rp),
     ...(p.notResolved.length ? [`Not resolved (not considered): ${p.rows.filter((x) => !x.resolved).map((x) => `${x.id} (${x.why})`).join('; ')}.`] : []),
     '',
     PLANNER_NOTE,
@@ -86,7 +102,7 @@ function mdTable(head: string[], rows: string[][]): string {
 }
 
 /** The plan as Markdown: the deployment, the table and the recommendation (no heading). */
-export function planMarkdown(p: Plan, source?: string): string {
+export function planMarkdown(p: Plan, source?: string, rp?: RuntimePlans): string {
   const rows = p.rows.map((x) => {
     const c = plannerCells(p, x);
     return [`\`${c[0]}\``, ...c.slice(1)];
@@ -95,13 +111,19 @@ export function planMarkdown(p: Plan, source?: string): string {
     `${scenarioText(p.deployment.scenario)[0].toUpperCase()}${scenarioText(p.deployment.scenario).slice(1)} — ${deploymentLine(p)}.` +
       `${source ? ` Per-entry figures: ${source}.` : ''} ${noCacheLine(p)}`,
     mdTable(PLANNER_HEAD, rows),
-    `**${recommendationLine(p)}**`,
+    recommendationLines(p, rp).map((l) => `**${l}**`).join('\n\n'),
   ].join('\n\n');
 }
 
 /** The plan as JSON: the computed plan as is. */
-export function planJson(p: Plan, source?: string): string {
-  return JSON.stringify({ ...(source ? { source } : {}), ...p }, null, 2) + '\n';
+/** The plan as JSON: the computed plan as is (its `recommendation` is the selected runtime's), and with runtime
+ * plans, `runtime` and `recommendations` keyed by runtime (`id` null, with the reason, when nothing fits). */
+export function planJson(p: Plan, source?: string, rp?: RuntimePlans): string {
+  const recommendations = rp ? Object.fromEntries(RUNTIME_CHOICES.map((rt) => {
+    const q = rp.plans[rt];
+    return [rt, q.recommendation ?? { id: null, reason: q.noRecommendation ?? '' }];
+  })) : undefined;
+  return JSON.stringify({ ...(source ? { source } : {}), ...(rp ? { runtime: rp.runtime } : {}), ...p, ...(recommendations ? { recommendations } : {}) }, null, 2) + '\n';
 }
 
 /** Both scenarios' plans at their preset deployments (`npm run plan -- --scenario …` with no other flags). */
