@@ -1,0 +1,141 @@
+// The decision per runtime (src/model/decision.ts) on hand-made results whose arithmetic is checked by hand, its
+// wording (src/report/decision-render.ts), and `npm run plan -- --runtime` through the real CLI.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decide, keystoneCores, plansByRuntime, socketsPerEntry, type Choice } from '../src/model/decision.ts';
+import type { Deployment } from '../src/model/planner.ts';
+import { decisionMarkdown, decisionTerminal } from '../src/report/decision-render.ts';
+import type { DesignResult, Slope } from '../src/results/schema.ts';
+import { syntheticResults } from './fixtures/synthetic-results.ts';
+import { runScript } from './helpers/run-cli.ts';
+
+const slope = (bytes: number, resolved = true): Slope => ({
+  bytes, ci95: resolved ? [bytes * 0.9, bytes * 1.1] : [-bytes, bytes * 2], r2: 0.99, trialSlopes: [bytes], intercept: 0,
+  resolution: { resolved, atN: 1000 },
+});
+// a count that never moved: CI [0, 0], "not resolved" by the growth rule
+const FLAT: Slope = { bytes: 0, ci95: [0, 0], r2: 0, trialSlopes: [0, 0, 0], intercept: 3, resolution: { resolved: false, atN: 1000 } };
+const design = (id: string, runtime: 'node' | 'python', topology: 'per-worker' | 'shared', perObject: DesignResult['perObject'],
+  extra: Partial<DesignResult> = {}): DesignResult => ({
+  id, title: `design ${id}`, runtime, topology, status: 'ok', samples: [], failures: [], tokensIssued: 0, perObject, ...extra,
+});
+
+const DESIGNS: DesignResult[] = [
+  design('py-big', 'python', 'per-worker', { rss: slope(1000), sockets: slope(1) }),
+  design('py-record', 'python', 'per-worker', { rss: slope(500), sockets: FLAT }),
+  design('py-shared', 'python', 'shared', { rss: slope(600), storeUsedMemory: slope(8000), sockets: FLAT }, { store: 'memcached' }),
+  design('node-shared', 'node', 'shared', { rss: slope(100), storeUsedMemory: slope(500), sockets: FLAT }, { store: 'memcached' }),
+  design('node-shared-2', 'node', 'shared', { rss: slope(200), storeUsedMemory: slope(500) }, { store: 'redis' }),
+  design('node-unresolved', 'node', 'per-worker', { rss: slope(5, false), heapUsed: slope(40, false) }),
+];
+const results = { designs: DESIGNS };
+
+// As in test/planner.test.ts: 50 trusts, half firing every hour, 2 workers, 3600 s usable token periods.
+// By hand: no cache 600 tokens/day; per-worker caches 480; shared 400; entries/worker 50 × (1 − e^−6) = 49.876;
+// shared keys alive 50 / 3 = 16.67.
+const SMALL: Deployment = {
+  scenario: 'trust-per-alarm', alarms: 100, trustShare: 0.5, firingFraction: 0.5, evaluationIntervalS: 3600,
+  hosts: 1, workersPerHost: 2, budgetBytes: 40_000, tokenLifetimeS: 3720, refreshMarginS: 120,
+};
+const ENTRIES = 50 * (1 - Math.exp(-6));
+
+describe('decision: one choice per runtime', () => {
+  const d = decide(results, SMALL);
+
+  it('python gets a python design even when a node design would win overall', () => {
+    expect(plansByRuntime(results, SMALL).any.recommendation?.id).toBe('node-shared');
+    const py = d.choices.python as Choice;
+    expect(py.id).toBe('py-shared');
+    expect(py.runtime).toBe('python');
+    expect(py.tokensPerDay).toBeCloseTo(400, 6);
+    expect(py.tokensSavedPerDay).toBeCloseTo(200, 6);
+    expect(py.savedShare).toBeCloseTo(1 / 3, 9);
+    expect(py.memoryPerWorker).toBeCloseTo(ENTRIES * 600, 3);
+    expect(py.storeBytes).toBeCloseTo((50 / 3) * 8000, 3);
+    expect(py.store).toBe('memcached');
+    expect(py.socketsPerEntry).toBe(0);
+    expect(py.keystoneCores).toBeUndefined();
+    expect((d.choices.node as Choice).id).toBe('node-shared');
+  });
+
+  it('says why each other design loses, against its own runtime\'s choice', () => {
+    const loss = (id: string) => d.losers.find((l) => l.id === id)!;
+    expect(loss('py-big').loss).toEqual({ kind: 'over-budget', memoryPerWorker: ENTRIES * 1000, budget: 40_000 });
+    expect(loss('py-big').socketsPerWorker).toBeCloseTo(ENTRIES, 6);
+    expect(loss('py-record').loss).toMatchObject({ kind: 'more-tokens', than: 'py-shared' });
+    expect(loss('node-shared-2').loss).toMatchObject({ kind: 'more-memory', than: 'node-shared' });
+    expect(loss('node-unresolved').loss.kind).toBe('not-resolved');
+    // a design loses once, in its own runtime, never against the other runtime's choice
+    expect(d.losers.map((l) => l.id).sort()).toEqual(['node-shared-2', 'node-unresolved', 'py-big', 'py-record']);
+    expect(d.losers.every((l) => l.runtime === DESIGNS.find((x) => x.id === l.id)!.runtime)).toBe(true);
+  });
+
+  it('a runtime without designs has no choice, and says so', () => {
+    const nodeOnly = decide({ designs: DESIGNS.filter((x) => x.runtime === 'node') }, SMALL);
+    expect(nodeOnly.choices.python).toEqual({ none: 'no python design in the results' });
+    expect(decisionMarkdown(nodeOnly)).toContain('**Python (what Aodh can adopt): none** — no python design in the results.');
+  });
+
+  it('Keystone cores, when Keystone CPU per operation is given: tokens/s × ms per token + validations/s × ms per validation', () => {
+    const k = { msPerToken: 100, msPerValidation: 20, source: 'test' };
+    const withK = decide(results, SMALL, k);
+    // (400 × 100 + 400 × 20) ms a day = 48 CPU-s a day
+    expect((withK.choices.python as Choice).keystoneCores).toBeCloseTo(48 / 86_400, 12);
+    expect(withK.noCacheKeystoneCores).toBeCloseTo(72 / 86_400, 12);
+    expect(keystoneCores({ ...k, msPerValidation: null }, 864, 864)).toBeCloseTo(1e-3, 12);
+    expect(decisionMarkdown(withK)).toMatch(/Keystone 0\.00056 cores on average against 0\.00083 without a cache/);
+  });
+
+  it('sockets per entry: a resolved count, a flat 0, or unknown', () => {
+    expect(socketsPerEntry({ perObject: { sockets: slope(1) } })).toBe(1);
+    expect(socketsPerEntry({ perObject: { sockets: FLAT } })).toBe(0);
+    expect(socketsPerEntry({ perObject: { sockets: slope(0.5, false) } })).toBeNull();
+    expect(socketsPerEntry({ perObject: {} })).toBeNull();
+  });
+
+  it('words it with the deciding figures, the same in Markdown and on the terminal', () => {
+    const md = decisionMarkdown(d);
+    expect(md).toContain('**Python (what Aodh can adopt): `py-shared`** — 600 B per entry (RSS), 29.2 KB per worker for 50 cached trusts');
+    expect(md).toContain('plus a shared memcached holding 130.2 KB (17 keys × 7.8 KB, paid once); 400 tokens/day, 200 a day (33.3 %) fewer');
+    expect(md).toContain('no socket per entry');
+    expect(md).toContain('**Node: `node-shared`**');
+    expect(md).toContain('`py-big` needs 48.7 KB per worker, over the 39.1 KB budget, and holds 50 open sockets per worker');
+    expect(md).toContain('`py-record` mints 1.2× the tokens');
+    const term = decisionTerminal(d);
+    expect(term).not.toMatch(/[`*]/);
+    expect(term).toContain('Python (what Aodh can adopt): py-shared — 600 B per entry');
+  });
+});
+
+describe('npm run plan -- --runtime', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kcb-decision-'));
+  const file = join(dir, 'latest.json');
+  writeFileSync(file, JSON.stringify(syntheticResults()));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const runtimeOf = new Map(syntheticResults().designs.map((x) => [x.id, x.runtime]));
+
+  it('--json: the selected runtime\'s rows and recommendation, and recommendations keyed by runtime', () => {
+    const r = runScript('bench/plan.ts', ['--in', file, '--runtime', 'python', '--json'], { timeoutMs: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.runtime).toBe('python');
+    expect(j.rows.length).toBeGreaterThan(0);
+    expect(j.rows.every((x: { id: string }) => runtimeOf.get(x.id) === 'python')).toBe(true);
+    expect(Object.keys(j.recommendations).sort()).toEqual(['any', 'node', 'python']);
+    expect(j.recommendation).toEqual(j.recommendations.python);
+    expect(runtimeOf.get(j.recommendations.python.id)).toBe('python');
+    expect(runtimeOf.get(j.recommendations.node.id)).toBe('node');
+  });
+
+  it('text: one recommendation per runtime with --runtime any; a bad runtime is one line and exit 2', () => {
+    const r = runScript('bench/plan.ts', ['--in', file], { timeoutMs: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    for (const label of ['python, what Aodh can adopt', 'node', 'any runtime']) expect(r.stdout).toContain(`Recommendation (${label}): `);
+    const bad = runScript('bench/plan.ts', ['--in', file, '--runtime', 'java'], { timeoutMs: 60_000 });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toEqual(['error: --runtime must be one of python, node, any (got "java")']);
+    expect(bad.stdout).toBe('');
+  });
+});
