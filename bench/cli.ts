@@ -21,7 +21,8 @@ import { baseMeta } from '../src/results/meta.ts';
 import { readResults } from '../src/results/read.ts';
 import type { LatencyResult, Meta, NotifierBaseline, Results } from '../src/results/schema.ts';
 import { writeFileAtomic } from '../src/results/write.ts';
-import { summaryMarkdown } from '../src/report/markdown.ts';
+import { decisionTerminalText, summaryMarkdown } from '../src/report/markdown.ts';
+import { keystoneLoadBeside, readKeystoneCpu, type KeystoneCpu } from '../src/results/keystone-load.ts';
 import { samplesCsv } from '../src/report/csv.ts';
 import { writeReport } from '../src/report/index.ts';
 import { tokenModelSection } from '../src/model/results-model.ts';
@@ -241,6 +242,14 @@ async function measure(
     }
   }
   final.model = tokenModelSection(final);
+  // Keystone's CPU per operation, when keystone-load results lie beside these: the decision gives Keystone cores
+  let keystoneCpu: KeystoneCpu | null = null;
+  try {
+    keystoneCpu = readKeystoneCpu(keystoneLoadBeside(jsonPath));
+  } catch (err) {
+    if (!opts.quiet) process.stderr.write(`warning: ${(err as Error).message} (the decision leaves Keystone cores out)\n`);
+  }
+  const reportOpts = keystoneCpu ? { keystone: keystoneCpu } : {};
   const written = [jsonPath];
   await phase('write results', async () => {
     writeFileAtomic(jsonPath, `${JSON.stringify(final, null, 2)}\n`);
@@ -248,16 +257,17 @@ async function measure(
     removeExitHook();
     // A partial file from an earlier interrupted run is older than these results: do not leave it next to them.
     rmSync(partialPath, { force: true });
-    if (opts.report) written.push(...(await writeReport(final, opts.out)));
+    if (opts.report) written.push(...(await writeReport(final, opts.out, reportOpts)));
     else {
-      for (const [file, text] of [['summary.md', summaryMarkdown(final)], ['samples.csv', samplesCsv(final)]]) {
+      for (const [file, text] of [['summary.md', summaryMarkdown(final, reportOpts)], ['samples.csv', samplesCsv(final)]]) {
         writeFileAtomic(join(opts.out, file), text);
         written.push(join(opts.out, file));
       }
     }
   });
   if (opts.json) process.stdout.write(`${JSON.stringify(final, null, 2)}\n`);
-  else process.stdout.write(`\n${summaryMarkdown(final)}\n`);
+  // the summary opens with the decision and the terminal ends with it, where a reader's eye lands after a run
+  else process.stdout.write(`\n${summaryMarkdown(final, reportOpts)}\n${decisionTerminalText(final, reportOpts)}`);
   if (baseline) {
     const { compareResults, renderComparison } = await import('../src/compare/index.ts');
     process.stderr.write(`\ncompared with ${opts.baseline}:\n${renderComparison(compareResults(baseline, final, {}), 'table')}\n`);

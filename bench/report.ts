@@ -7,10 +7,12 @@ import { checkOutDir } from '../src/cli/out-dir.ts';
 import { readResults } from '../src/results/read.ts';
 import { writeReport } from '../src/report/index.ts';
 import { summaryTerminal } from '../src/report/markdown.ts';
+import { keystoneLoadBeside, readKeystoneCpu } from '../src/results/keystone-load.ts';
 
 const HELP = `Usage: npm run report -- [--in FILE] [--out DIR]
 
-Re-renders the report from an existing results file (nothing is measured).
+Re-renders the report from an existing results file (nothing is measured). When keystone-load results lie
+beside it (DIR-of-FILE/keystone-load/latest.json), the decision also gives Keystone cores per design.
 
   --in FILE   results JSON to read (default: results/latest.json)
   --out DIR   where charts/, index.html, README.md, summary.md, samples.csv go (default: results/)
@@ -39,8 +41,10 @@ async function main(): Promise<number> {
   }
   const out = checkOutDir(values.out);
   const results = readResults(values.in);
-  const written = await writeReport(results, out);
-  process.stdout.write(summaryTerminal(results));
+  const keystone = readKeystoneCpu(keystoneLoadBeside(values.in));
+  const opts = keystone ? { keystone } : {};
+  const written = await writeReport(results, out, opts);
+  process.stdout.write(summaryTerminal(results, opts));
   process.stdout.write(`wrote ${written.length} files to ${values.out}\n${written.map((p) => `  ${p}`).join('\n')}\n`);
   return 0;
 }

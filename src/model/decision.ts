@@ -5,29 +5,18 @@
 // `npm run plan`.
 import { isResolved } from '../analysis/headline.ts';
 import type { Runtime } from '../designs/descriptor.ts';
+import type { KeystoneCpu } from '../results/keystone-load.ts';
 import type { DesignResult, Results } from '../results/schema.ts';
 import { plan, type Deployment, type Plan, type PlanRow } from './planner.ts';
 
 export type { Runtime } from '../designs/descriptor.ts';
+export type { KeystoneCpu } from '../results/keystone-load.ts';
 export type RuntimeChoice = Runtime | 'any';
 export const RUNTIMES: readonly Runtime[] = ['python', 'node'];
 export const RUNTIME_CHOICES: readonly RuntimeChoice[] = ['python', 'node', 'any'];
 
 /** A results file from before designs carried a runtime held node designs only. */
 export const runtimeOf = (d: Pick<DesignResult, 'runtime'>): Runtime => d.runtime ?? 'node';
-
-/**
- * Keystone's CPU per operation (ms), from a keystone-load results file when one exists: the decision then gives
- * the Keystone cores each design keeps busy on average. Optional: without it, no core figure is shown.
- */
-export interface KeystoneCpu {
-  /** a trust-scoped password authentication, what the notifier does per token */
-  msPerToken: number;
-  /** one token validation at the receiving API; null when not measured */
-  msPerValidation: number | null;
-  /** where the figures come from, for the reader */
-  source: string;
-}
 
 /** Average Keystone cores a day's tokens and validations keep busy. */
 export function keystoneCores(k: KeystoneCpu, tokensPerDay: number, validationsPerDay: number): number {

@@ -15,6 +15,10 @@ export { bytesByOwnerChart, latencyChart, memoryVsNChart, perObjectChart, projec
 export { PROJECTION_SIZES } from './charts/projection.ts';
 export { formatTokens } from './charts/token-model.ts';
 
+/** Charts about how the figures were made rather than which design to pick: the report's appendix. */
+const METHOD_CHARTS = new Set(['memory-vs-n', 'rss-split']);
+export const isMethodChart = (name: string): boolean => METHOD_CHARTS.has(name);
+
 /** Every chart the results support, in report order. */
 export function allCharts(r: Results): Chart[] {
   return [

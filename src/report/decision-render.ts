@@ -78,17 +78,19 @@ export function decisionBlock(d: Decision): DecisionBlock {
   return { lead, choices, losers, basis };
 }
 
-/** The block as Markdown, under a heading of the caller's. */
-export function decisionMarkdown(d: Decision): string {
-  const b = decisionBlock(d);
+/** A block as Markdown, under a heading of the caller's. */
+export function decisionBlockMarkdown(b: DecisionBlock): string {
   return [b.lead, b.choices.map((c) => `- ${c}`).join('\n'), b.losers, `*${b.basis}*`].filter(Boolean).join('\n\n');
 }
+
+export const decisionMarkdown = (d: Decision): string => decisionBlockMarkdown(decisionBlock(d));
 
 /** Markdown marks removed, for the terminal. */
 export const plainText = (md: string): string => md.replace(/\*\*([^*]+)\*\*/g, '$1').replace(/`([^`]*)`/g, '$1').replace(/^\*(.*)\*$/gm, '$1');
 
 /** The block for the terminal: a title line, the lead, one line per runtime and the losers. */
-export function decisionTerminal(d: Decision): string {
-  const b = decisionBlock(d);
+export function decisionBlockTerminal(b: DecisionBlock): string {
   return ['Decision', b.lead, ...b.choices.map((c) => `- ${c}`), b.losers].filter(Boolean).map(plainText).join('\n') + '\n';
 }
+
+export const decisionTerminal = (d: Decision): string => decisionBlockTerminal(decisionBlock(d));

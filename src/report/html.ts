@@ -1,8 +1,9 @@
 // results/index.html: one self-contained page (inline SVG and CSS, no script, no network) that can be mailed
 // or opened from disk: the view model (./view.ts) laid out as HTML. Every piece of text goes through esc().
 import type { Results } from '../results/schema.ts';
-import { reportView, type Cell, type Table } from './view.ts';
+import { reportView, type Cell, type ReportOptions, type Table } from './view.ts';
 import { plannerHtml } from './planner-html.ts';
+import { isMethodChart } from './charts.ts';
 
 export interface ChartSvg {
   name: string;
@@ -17,9 +18,10 @@ export function esc(s: unknown): string {
   return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** `code` spans of the view's prose (Markdown-style backticks) as <code>, the rest escaped. */
+/** `code` spans and **bold** of the view's prose (Markdown-style marks) as <code> and <b>, the rest escaped. */
 function prose(s: string): string {
-  return s.split(/`([^`]*)`/).map((part, i) => (i % 2 ? `<code>${esc(part)}</code>` : esc(part))).join('');
+  return s.split(/`([^`]*)`/).map((part, i) => (i % 2 ? `<code>${esc(part)}</code>`
+    : esc(part).replace(/\*\*([^*]+)\*\*/g, '<b>$1</b>'))).join('');
 }
 
 /** Inline SVGs share one id space: prefix any ids (clip paths, gradients) so two charts cannot collide. */
@@ -60,21 +62,34 @@ figure{margin:1.5rem 0}figure svg{max-width:100%;height:auto;display:block}figca
 figcaption .lesson{color:#222;font-size:.95rem;display:block;margin-bottom:.3rem}
 code{font-size:.92em}#meta th{background:#f8f8f8;white-space:nowrap}
 tbody th{font-weight:normal;min-width:14rem}tbody th code{font-weight:bold}td.slope{white-space:nowrap}
-#cross-check th,#zero-steps th,#token-model th,#latency th{min-width:0}
+#cross-check th,#zero-steps th,#token-model th,#latency th,#appendix-columns th{min-width:0}
+#decision{background:#f3f8f3;border:1px solid #9c9;padding:.2rem 1rem .6rem;margin-top:1rem}#decision h2{margin-top:.6rem;border:0}
+#decision li{margin:.3rem 0}#decision .basis{color:#555;font-size:.85rem}
 `;
 
-export function reportHtml(r: Results, svgs: ChartSvg[]): string {
-  const v = reportView(r);
-  const figures = svgs.map((c, i) => `<figure id="chart-${esc(c.name)}">${scopeIds(c.svg, `c${i}`)}` +
-    `<figcaption>${c.lesson ? `<span class="lesson">${prose(c.lesson)}</span>` : ''}${esc(c.caption)}</figcaption></figure>`).join('\n');
+export function reportHtml(r: Results, svgs: ChartSvg[], opts: ReportOptions = {}): string {
+  const v = reportView(r, opts);
+  const figure = (c: ChartSvg) => `<figure id="chart-${esc(c.name)}">${scopeIds(c.svg, `c${svgs.indexOf(c)}`)}` +
+    `<figcaption>${c.lesson ? `<span class="lesson">${prose(c.lesson)}</span>` : ''}${esc(c.caption)}</figcaption></figure>`;
+  const figures = svgs.filter((c) => !isMethodChart(c.name)).map(figure).join('\n');
+  const methodFigures = svgs.filter((c) => isMethodChart(c.name)).map((c) => `<h3>${esc(c.title)}</h3>${figure(c)}`);
+  const d = v.decision;
+  const decision = d ? `<section id="decision"><h2>Decision</h2><p>${prose(d.lead)}</p>` +
+    `<ul>${d.choices.map((c) => `<li>${prose(c)}</li>`).join('')}</ul>` +
+    `${d.losers ? `<p>${prose(d.losers)}</p>` : ''}<p class="basis">${prose(d.basis)}</p></section>` : '';
+  const appendix = [
+    v.appendixColumns ? `<h3>Other measured columns</h3><p>${prose(v.appendixColumns.intro)}</p>${table(v.appendixColumns.table)}` : '',
+    ...methodFigures,
+    v.steps ? `<h3>One-off steps</h3><p>${prose(v.steps.intro)}</p>${table(v.steps.table)}` : '',
+  ].filter(Boolean);
   const sections = [
     v.crossCheck ? `<h2>Cross-check and where the bytes go</h2><p>${prose(v.crossCheck.intro)}</p>${table(v.crossCheck.table)}` : '',
-    v.steps ? `<h2>One-off steps</h2><p>${prose(v.steps.intro)}</p>${table(v.steps.table)}` : '',
     `<h2>Tokens and memory in the post's scenario</h2><p>${prose(v.model.intro)}</p>${table(v.model.table)}`,
     plannerHtml(r),
-    v.latency ? `<h2>Latency per lookup</h2>${table(v.latency)}` : '',
+    v.latency ? `<h2>Latency per lookup</h2><p>${prose(v.latency.intro)}</p>${table(v.latency.table)}` : '',
     v.failures.length ? `<h2>Failed samples</h2><ul id="failures">${v.failures.map((f) =>
       `<li><code>${esc(f.id)}</code> N = ${esc(f.n)}, trial ${esc(f.trial)}: ${esc(f.reason)}</li>`).join('\n')}</ul>` : '',
+    appendix.length ? `<section id="appendix"><h2>Appendix: method</h2>${appendix.join('\n')}</section>` : '',
   ].filter(Boolean).join('\n');
   const meta = `<table id="meta">${v.meta.map((m) => `<tr><th scope="row">${esc(m.key)}</th>${cell(m.value)}</tr>`).join('\n')}</table>`;
   return `<!DOCTYPE html>
@@ -86,7 +101,8 @@ export function reportHtml(r: Results, svgs: ChartSvg[]): string {
 <h1>${esc(v.title)}</h1>
 <p class="sub">${esc(v.machine)}</p>
 ${v.banners.map((b) => `<p class="banner">${esc(b)}</p>`).join('\n')}
-<h2>Summary</h2>
+${decision}
+<h2>Per-object memory</h2>
 <p>${esc(v.method)}</p>
 ${table(v.summary)}
 <p id="reference">Reference: ${esc(v.reference.label)} = <b>${esc(v.reference.value)} per object</b>.</p>

@@ -2,6 +2,7 @@
 // (each atomically), so a rendering error leaves the previous report untouched.
 import { join } from 'node:path';
 import type { Results } from '../results/schema.ts';
+import type { ReportOptions } from './view.ts';
 import { writeFileAtomic } from '../results/write.ts';
 import { samplesCsv } from './csv.ts';
 import { allCharts } from './charts.ts';
@@ -9,7 +10,7 @@ import { renderSvg, svgToPng } from './render.ts';
 import { reportHtml, type ChartSvg } from './html.ts';
 import { reportReadme, summaryMarkdown } from './markdown.ts';
 
-export async function writeReport(r: Results, outDir: string): Promise<string[]> {
+export async function writeReport(r: Results, outDir: string, opts: ReportOptions = {}): Promise<string[]> {
   const charts = allCharts(r);
   const svgs: ChartSvg[] = [];
   for (const c of charts) svgs.push({ name: c.name, title: c.title, caption: c.caption, lesson: c.lesson, svg: await renderSvg(c.spec) });
@@ -19,9 +20,9 @@ export async function writeReport(r: Results, outDir: string): Promise<string[]>
     files.push([join(outDir, 'charts', `${c.name}.png`), svgToPng(c.svg)]);
   }
   files.push(
-    [join(outDir, 'index.html'), reportHtml(r, svgs)],
-    [join(outDir, 'README.md'), reportReadme(r, svgs)],
-    [join(outDir, 'summary.md'), summaryMarkdown(r)],
+    [join(outDir, 'index.html'), reportHtml(r, svgs, opts)],
+    [join(outDir, 'README.md'), reportReadme(r, svgs, opts)],
+    [join(outDir, 'summary.md'), summaryMarkdown(r, opts)],
     [join(outDir, 'samples.csv'), samplesCsv(r)],
   );
   for (const [path, data] of files) writeFileAtomic(path, data);

@@ -2,9 +2,11 @@
 // and plain text. The README carries the PNG charts (GitHub and most Markdown viewers do not render inline SVG from a
 // relative path as reliably as PNG), each with what a reader learns from it and how to read it.
 import type { Results } from '../results/schema.ts';
+import { isMethodChart } from './charts.ts';
 import { mdCell, mdCode, mdTable } from './format.ts';
-import { reportView, type ReportView, type Table } from './view.ts';
+import { reportView, type ReportOptions, type ReportView, type Table } from './view.ts';
 import { plannerSummaryMarkdown } from './planner-render.ts';
+import { decisionBlockMarkdown, decisionBlockTerminal } from './decision-render.ts';
 
 const table = (t: Table) => mdTable(t.head, t.rows.map((row) => row.cells));
 
@@ -35,7 +37,17 @@ export function tokenModelMarkdown(v: ReportView): string {
 }
 
 export function latencyMarkdown(v: ReportView): string {
-  return v.latency ? table(v.latency) : '';
+  return v.latency ? `${v.latency.intro}\n\n${table(v.latency.table)}` : '';
+}
+
+/** The answer, first: under its own heading, or nothing when the results hold no design. */
+export function decisionSection(v: ReportView): string[] {
+  return v.decision ? ['## Decision', decisionBlockMarkdown(v.decision)] : [];
+}
+
+/** Columns that do not tell the designs apart, and the bench's own tokens. */
+export function appendixColumnsMarkdown(v: ReportView): string {
+  return v.appendixColumns ? `${v.appendixColumns.intro}\n\n${table(v.appendixColumns.table)}` : '';
 }
 
 export function failuresMarkdown(v: ReportView): string {
@@ -46,26 +58,40 @@ export function metaMarkdown(v: ReportView): string {
   return v.meta.map((m) => `- ${m.key}: ${m.value.code ? mdCode(m.value.text) : m.value.text}`).join('\n');
 }
 
-export function summaryMarkdown(r: Results): string {
-  const v = reportView(r);
+/** The appendix: what the method needs and a decision does not (moved columns, one-off steps, extra charts). */
+function appendixParts(v: ReportView, charts: ChartRef[] = []): string[] {
+  const cols = appendixColumnsMarkdown(v);
+  const stepText = stepsMarkdown(v);
+  if (!cols && !stepText && !charts.length) return [];
+  return [
+    '## Appendix: method',
+    ...(cols ? ['### Other measured columns', cols] : []),
+    ...charts.map(chartMarkdown),
+    ...(stepText ? ['### One-off steps', stepText] : []),
+  ];
+}
+
+export function summaryMarkdown(r: Results, opts: ReportOptions = {}): string {
+  const v = reportView(r, opts);
   const parts = [
     `# ${v.title}`,
     v.machine,
     ...v.banners.map((b) => `> **${b}**`),
+    ...decisionSection(v),
+    '## Per-object memory',
     v.method,
     summaryTableMarkdown(v),
     referenceLine(v),
   ];
   const cross = crossCheckMarkdown(v);
   if (cross) parts.push('## Cross-check and where the bytes go', cross);
-  const stepText = stepsMarkdown(v);
-  if (stepText) parts.push('## One-off steps', stepText);
   parts.push("## Tokens and memory in the post's scenario", tokenModelMarkdown(v));
   parts.push(...plannerSummaryMarkdown(r));
   const lat = latencyMarkdown(v);
   if (lat) parts.push('## Latency per lookup', lat);
   const failed = failuresMarkdown(v);
   if (failed) parts.push('## Failed samples', failed);
+  parts.push(...appendixParts(v));
   parts.push('## Run', metaMarkdown(v));
   return parts.join('\n\n') + '\n';
 }
@@ -77,36 +103,46 @@ export interface ChartRef {
   lesson?: string;
 }
 
-export function reportReadme(r: Results, charts: ChartRef[]): string {
-  const v = reportView(r);
+const chartMarkdown = (c: ChartRef) => `### ${c.title}\n\n![${c.title}](charts/${c.name}.png)\n\n${c.lesson ? `${c.lesson}\n\n` : ''}*${c.caption}*`;
+
+export function reportReadme(r: Results, charts: ChartRef[], opts: ReportOptions = {}): string {
+  const v = reportView(r, opts);
+  const [method, deciding] = [charts.filter((c) => isMethodChart(c.name)), charts.filter((c) => !isMethodChart(c.name))];
   const parts = [
     `# ${v.title}`,
     v.machine,
     ...v.banners.map((b) => `> **${b}**`),
+    ...decisionSection(v),
+    '## Per-object memory',
     v.method, summaryTableMarkdown(v), referenceLine(v),
     'Full page with vector charts: [index.html](index.html) · every sample: [samples.csv](samples.csv) · ' +
       'the tables alone: [summary.md](summary.md)',
-    '## Charts',
-    ...charts.map((c) => `### ${c.title}\n\n![${c.title}](charts/${c.name}.png)\n\n${c.lesson ? `${c.lesson}\n\n` : ''}*${c.caption}*`),
+    ...(deciding.length ? ['## Charts', ...deciding.map(chartMarkdown)] : []),
   ];
   const cross = crossCheckMarkdown(v);
   if (cross) parts.push('## Cross-check and where the bytes go', cross);
-  const stepText = stepsMarkdown(v);
-  if (stepText) parts.push('## One-off steps', stepText);
   parts.push("## Tokens and memory in the post's scenario", tokenModelMarkdown(v));
   const lat = latencyMarkdown(v);
   if (lat) parts.push('## Latency per lookup', lat);
   const failed = failuresMarkdown(v);
   if (failed) parts.push('## Failed samples', failed);
+  parts.push(...appendixParts(v, method));
   parts.push('## How to read this', ...v.howToRead);
   parts.push('## Run', metaMarkdown(v));
   return parts.join('\n\n') + '\n';
 }
 
 /** Narrow plain-text form for the terminal: value ± CI half-width, no R², one line per design. */
-export function summaryTerminal(r: Results): string {
-  const { head, rows, footer } = reportView(r).terminal;
+export function summaryTerminal(r: Results, opts: ReportOptions = {}): string {
+  const v = reportView(r, opts);
+  const { head, rows, footer } = v.terminal;
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [fmt(head), ...rows.map(fmt), footer].join('\n') + '\n';
+  return [fmt(head), ...rows.map(fmt), footer].join('\n') + '\n' + (v.decision ? `\n${decisionBlockTerminal(v.decision)}` : '');
+}
+
+/** The decision alone for the terminal: what `npm run bench` ends with. */
+export function decisionTerminalText(r: Results, opts: ReportOptions = {}): string {
+  const v = reportView(r, opts);
+  return v.decision ? decisionBlockTerminal(v.decision) : '';
 }

@@ -6,6 +6,10 @@ import { isResolved } from '../analysis/headline.ts';
 import { METRIC_NAMES, metricInfo, metricLabel, type MetricName } from '../results/metrics.ts';
 import type { DesignResult, Results, SnapshotCheck } from '../results/schema.ts';
 import { modelSectionOf } from '../model/results-model.ts';
+import { decide } from '../model/decision.ts';
+import { DEFAULT_SCENARIO, PRESETS } from '../model/planner.ts';
+import type { KeystoneCpu } from '../results/keystone-load.ts';
+import { decisionBlock, type DecisionBlock } from './decision-render.ts';
 import {
   UNIT_NOTE, formatBytes, formatBytesCI, formatCount, formatSignedBytesCI, formatDate, formatDuration, formatMs, formatPart, formatR2, formatSlope,
   isSynthetic, machineLine, protocolText, sizesText, storeName, storesText, storesUsed,
@@ -39,13 +43,22 @@ export interface Table {
   rows: Row[];
 }
 
+/** What a report needs beyond the results file: Keystone's CPU per operation, when keystone-load results exist. */
+export interface ReportOptions {
+  keystone?: KeystoneCpu;
+}
+
 export interface ReportView {
   title: string;
   machine: string;
   banners: string[];
+  /** the answer, first: the recommended design per runtime for the planner's default deployment (null: no design) */
+  decision: DecisionBlock | null;
   /** how the per-object figures were made, one sentence over the summary */
   method: string;
   summary: Table;
+  /** columns left out of the summary because they are empty or repeat another, with why, and the bench's own tokens */
+  appendixColumns: { intro: string; table: Table } | null;
   /** design id, title and note, listed under the Markdown table */
   legend: Array<{ id: string; title: string; note?: string }>;
   reference: { label: string; value: string };
@@ -53,7 +66,8 @@ export interface ReportView {
   /** one-off steps at N = 0 that are set apart from the slopes, where their CI excludes 0 */
   steps: { intro: string; table: Table } | null;
   model: { intro: string; table: Table };
-  latency: Table | null;
+  /** tinybench timings and Aodh's notifier, with the Keystone they ran against */
+  latency: { intro: string; table: Table } | null;
   failures: Array<{ id: string; n: number; trial: number; reason: string }>;
   howToRead: string[];
   meta: Array<{ key: string; value: Cell }>;
@@ -63,10 +77,46 @@ export interface ReportView {
 const txt = (text: string, extra: Partial<Cell> = {}): Cell => ({ text, ...extra });
 const code = (text: string): Cell => ({ text, code: true });
 
-/** Columns of the summary table: every metric of the registry some design has a per-object figure for, in its order. */
-export function summaryMetrics(r: Results): MetricName[] {
+/** Every metric of the registry some design has a per-object figure for, in its order. */
+export function measuredMetrics(r: Results): MetricName[] {
   return METRIC_NAMES.filter((m) => r.designs.some((d) => d.perObject[m]));
 }
+
+// A column that can repeat another: an outside reading of the same thing, or a subset of the same count.
+const REPEATS: Array<[MetricName, MetricName]> = [['pidusageRss', 'rss'], ['fds', 'sockets'], ['storeRss', 'storeUsedMemory']];
+
+/** Both say the same: neither is a number, or both are and their 95 % CIs overlap. */
+function agrees(a: DesignResult['perObject'][MetricName], b: DesignResult['perObject'][MetricName]): boolean {
+  if (!a || !b) return !a && !b;
+  const [ra, rb] = [isResolved(a), isResolved(b)];
+  return ra !== rb ? false : !ra || (a.ci95[0] <= b.ci95[1] && b.ci95[0] <= a.ci95[1]);
+}
+
+/**
+ * Which measured metrics decide (the summary's columns) and which go to the appendix: a column no design has a
+ * resolved figure in, or one that agrees with its partner column in every design.
+ */
+export function splitMetrics(r: Results): { main: MetricName[]; appendix: Array<{ metric: MetricName; why: string }> } {
+  const main: MetricName[] = [];
+  const appendix: Array<{ metric: MetricName; why: string }> = [];
+  for (const m of measuredMetrics(r)) {
+    const partner = REPEATS.find(([a]) => a === m)?.[1];
+    const with_ = r.designs.filter((d) => d.perObject[m]);
+    if (!r.designs.some((d) => isResolved(d.perObject[m]))) appendix.push({ metric: m, why: 'not resolved in any design' });
+    else if (partner && with_.every((d) => agrees(d.perObject[m], d.perObject[partner]))) {
+      appendix.push({ metric: m, why: `agrees with ${metricLabel(partner)} in every design (95 % CIs overlap)` });
+    } else main.push(m);
+  }
+  return { main, appendix };
+}
+
+/** Columns of the summary table: the metrics that decide (see splitMetrics). */
+export function summaryMetrics(r: Results): MetricName[] {
+  return splitMetrics(r).main;
+}
+
+/** What the bench itself had Keystone mint while building a design's samples: a cost of measuring, not of the design. */
+export const BENCH_TOKENS_HEAD = 'Tokens minted by the bench';
 
 /** "heapUsed per object"; store columns name the stores measured: "Redis used_memory / memcached bytes per key". */
 export function metricHeader(m: MetricName, r?: Results): string {
@@ -93,14 +143,34 @@ function summaryTable(r: Results): Table {
   const metrics = summaryMetrics(r);
   return {
     id: 'summary',
-    head: ['Design', 'Status', ...metrics.map((m) => metricHeader(m, r)), 'Tokens issued'],
+    head: ['Design', 'Status', ...metrics.map((m) => metricHeader(m, r))],
     rows: r.designs.map((d) => ({
       design: d.id, status: d.status,
       cells: [
         { text: d.id, code: true, detail: [d.title, ...(d.note ? [d.note] : [])] },
-        txt(statusText(d)), ...metrics.map((m) => slopeCell(d, m)), txt(formatCount(d.tokensIssued), { num: true }),
+        txt(statusText(d)), ...metrics.map((m) => slopeCell(d, m)),
       ],
     })),
+  };
+}
+
+function appendixColumns(r: Results): ReportView['appendixColumns'] {
+  if (!r.designs.length) return null;
+  const moved = splitMetrics(r).appendix;
+  const why = moved.map((x) => `${metricHeader(x.metric, r)}: ${x.why}`);
+  return {
+    intro: `Measured, but left out of the summary because they do not tell the designs apart${why.length ? ` — ${why.join('; ')}` : ''}. ` +
+      `${BENCH_TOKENS_HEAD}: the tokens this benchmark had Keystone mint while building the design's samples (sizes × trials and ` +
+      'warm-ups), a cost of measuring; what a design costs Keystone in a deployment is its tokens/day in the decision and the model. ' +
+      'Every reading of every sample: samples.csv.',
+    table: {
+      id: 'appendix-columns',
+      head: ['Design', ...moved.map((x) => metricHeader(x.metric, r)), BENCH_TOKENS_HEAD],
+      rows: r.designs.map((d) => ({
+        design: d.id,
+        cells: [code(d.id), ...moved.map((x) => slopeCell(d, x.metric)), txt(formatCount(d.tokensIssued), { num: true })],
+      })),
+    },
   };
 }
 
@@ -290,19 +360,40 @@ function model(r: Results): ReportView['model'] {
   return { intro, table: { id: 'token-model', head, rows } };
 }
 
-function latency(r: Results): Table | null {
-  if (!r.latency?.length) return null;
-  return {
-    id: 'latency',
-    head: ['Operation', 'Design', 'mean', 'p50', 'p99', '±rme', 'samples'],
-    rows: r.latency.map((l) => ({
+/** The Keystone a run's timings were taken against, in words. */
+export function keystoneText(r: Results): string {
+  const k = r.meta.keystone;
+  return k.kind === 'real' ? `the real Keystone (${k.version}${k.server ? `, ${k.server}` : ''})` : "the harness's Keystone stand-in on 127.0.0.1";
+}
+
+/** Aodh's own notifier, measured: its time per notification as a latency row (no percentiles: one mean per run). */
+export const NOTIFIER_OPERATION = "Aodh's notifier, no cache: one notification (installed TrustRestAlarmNotifier)";
+
+function latency(r: Results): ReportView['latency'] {
+  const n = r.notifier;
+  if (!r.latency?.length && !n) return null;
+  const dash = txt('–', { num: true });
+  const rows: Row[] = [];
+  if (n) {
+    rows.push({ cells: [txt(NOTIFIER_OPERATION), txt('–'), txt(formatMs(n.msPerNotification), { num: true }), dash, dash, dash,
+      txt(formatCount(n.notifications), { num: true })] });
+  }
+  for (const l of r.latency ?? []) {
+    rows.push({
       design: l.design ?? undefined,
       cells: [
         txt(l.name), l.design ? code(l.design) : txt('–'),
         ...[formatMs(l.meanMs), formatMs(l.p50Ms), formatMs(l.p99Ms), `±${l.rme.toFixed(1)} %`, formatCount(l.samples)].map((v) => txt(v, { num: true })),
       ],
-    })),
-  };
+    });
+  }
+  const intro = `Against ${keystoneText(r)}.` +
+    (n ? ` Aodh's notifier: the mean wall time per notification of ${formatCount(n.notifications)} notifications posted by the installed ` +
+      `notifier (new client, ${Number(n.tokensPerNotification.toFixed(2))} token each, counted by ${n.tokensCountedBy === 'keystone' ? 'Keystone' : 'the client'}); ` +
+      'the other rows are tinybench timings of the harness\'s own tasks (node).' : '') +
+    (r.designs.some((d) => d.runtime === 'python') && !(r.latency ?? []).some((l) => r.designs.find((d) => d.id === l.design)?.runtime === 'python')
+      ? ' Python designs were not timed in this run.' : '');
+  return { intro, table: { id: 'latency', head: ['Operation', 'Design', 'mean', 'p50', 'p99', '±rme', 'samples'], rows } };
 }
 
 /** Plain-text paragraphs under "How to read this" in the page and the README. */
@@ -336,7 +427,8 @@ function howToRead(r: Results): string[] {
       `notification needs it, in every worker unless the cache is shared; memory multiplies this run's per-object cost by ` +
       `the trusts a worker caches in a day. \`npm run model -- --simulate\` checks the token arithmetic against these designs run by ` +
       `real worker processes on an accelerated clock.`,
-    `Tokens issued counts the tokens the Keystone minted while this design's samples were built. ${UNIT_NOTE}.`,
+    `${BENCH_TOKENS_HEAD} (appendix) counts the tokens Keystone minted for this benchmark while the design's samples were built: ` +
+      `a cost of measuring, not the design's tokens/day. ${UNIT_NOTE}.`,
   ];
 }
 
@@ -370,13 +462,13 @@ function terminal(r: Results): ReportView['terminal'] {
     return `${formatBytes(s.bytes)} ±${formatBytes((s.ci95[1] - s.ci95[0]) / 2)}`;
   };
   return {
-    head: ['design', 'status', 'heapUsed', 'RSS', 'store/key', 'tokens'],
+    head: ['design', 'status', 'heapUsed', 'RSS', 'store/key', 'bench tokens'],
     rows: r.designs.map((d) => [d.id, d.status, short(d, 'heapUsed'), short(d, 'rss'), short(d, 'storeUsedMemory'), formatCount(d.tokensIssued)]),
     footer: `per object (slope over N, ±95 % CI), ${UNIT_NOTE}; post (2015): ${formatBytes(r.reference.bytesPerObject)}`,
   };
 }
 
-export function reportView(r: Results): ReportView {
+export function reportView(r: Results, opts: ReportOptions = {}): ReportView {
   return {
     title: 'Per-object memory of Keystone-client cache designs',
     machine: machineLine(r),
@@ -384,10 +476,12 @@ export function reportView(r: Results): ReportView {
       isSynthetic(r) ? 'Synthetic fixture data: these numbers were not measured.' : '',
       r.meta.partial ? 'Interrupted run: this report holds only the samples that completed.' : '',
     ].filter(Boolean),
+    decision: r.designs.length ? decisionBlock(decide(r, PRESETS[DEFAULT_SCENARIO], opts.keystone)) : null,
     method: `Per-object cost = least-squares slope of memory over N (${sizesText(r)}; ` +
       `up to ${r.meta.trials} trials, ${protocolText(r)}): mean over trials, its 95 % CI in brackets, ` +
       `R² of the fit over all samples; "not resolved" where the CI includes 0. ${UNIT_NOTE}.`,
     summary: summaryTable(r),
+    appendixColumns: appendixColumns(r),
     legend: r.designs.map((d) => ({ id: d.id, title: d.title, ...(d.note ? { note: d.note } : {}) })),
     reference: { label: r.reference.label, value: formatBytes(r.reference.bytesPerObject) },
     crossCheck: crossCheck(r),
