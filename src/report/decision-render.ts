@@ -88,9 +88,26 @@ export const decisionMarkdown = (d: Decision): string => decisionBlockMarkdown(d
 /** Markdown marks removed, for the terminal. */
 export const plainText = (md: string): string => md.replace(/\*\*([^*]+)\*\*/g, '$1').replace(/`([^`]*)`/g, '$1').replace(/^\*(.*)\*$/gm, '$1');
 
-/** The block for the terminal: a title line, the lead, one line per runtime and the losers. */
+/** Words filled into lines of at most `width` characters; lines after the first start with `indent`. */
+export function wrap(text: string, width: number, indent = ''): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const next = line ? `${line} ${word}` : `${lines.length ? indent : ''}${word}`;
+    if (next.length > width && line.trim()) {
+      lines.push(line);
+      line = `${indent}${word}`;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines.join('\n');
+}
+
+/** The block for the terminal, wrapped at 110 columns: a title line, the lead, one item per runtime, the losers. */
 export function decisionBlockTerminal(b: DecisionBlock): string {
-  return ['Decision', b.lead, ...b.choices.map((c) => `- ${c}`), b.losers].filter(Boolean).map(plainText).join('\n') + '\n';
+  const W = 110;
+  return ['Decision', wrap(plainText(b.lead), W), ...b.choices.map((c) => wrap(`- ${plainText(c)}`, W, '  ')), b.losers ? wrap(plainText(b.losers), W) : '']
+    .filter(Boolean).join('\n') + '\n';
 }
 
 export const decisionTerminal = (d: Decision): string => decisionBlockTerminal(decisionBlock(d));
