@@ -20,8 +20,9 @@ export function esc(s: unknown): string {
 
 /** `code` spans and **bold** of the view's prose (Markdown-style marks) as <code> and <b>, the rest escaped. */
 function prose(s: string): string {
-  return s.split(/`([^`]*)`/).map((part, i) => (i % 2 ? `<code>${esc(part)}</code>`
-    : esc(part).replace(/\*\*([^*]+)\*\*/g, '<b>$1</b>'))).join('');
+  // bold after code: a bold span may hold a code span
+  return s.split(/`([^`]*)`/).map((part, i) => (i % 2 ? `<code>${esc(part)}</code>` : esc(part))).join('')
+    .replace(/\*\*(.+?)\*\*/g, '<b>$1</b>');
 }
 
 /** Inline SVGs share one id space: prefix any ids (clip paths, gradients) so two charts cannot collide. */
