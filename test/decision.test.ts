@@ -101,8 +101,9 @@ describe('decision: one choice per runtime', () => {
     expect(md).toContain('plus a shared memcached holding 130.2 KB (17 keys × 7.8 KB, paid once); 400 tokens/day, 200 a day (33.3 %) fewer');
     expect(md).toContain('no socket per entry');
     expect(md).toContain('**Node: `node-shared`**');
-    expect(md).toContain('`py-big` needs 48.7 KB per worker, over the 39.1 KB budget, and holds 50 open sockets per worker');
-    expect(md).toContain('`py-record` mints 1.2× the tokens');
+    expect(md).toContain('`py-big`: 48.7 KB per worker, over the 39.1 KB budget, and 50 open sockets per worker');
+    expect(md).toContain('`py-record`: 1.2× the tokens');
+    expect(md).toContain('`node-shared-2`: the same tokens, more memory per worker');
     const term = decisionTerminal(d);
     expect(term).not.toMatch(/[`*]/);
     expect(term).toContain('Python (what Aodh can adopt): py-shared — 600 B per entry');

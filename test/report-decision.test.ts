@@ -38,7 +38,7 @@ describe('the decision comes first', () => {
       expect(block).toContain(`**Python (what Aodh can adopt): \`${py.id}\`**`);
       expect(block).toContain(`**Node: \`${node.id}\`**`);
       for (const figure of ['per entry', 'per worker', 'tokens/day', 'fewer than without a cache', 'socket']) expect(block).toContain(figure);
-      expect(block).toContain('**Why the others lose.**');
+      expect(block).toContain('**Why the others lose:**\n- Python: ');
     }
   });
 

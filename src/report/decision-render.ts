@@ -40,20 +40,26 @@ function choiceText(c: Choice, d: Decision): string {
     `${sockets(c.socketsPerEntry)}${ks}.`;
 }
 
-function loserText(l: Loser): string {
+/** Why a design loses, without its name: designs that lose for the same reason share one text. */
+function lossText(l: Loser): string {
   const x = l.loss;
-  const id = `\`${l.id}\``;
-  const socketNote = l.socketsPerWorker ? ` and holds ${formatCount(l.socketsPerWorker)} open sockets per worker` : '';
+  const socketNote = l.socketsPerWorker ? `, and ${formatCount(l.socketsPerWorker)} open sockets per worker` : '';
   switch (x.kind) {
-    case 'not-resolved': return `${id} is not considered: ${x.why}`;
-    case 'over-budget': return `${id} needs ${formatBytes(x.memoryPerWorker)} per worker, over the ${formatBytes(x.budget)} budget${socketNote ? `,${socketNote}` : ''}`;
-    case 'more-tokens': return `${id} mints ${(x.tokensPerDay / x.thanTokensPerDay).toFixed(1)}× the tokens ` +
+    case 'not-resolved': return `not considered: ${x.why}`;
+    case 'over-budget': return `${formatBytes(x.memoryPerWorker)} per worker, over the ${formatBytes(x.budget)} budget${socketNote}`;
+    case 'more-tokens': return `${(x.tokensPerDay / x.thanTokensPerDay).toFixed(1)}× the tokens ` +
       `(${formatCount(x.tokensPerDay)}/day: each worker caches and mints its own)${socketNote}`;
-    case 'more-memory': return `${id} mints the same tokens with more memory per worker (${formatBytes(x.memoryPerWorker)} vs ` +
+    case 'more-memory': return `the same tokens, more memory per worker (${formatBytes(x.memoryPerWorker)} vs ` +
       `${formatBytes(x.thanMemoryPerWorker)})${socketNote}`;
-    case 'larger-store': return `${id} mints the same tokens with the same memory per worker and a larger store ` +
-      `(${formatBytes(x.storeBytes)} vs ${formatBytes(x.thanStoreBytes)})`;
+    case 'larger-store': return `the same tokens and memory per worker, a larger store (${formatBytes(x.storeBytes)} vs ${formatBytes(x.thanStoreBytes)})`;
   }
+}
+
+/** "`a`, `b`: reason; `c`: reason" for one runtime's losers, in plan order. */
+function losersText(ls: Loser[]): string {
+  const groups = new Map<string, string[]>();
+  for (const l of ls) groups.set(lossText(l), [...(groups.get(lossText(l)) ?? []), `\`${l.id}\``]);
+  return [...groups].map(([why, ids]) => `${ids.join(', ')}: ${why}`).join('; ');
 }
 
 /** The decision as Markdown pieces: lead, one line per runtime, the losers, the basis. */
@@ -67,9 +73,9 @@ export function decisionBlock(d: Decision): DecisionBlock {
   });
   const byRuntime = (['python', 'node'] as const).map((rt) => {
     const ls = d.losers.filter((l) => l.runtime === rt);
-    return ls.length ? `${rt === 'python' ? 'Python' : 'Node'}: ${ls.map(loserText).join('; ')}.` : '';
+    return ls.length ? `- ${rt === 'python' ? 'Python' : 'Node'}: ${losersText(ls)}.` : '';
   }).filter(Boolean);
-  const losers = byRuntime.length ? `**Why the others lose.** ${byRuntime.join(' ')}` : '';
+  const losers = byRuntime.length ? `**Why the others lose:**\n${byRuntime.join('\n')}` : '';
   const basis = 'Per entry: the measured figure that stands for each design; memory per worker = entries a worker caches in a day × ' +
     'that figure; a shared store is paid once, outside the worker budget; tokens/day from the token model. Recommended: the fewest ' +
     'tokens/day among the designs of that runtime that fit the budget, ties by memory per worker' +
@@ -106,7 +112,7 @@ export function wrap(text: string, width: number, indent = ''): string {
 /** The block for the terminal, wrapped at 110 columns: a title line, the lead, one item per runtime, the losers. */
 export function decisionBlockTerminal(b: DecisionBlock): string {
   const W = 110;
-  return ['Decision', wrap(plainText(b.lead), W), ...b.choices.map((c) => wrap(`- ${plainText(c)}`, W, '  ')), b.losers ? wrap(plainText(b.losers), W) : '']
+  return ['Decision', wrap(plainText(b.lead), W), ...b.choices.map((c) => wrap(`- ${plainText(c)}`, W, '  ')), ...b.losers.split('\n').map((l) => wrap(plainText(l), W, l.startsWith('- ') ? '  ' : ''))]
     .filter(Boolean).join('\n') + '\n';
 }
 

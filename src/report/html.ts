@@ -77,7 +77,7 @@ export function reportHtml(r: Results, svgs: ChartSvg[], opts: ReportOptions = {
   const d = v.decision;
   const decision = d ? `<section id="decision"><h2>Decision</h2><p>${prose(d.lead)}</p>` +
     `<ul>${d.choices.map((c) => `<li>${prose(c)}</li>`).join('')}</ul>` +
-    `${d.losers ? `<p>${prose(d.losers)}</p>` : ''}<p class="basis">${prose(d.basis)}</p></section>` : '';
+    `${d.losers ? `<p>${prose(d.losers.split('\n')[0])}</p><ul>${d.losers.split('\n').slice(1).map((l) => `<li>${prose(l.replace(/^- /, ''))}</li>`).join('')}</ul>` : ''}<p class="basis">${prose(d.basis)}</p></section>` : '';
   const appendix = [
     v.appendixColumns ? `<h3>Other measured columns</h3><p>${prose(v.appendixColumns.intro)}</p>${table(v.appendixColumns.table)}` : '',
     ...methodFigures,

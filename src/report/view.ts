@@ -470,7 +470,7 @@ function terminal(r: Results): ReportView['terminal'] {
 
 export function reportView(r: Results, opts: ReportOptions = {}): ReportView {
   return {
-    title: 'Per-object memory of Keystone-client cache designs',
+    title: 'Keystone-client cache designs: which to adopt, and what each costs',
     machine: machineLine(r),
     banners: [
       isSynthetic(r) ? 'Synthetic fixture data: these numbers were not measured.' : '',
