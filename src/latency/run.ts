@@ -9,6 +9,7 @@ import type { PrivateStore } from '../stores/store.ts';
 import { storeDriver } from '../stores/index.ts';
 import { redact } from '../util/redact.ts';
 import { designTasks, noCacheTask, type LatencyTask } from './tasks.ts';
+import { pythonDesignLatency } from './python.ts';
 
 export interface LatencyOptions {
   /** stores the user owns, used instead of private servers; this run's keys are deleted afterwards */
@@ -23,6 +24,9 @@ export interface LatencyOptions {
   trusts?: number;
   note?: (text: string) => void;
 }
+
+/** Fresh trusts per python design for its first misses: enough for a mean, few to create on a real Keystone. */
+const PYTHON_MISSES = 60;
 
 export async function runLatency(keystone: KeystoneEnv, designs: DesignDescriptor[], opts: LatencyOptions): Promise<LatencyResult[]> {
   const trustIds = await keystone.trustIds(opts.trusts ?? 200);
@@ -40,7 +44,7 @@ export async function runLatency(keystone: KeystoneEnv, designs: DesignDescripto
     const base = { keystone: keystone.target, timeoutMs: opts.timeoutMs, retries: opts.retries };
     const tasks: LatencyTask[] = [noCacheTask(base, trustIds)];
     for (const d of designs) {
-      if (d.runtime !== 'node') continue; // python designs: memory only
+      if (d.runtime !== 'node') continue; // python designs: timed in a python process of their own, below
       // One design that cannot set up (a store gone, Keystone refusing) must not cost the others their timings.
       try {
         const stores: Partial<Record<StoreId, StoreLocation>> = {};
@@ -72,6 +76,22 @@ export async function runLatency(keystone: KeystoneEnv, designs: DesignDescripto
         samples: r.latency.samplesCount,
         opsPerSec: r.throughput.mean,
       });
+    }
+    // after tinybench, one at a time: a python process timing beside it would slow both. Each python design's
+    // misses get trusts of their own, used once (a shared design finds a trust it has seen in its store)
+    const python = designs.filter((x) => x.runtime === 'python');
+    const hits = trustIds.length;
+    const all = python.length ? await keystone.trustIds(hits + python.length * PYTHON_MISSES) : [];
+    for (const [i, d] of python.entries()) {
+      const missIds = all.slice(hits + i * PYTHON_MISSES, hits + (i + 1) * PYTHON_MISSES);
+      try {
+        const stores: Partial<Record<StoreId, StoreLocation>> = {};
+        for (const s of d.needs) stores[s] = await storeOf(s);
+        opts.note?.(`timing ${d.id} in python…`);
+        results.push(...await pythonDesignLatency(d, trustIds, missIds, { ...base, stores, timeMs: opts.timeMs ?? 300 }));
+      } catch (err) {
+        opts.note?.(redact(`latency: ${d.id} skipped: ${(err as Error).message.split('\n')[0]}`));
+      }
     }
   } finally {
     for (const close of closers) await close().catch(() => {});

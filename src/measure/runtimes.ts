@@ -61,7 +61,8 @@ export function launcherFor(runtime: Runtime, opts: LaunchOptions = {}): Launche
   };
 }
 
-const snakeStores = (stores: Record<string, { socketPath?: string; url?: string; servers?: string[]; keyPrefix: string } | undefined>) =>
+/** Store locations in the python workers' names (snake_case). */
+export const snakeStores = (stores: Record<string, { socketPath?: string; url?: string; servers?: string[]; keyPrefix: string } | undefined>) =>
   Object.fromEntries(Object.entries(stores).map(([id, l]) => [id, {
     ...(l?.socketPath ? { socket_path: l.socketPath } : {}), ...(l?.url ? { url: l.url } : {}),
     ...(l?.servers ? { servers: l.servers } : {}), key_prefix: l?.keyPrefix,
