@@ -1,12 +1,14 @@
 // The decision per runtime (src/model/decision.ts) on hand-made results whose arithmetic is checked by hand, its
 // wording (src/report/decision-render.ts), and `npm run plan -- --runtime` through the real CLI.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decide, keystoneCores, plansByRuntime, socketsPerEntry, type Choice } from '../src/model/decision.ts';
 import type { Deployment } from '../src/model/planner.ts';
 import { decisionMarkdown, decisionTerminal } from '../src/report/decision-render.ts';
+import { keystoneCpuOf, keystoneLoadBeside, readKeystoneCpu } from '../src/results/keystone-load.ts';
+import { UsageError } from '../src/util/usage-error.ts';
 import type { DesignResult, Slope } from '../src/results/schema.ts';
 import { syntheticResults } from './fixtures/synthetic-results.ts';
 import { runScript } from './helpers/run-cli.ts';
@@ -138,5 +140,38 @@ describe('npm run plan -- --runtime', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim().split('\n')).toEqual(['error: --runtime must be one of python, node, any (got "java")']);
     expect(bad.stdout).toBe('');
+  });
+});
+
+describe('Keystone CPU from keystone-load results (optional)', () => {
+  const load = (ops: unknown[], rounds?: number) => ({ meta: { keystone: rounds ? { passwordHashRounds: rounds } : {} }, operations: ops });
+  const op = (id: string, mean: number | null) => ({ id, cpuMsPerOp: mean === null ? null : { mean, ci95: [mean * 0.9, mean * 1.1] }, capacityPerS: 10, curve: [] });
+
+  it('takes CPU per trust token and per validation from the contract\'s operations', () => {
+    const k = keystoneCpuOf(load([op('token-trust', 212.5), op('token-trust-nocatalog', 200), op('validate', 17.9)], 12), 'k.json')!;
+    expect(k).toMatchObject({ msPerToken: 212.5, msPerValidation: 17.9 });
+    expect(k.source).toBe('k.json: 213 ms of Keystone CPU per trust token, 17.9 ms per validation, password_hash_rounds 12');
+    expect(keystoneCpuOf(load([op('token-trust', 30)]), 'k.json')!.msPerValidation).toBeNull();
+  });
+
+  it('gives nothing when CPU was not measurable (a remote Keystone), and refuses a file that is not one', () => {
+    expect(keystoneCpuOf(load([op('token-trust', null), op('validate', null)]), 'k.json')).toBeNull();
+    expect(() => keystoneCpuOf({ designs: [] }, 'x.json')).toThrow(UsageError);
+  });
+
+  it('is read from beside the results file, absent means none', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kcb-kload-'));
+    try {
+      const path = keystoneLoadBeside(join(dir, 'latest.json'));
+      expect(path).toBe(join(dir, 'keystone-load', 'latest.json'));
+      expect(readKeystoneCpu(path)).toBeNull();
+      mkdirSync(join(dir, 'keystone-load'));
+      writeFileSync(path, '{not json');
+      expect(() => readKeystoneCpu(path)).toThrow(/cannot read keystone-load results/);
+      writeFileSync(path, JSON.stringify(load([op('token-trust', 25), op('validate', 5)])));
+      expect(readKeystoneCpu(path)!.msPerToken).toBe(25);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
