@@ -390,7 +390,7 @@ function latency(r: Results): ReportView['latency'] {
   const intro = `Against ${keystoneText(r)}.` +
     (n ? ` Aodh's notifier: the mean wall time per notification of ${formatCount(n.notifications)} notifications posted by the installed ` +
       `notifier (new client, ${Number(n.tokensPerNotification.toFixed(2))} token each, counted by ${n.tokensCountedBy === 'keystone' ? 'Keystone' : 'the client'}); ` +
-      'the other rows are tinybench timings of the harness\'s own tasks (node).' : '') +
+      'the other rows time each design\'s own code: node designs with tinybench, python designs in a python process of their own.' : '') +
     (r.designs.some((d) => d.runtime === 'python') && !(r.latency ?? []).some((l) => r.designs.find((d) => d.id === l.design)?.runtime === 'python')
       ? ' Python designs were not timed in this run.' : '');
   return { intro, table: { id: 'latency', head: ['Operation', 'Design', 'mean', 'p50', 'p99', '±rme', 'samples'], rows } };
