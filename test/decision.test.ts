@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decide, keystoneCores, plansByRuntime, socketsPerEntry, type Choice } from '../src/model/decision.ts';
+import { decide, keystoneCores, lossOf, plansByRuntime, socketsPerEntry, type Choice } from '../src/model/decision.ts';
 import type { Deployment } from '../src/model/planner.ts';
 import { decisionMarkdown, decisionTerminal } from '../src/report/decision-render.ts';
 import { keystoneCpuOf, keystoneLoadBeside, readKeystoneCpu } from '../src/results/keystone-load.ts';
@@ -72,6 +72,16 @@ describe('decision: one choice per runtime', () => {
     // a design loses once, in its own runtime, never against the other runtime's choice
     expect(d.losers.map((l) => l.id).sort()).toEqual(['node-shared-2', 'node-unresolved', 'py-big', 'py-record']);
     expect(d.losers.every((l) => l.runtime === DESIGNS.find((x) => x.id === l.id)!.runtime)).toBe(true);
+  });
+
+  it('a design the planner rules out for a reason other than memory keeps that reason', () => {
+    const plans = plansByRuntime(results, SMALL);
+    expect(plans.python.rows.find((x) => x.id === 'py-record')!.fits).toBe(true);
+    // as a planner that also checks file descriptors would mark it: fits false, memory within budget
+    const row = plans.python.rows.find((x) => x.id === 'py-record')!;
+    const marked = { ...row, fits: false, why: '50 sockets per worker, over the fd limit' };
+    expect(marked.memoryPerWorker!).toBeLessThan(SMALL.budgetBytes);
+    expect(lossOf(marked, undefined, SMALL.budgetBytes)).toEqual({ kind: 'does-not-fit', why: '50 sockets per worker, over the fd limit' });
   });
 
   it('a runtime without designs has no choice, and says so', () => {

@@ -71,6 +71,8 @@ export interface Choice {
 export type Loss =
   | { kind: 'not-resolved'; why: string }
   | { kind: 'over-budget'; memoryPerWorker: number; budget: number }
+  /** the planner says it does not fit for a reason other than memory (its `why`) */
+  | { kind: 'does-not-fit'; why: string }
   | { kind: 'more-tokens'; tokensPerDay: number; than: string; thanTokensPerDay: number }
   | { kind: 'more-memory'; memoryPerWorker: number; than: string; thanMemoryPerWorker: number }
   | { kind: 'larger-store'; storeBytes: number; than: string; thanStoreBytes: number };
@@ -98,9 +100,13 @@ export interface Decision {
 
 const SAME = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 
-function lossOf(row: PlanRow, best: PlanRow | undefined, budget: number): Loss {
+/** Why `row` is not its runtime's choice `best`, in the planner's order: resolved, fits, tokens, memory, store. */
+export function lossOf(row: PlanRow, best: PlanRow | undefined, budget: number): Loss {
   if (!row.resolved || row.memoryPerWorker === null) return { kind: 'not-resolved', why: row.why ?? 'per-entry memory not resolved' };
-  if (row.fits === false) return { kind: 'over-budget', memoryPerWorker: row.memoryPerWorker, budget };
+  if (row.fits === false) {
+    return row.memoryPerWorker > budget ? { kind: 'over-budget', memoryPerWorker: row.memoryPerWorker, budget }
+      : { kind: 'does-not-fit', why: row.why ?? 'does not fit the deployment' };
+  }
   if (best && !SAME(row.tokensPerDay, best.tokensPerDay)) {
     return { kind: 'more-tokens', tokensPerDay: row.tokensPerDay, than: best.id, thanTokensPerDay: best.tokensPerDay };
   }

@@ -46,6 +46,7 @@ function lossText(l: Loser): string {
   const socketNote = l.socketsPerWorker ? `, and ${formatCount(l.socketsPerWorker)} open sockets per worker` : '';
   switch (x.kind) {
     case 'not-resolved': return `not considered: ${x.why}`;
+    case 'does-not-fit': return `does not fit: ${x.why}${socketNote}`;
     case 'over-budget': return `${formatBytes(x.memoryPerWorker)} per worker, over the ${formatBytes(x.budget)} budget${socketNote}`;
     case 'more-tokens': return `${(x.tokensPerDay / x.thanTokensPerDay).toFixed(1)}× the tokens ` +
       `(${formatCount(x.tokensPerDay)}/day: each worker caches and mints its own)${socketNote}`;
