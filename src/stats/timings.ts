@@ -1,16 +1,9 @@
 // Summary statistics of one operation's timings (ms), in the shape tinybench gives the node tasks: mean, p50 and
 // p99 (nearest rank), the relative margin of error of the mean (95 %, Student's t), samples and throughput.
+import type { LatencyResult } from '../results/schema.ts';
 import { meanWithCi } from './t-dist.ts';
 
-export interface TimingStats {
-  meanMs: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** relative margin of error of the mean, percent */
-  rme: number;
-  samples: number;
-  opsPerSec: number;
-}
+export type TimingStats = Omit<LatencyResult, 'name' | 'design'>;
 
 /** Nearest-rank quantile of sorted values, 0 < q ≤ 1. */
 const rank = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];

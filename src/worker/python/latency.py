@@ -18,7 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from kcb_stdio import emit, flush  # noqa: E402  (first: it moves library output off the protocol channel)
+from kcb_stdio import emit, run_entry  # noqa: E402  (first: it moves library output off the protocol channel)
 
 import kcb_context  # noqa: E402
 from kcb_context import scrub  # noqa: E402
@@ -68,12 +68,4 @@ def main():
 
 
 if __name__ == '__main__':
-    try:
-        main()
-        code = 0
-    except Exception as e:  # noqa: BLE001
-        msg = str(e) if isinstance(e, kcb_context.KeystoneError) else '%s: %s' % (type(e).__name__, e)
-        emit({'type': 'error', 'message': scrub(msg)})
-        code = 1
-    flush()
-    os._exit(code)
+    run_entry(main, scrub, kcb_context.KeystoneError)
