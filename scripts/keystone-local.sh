@@ -399,7 +399,7 @@ provision() {
   KS_TRUST_ID=${KEYSTONE_LOCAL_TRUST_ID:-} \
   KS_HASH_ROUNDS=$HASH_ROUNDS KS_DB=$DB KS_ROUNDS_FILE=$ROUNDS_FILE \
   "$PY" - <<'PYEOF'
-import json, os, sqlite3, sys, urllib.error, urllib.request
+import json, os, sqlite3, sys, time, urllib.error, urllib.request
 
 URL = os.environ["KS_URL"]
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
@@ -525,9 +525,12 @@ for user, password in ((trustor, os.environ["KS_TRUSTOR_PASSWORD"]), (trustee, o
     if stored_cost(user["id"]) != ROUNDS:
         print(f"setting {user['name']}'s password again so its hash has cost {ROUNDS}", file=sys.stderr)
         must((200,), "PATCH", f"/users/{user['id']}", {"user": {"password": password}}, admin)
-    got = stored_cost(user["id"])
-    if got != ROUNDS:
-        sys.exit(f"{user['name']}'s password hash has cost {got}, not {ROUNDS}")
+        got = stored_cost(user["id"])
+        if got != ROUNDS:
+            sys.exit(f"{user['name']}'s password hash has cost {got}, not {ROUNDS}")
+        # the change revoked the user's tokens issued up to this second (Fernet issued_at has whole seconds):
+        # a token taken in the same second would be refused
+        time.sleep(1.1)
 with open(os.environ["KS_ROUNDS_FILE"], "w") as f:
     f.write(f"{ROUNDS}\n")
 
