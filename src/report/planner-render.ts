@@ -5,6 +5,7 @@ import { formatBytes, formatCount } from './format.ts';
 import type { Results } from '../results/schema.ts';
 import { PRESETS, plan, scenarioText, type Plan, type PlanRow } from '../model/planner.ts';
 import { SCENARIO_NAMES } from '../model/scenarios.ts';
+import { keystoneTable } from './planner-keystone.ts';
 
 const mb = formatBytes;
 const pct = (v: number) => `${Number((v * 100).toPrecision(3))} %`;
@@ -68,6 +69,7 @@ export function planText(p: Plan, source?: string): string {
     '',
     recommendationLine(p),
     ...(p.notResolved.length ? [`Not resolved (not considered): ${p.rows.filter((x) => !x.resolved).map((x) => `${x.id} (${x.why})`).join('; ')}.`] : []),
+    ...((k) => (k ? ['', k.lead, '', ...textTable(k.head, k.rows), '', k.note] : []))(keystoneTable(p)),
     '',
     PLANNER_NOTE,
   ].join('\n') + '\n';
@@ -96,6 +98,7 @@ export function planMarkdown(p: Plan, source?: string): string {
       `${source ? ` Per-entry figures: ${source}.` : ''} ${noCacheLine(p)}`,
     mdTable(PLANNER_HEAD, rows),
     `**${recommendationLine(p)}**`,
+    ...((k) => (k ? [k.lead, mdTable(k.head, k.rows), k.note] : []))(keystoneTable(p)),
   ].join('\n\n');
 }
 
