@@ -18,6 +18,8 @@ export interface MeasureOptions {
   minBatchCpuMs: number;
   /** concurrency of the CPU batches */
   cpuConcurrency: number;
+  /** operations run before the CPU batches (not counted) */
+  warmup: number;
   /** seconds per level of the capacity curve */
   levelS: number;
   maxConcurrency: number;
@@ -33,7 +35,9 @@ export async function idleCpu(masterPid: number, ms = 1000): Promise<number> {
 }
 
 async function cpuBatches(op: Operation, o: MeasureOptions, idleMsPerS: number, offset: number): Promise<CpuBatch[]> {
-  // a probe sizes the batches so each one spans enough clock ticks
+  // warm-up: every Keystone worker process fills its caches (catalog, roles, revocation list) before anything
+  // counts; then a probe sizes the batches so each one spans enough clock ticks
+  await drive(op, { concurrency: o.cpuConcurrency, count: o.warmup, offset: offset + 500_000 });
   const probe = openWindow(o.masterPid);
   const p = await drive(op, { concurrency: o.cpuConcurrency, count: o.cpuConcurrency * 2, offset });
   const pr = probe.close();

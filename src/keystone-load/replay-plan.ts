@@ -61,6 +61,7 @@ const grew = (h: [number, number]) => Number.isFinite(h[0]) && Number.isFinite(h
 export function replayVerdict(run: ReplayRun, s: ReplaySettings, topology: 'none' | 'per-worker' | 'shared'): ReplayResult {
   const streamS = run.streamMs / 1000;
   const predicted = predictedPerS(s, topology);
+  const singleFlight = (run.tokens - run.concurrentMints) / streamS;
   const backlogShare = run.notifications ? run.unhandled / run.notifications : 0;
   const growing = grew(run.lagHalvesMs) || backlogShare > 0.01;
   const overloaded = growing || run.errors > 0;
@@ -74,7 +75,8 @@ export function replayVerdict(run: ReplayRun, s: ReplaySettings, topology: 'none
     demandPerS: topology === 'none' ? s.noCacheDemandPerS : predicted,
     servedPerS: run.tokens / streamS,
     p50Ms: percentile(run.latenciesMs, 0.5), p99Ms: percentile(run.latenciesMs, 0.99),
-    errors: run.errors, backlog: run.unhandled, predicted, verdict: overloaded ? 'overloaded' : 'within capacity', why, growing,
+    errors: run.errors, backlog: run.unhandled, predicted, concurrentMints: run.concurrentMints,
+    singleFlightVsPredicted: topology === 'none' ? null : (singleFlight - predicted) / predicted, verdict: overloaded ? 'overloaded' : 'within capacity', why, growing,
     notifications: run.notifications, handled: run.handled, tokens: run.tokens, lagHalvesMs: run.lagHalvesMs, wallMs: run.wallMs,
     ...(run.firstError ? { firstError: run.firstError } : {}),
   };

@@ -12,6 +12,7 @@ import type { StoreId } from '../designs/contract.ts';
 import type { StreamSpec } from '../model/sim-stream.ts';
 import { openStore, simClock, startPool, type SharedStore, type SimCatalog } from '../simulate/run.ts';
 import type { SimParentMessage, SimWorkerDone } from '../simulate/protocol.ts';
+import { overlappingMints } from '../model/sim-agreement.ts';
 import { percentile } from './stats.ts';
 
 export interface ReplayRun {
@@ -20,6 +21,8 @@ export interface ReplayRun {
   handled: number;
   unhandled: number;
   tokens: number;
+  /** mints of one trust by two workers at once (a shared store has no cross-worker lock) */
+  concurrentMints: number;
   errors: number;
   firstError?: string;
   /** due → token ready, ms, of handled notifications */
@@ -84,6 +87,7 @@ export async function runReplay(p: ReplayPlan): Promise<ReplayRun[]> {
       out.push({
         design, notifications: handled + unhandled, handled, unhandled,
         tokens: done.reduce((a, d) => a + d.tokensObtained, 0),
+        concurrentMints: p.catalog.get(design)?.topology === 'shared' ? overlappingMints(done) : 0,
         errors: done.reduce((a, d) => a + d.errors, 0), firstError: done.find((d) => d.firstError)?.firstError,
         latenciesMs, lagHalvesMs: [percentile(halves[0], 0.5), percentile(halves[1], 0.5)], streamMs, wallMs: Date.now() - t0,
       });

@@ -10,15 +10,12 @@ import { gitCommit } from '../results/meta.ts';
 import { readResults } from '../results/read.ts';
 import { writeFileAtomic } from '../results/write.ts';
 import { PRESETS, plan } from '../model/planner.ts';
-import { builtinCatalog } from '../simulate/run.ts';
 import { redact } from '../util/redact.ts';
 import { openOperations } from './operations.ts';
 import { idleCpu, measureOperation } from './measure-ops.ts';
-import { runReplay } from './replay.ts';
 import { replayScale, replayVerdict } from './replay-plan.ts';
 import { KEYSTONE_LOAD_SCHEMA, type KeystoneLoadMeta, type KeystoneLoadResults, type OperationResult, type ReplayResult } from './schema.ts';
 import { openTarget, type LoadTarget } from './target.ts';
-import { writeKeystoneLoadReport } from '../report/keystone-load.ts';
 
 const OP_TRUSTS = 16;
 
@@ -83,7 +80,7 @@ export async function keystoneLoadMain(argv: string[]): Promise<number> {
         const p0 = Date.now();
         note(`${id}: measuring`);
         operations.push(await measureOperation(id, ops.run(id), {
-          masterPid: target.masterPid, batches: args.batches, minBatchCpuMs: args.batchCpuMs, cpuConcurrency: 2,
+          masterPid: target.masterPid, batches: args.batches, minBatchCpuMs: args.batchCpuMs, cpuConcurrency: 2, warmup: 4 * (target.settings.processes ?? 4),
           levelS: args.levelS, maxConcurrency: args.maxConcurrency, note,
         }, idle));
         phases[id] = Date.now() - p0;
@@ -96,6 +93,9 @@ export async function keystoneLoadMain(argv: string[]): Promise<number> {
     else if (!tokenOp?.capacityPerS) replaySkipped = 'no measured token capacity to scale the replay to';
     else {
       const p0 = Date.now();
+      // loaded when needed: a bad flag is refused before the simulation's and the charts' modules load
+      const { builtinCatalog } = await import('../simulate/run.ts');
+      const { runReplay } = await import('./replay.ts');
       const catalog = await builtinCatalog();
       const designs = ['no-cache', ...replayDesigns(args, catalog)];
       const scale = replayScale(tokenOp.capacityPerS, args.replayS);
@@ -145,7 +145,7 @@ export async function keystoneLoadMain(argv: string[]): Promise<number> {
   const results: KeystoneLoadResults = { meta, operations, replay, ...(replaySettings ? { replaySettings } : {}), ...(replaySkipped ? { replaySkipped } : {}) };
   const json = JSON.stringify(results, null, 2) + '\n';
   writeFileAtomic(join(args.out, 'latest.json'), json);
-  if (args.report) await writeKeystoneLoadReport(results, args.out);
+  if (args.report) await (await import('../report/keystone-load.ts')).writeKeystoneLoadReport(results, args.out);
   if (args.json) process.stdout.write(json);
   note(`wrote ${join(args.out, 'latest.json')} in ${Math.round((Date.now() - t0) / 1000)} s`);
   return fault ? 1 : 0;

@@ -26,7 +26,7 @@ export interface OperationResult {
   id: OperationId;
   text: string;
   /** null when Keystone's processes cannot be read (not local, or the stand-in) */
-  cpuMsPerOp: { mean: number; ci95: [number, number]; batches: number; opsPerBatch: number; idleMsPerS: number; resolved: boolean } | null;
+  cpuMsPerOp: { mean: number; ci95: [number, number]; batches: number; opsPerBatch: number; idleMsPerS: number; resolved: boolean; perBatch: number[] } | null;
   /** the saturation capacity: operations/s at the best level without errors */
   capacityPerS: number | null;
   saturationConcurrency: number | null;
@@ -52,6 +52,14 @@ export interface ReplayResult {
   backlog: number;
   /** the planner's tokens/s at this scale */
   predicted: number;
+  /**
+   * shared designs: tokens minted while another worker was minting the same trust. The compressed clock makes a
+   * mint's latency ~compression times longer relative to the token's period than in production, so such
+   * overlaps are that much likelier here; the planner counts one mint per renewal.
+   */
+  concurrentMints: number;
+  /** (served − concurrent mints) against the planner: within 20 % is agreement; null for no cache */
+  singleFlightVsPredicted: number | null;
   verdict: Verdict;
   /** why the verdict (measured facts) */
   why: string;

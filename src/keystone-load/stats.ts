@@ -26,6 +26,8 @@ export interface CpuPerOp {
   idleMsPerS: number;
   /** false when the CI reaches 0 or below: too few clock ticks per batch to tell */
   resolved: boolean;
+  /** each batch's figure, in order */
+  perBatch: number[];
 }
 
 /** CPU ms per operation: each batch's Keystone CPU less its idle share, per operation; mean and t-CI over batches. */
@@ -35,7 +37,7 @@ export function cpuPerOp(batches: readonly CpuBatch[], idleMsPerS: number): CpuP
   const m = meanWithCi(per);
   return {
     mean: m.mean, ci95: m.ci95, batches: per.length, opsPerBatch: Math.round(batches.reduce((a, b) => a + b.ops, 0) / batches.length),
-    idleMsPerS, resolved: m.ci95[0] > 0,
+    idleMsPerS, resolved: m.ci95[0] > 0, perBatch: per,
   };
 }
 

@@ -8,6 +8,7 @@ import { allCharts } from './charts.ts';
 import { renderSvg, svgToPng } from './render.ts';
 import { reportHtml, type ChartSvg } from './html.ts';
 import { reportReadme, summaryMarkdown } from './markdown.ts';
+import { keystoneBenchSection } from './keystone-bench-section.ts';
 
 export async function writeReport(r: Results, outDir: string): Promise<string[]> {
   const charts = allCharts(r);
@@ -18,11 +19,15 @@ export async function writeReport(r: Results, outDir: string): Promise<string[]>
     files.push([join(outDir, 'charts', `${c.name}.svg`), c.svg]);
     files.push([join(outDir, 'charts', `${c.name}.png`), svgToPng(c.svg)]);
   }
+  // "What tokens cost Keystone", when keystone-load results are published beside these
+  const ks = await keystoneBenchSection(outDir);
+  const md = (text: string) => (ks ? `${text.trimEnd()}\n\n${ks.markdown}\n` : text);
   files.push(
-    [join(outDir, 'index.html'), reportHtml(r, svgs)],
-    [join(outDir, 'README.md'), reportReadme(r, svgs)],
-    [join(outDir, 'summary.md'), summaryMarkdown(r)],
+    [join(outDir, 'index.html'), ks ? reportHtml(r, svgs).replace('</body>', `${ks.html}</body>`) : reportHtml(r, svgs)],
+    [join(outDir, 'README.md'), md(reportReadme(r, svgs))],
+    [join(outDir, 'summary.md'), md(summaryMarkdown(r))],
     [join(outDir, 'samples.csv'), samplesCsv(r)],
+    ...(ks?.files ?? []),
   );
   for (const [path, data] of files) writeFileAtomic(path, data);
   return files.map(([path]) => path);
