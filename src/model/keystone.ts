@@ -8,8 +8,8 @@
 //   drains them in work / available cores; the last notification waits that long. "peak" is the cores that drain
 //   a tick within the tick window (--tick-window, default 10 s);
 // - a notifier restart empties in-process caches: at the first tick every (worker, trust) pair a notification
-//   reaches mints (per-worker caches: up to workers × trusts; shared: up to trusts, the store survives), so
-//   "coldStart" is that first tick's work over the tick window.
+//   reaches mints (per-worker caches: up to workers × trusts; shared: each trust once, the worst case of a store
+//   restarted too), so "coldStart" is that first tick's work over the tick window.
 // Available cores: --keystone-cores, or the measured capacity × CPU per token × Keystone hosts (the CPU one host
 // really delivers to token work). A design whose average needs more is overloaded: Keystone's queue grows without
 // end, the post's "Keystone crash".

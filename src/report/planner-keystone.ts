@@ -28,7 +28,7 @@ export function keystoneTable(p: Plan): { lead: string; head: string[]; rows: st
     rows: [cells('no cache', p.noCache.keystone), ...p.rows.filter((x) => x.keystone).map((x) => cells(x.id, x.keystone!))],
     note: `Cores = tokens/s × CPU per token + validations/s × CPU per validation. Tick: one evaluation's tokens arrive together; "tick" is the cores that serve them within ${ks.capacity.tickWindowS} s, ` +
       '"Tick drains in" the time the available cores take (the last notification\'s wait). Restart: the first tick after a notifier restart, when in-process caches are empty ' +
-      '(per-worker: every worker re-mints every trust it sees; shared: the store survives). Utilization = average / available; at 100 % or more Keystone\'s queue grows without end (OVERLOADED) and the design is not recommended. ' +
+      '(per-worker: every worker re-mints every trust it sees; shared: each trust once, as with a cold store). Utilization = average / available; at 100 % or more Keystone\'s queue grows without end (OVERLOADED) and the design is not recommended. ' +
       'Notifications/s per worker: the notifier\'s own time per notification (Aodh\'s, measured by the bench, or the design\'s cached hit) plus its tokens\' share of Keystone\'s latency at concurrency 1.',
   };
 }
