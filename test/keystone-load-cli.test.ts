@@ -1,13 +1,15 @@
 // npm run keystone-load against the stand-in: the capacity curve and the replay run, every figure is labelled the
 // stand-in's (never Keystone's) and carries no CPU figure, no token, password or trust id reaches any output, and
 // no process it started outlives it. Bad input: one line, exit 2, nothing written.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runScript } from './helpers/run-cli.ts';
 import { filesUnder, leaks, readDump } from './helpers/secrets.ts';
+import { syntheticResultsMinimal } from './fixtures/synthetic-results.ts';
+import { writeReport } from '../src/report/index.ts';
 
 const SCRIPT = 'bench/keystone-load.ts';
 const tmp = mkdtempSync(join(tmpdir(), 'kcb-kl-'));
@@ -28,7 +30,7 @@ function marked(marker: string): number[] {
 }
 
 describe('keystone-load against the stand-in', () => {
-  it('measures capacity curves and replays, labelled the stand-in\'s, with no secret in any output and no process left', () => {
+  it('measures capacity curves and replays, labelled the stand-in\'s, with no secret in any output and no process left', async () => {
     const out = join(tmp, 'run');
     const dump = join(tmp, 'dump.json');
     const marker = randomUUID();
@@ -64,6 +66,18 @@ describe('keystone-load against the stand-in', () => {
     expect(existsSync(join(out, 'charts', 'keystone-capacity.png'))).toBe(true);
     expect(leaks([['stdout', r.stdout], ['stderr', r.stderr], ...filesUnder(out)], readDump(dump))).toEqual([]);
     expect(marked(marker)).toEqual([]);
+
+    // published beside a bench's results, they become the bench report's "What tokens cost Keystone" section
+    const bench = join(tmp, 'bench');
+    cpSync(out, join(bench, 'keystone-load'), { recursive: true });
+    await writeReport(syntheticResultsMinimal(), bench);
+    for (const f of ['summary.md', 'README.md']) {
+      const text = readFileSync(join(bench, f), 'utf8');
+      expect(text).toContain('## What tokens cost Keystone');
+      expect(text).toContain('The stand-in, not Keystone');
+    }
+    expect(readFileSync(join(bench, 'index.html'), 'utf8')).toContain('<section id="keystone-cost">');
+    expect(existsSync(join(bench, 'charts', 'keystone-capacity.svg'))).toBe(true);
   }, 300_000);
 });
 

@@ -30,7 +30,7 @@ export interface Operations {
   close(): Promise<void>;
 }
 
-export function openOperations(target: AuthTarget, trustIds: string[], opts: { timeoutMs: number; connections: number }): Operations {
+export function openOperations(target: AuthTarget, trustIds: string[], opts: { timeoutMs: number; connections: number; project: { name: string; domainName: string } }): Operations {
   const dispatcher = new Agent({ connections: opts.connections, keepAliveTimeout: 10_000, pipelining: 1 });
   const minted: string[] = [];
   let serviceToken: string | undefined;
@@ -45,7 +45,7 @@ export function openOperations(target: AuthTarget, trustIds: string[], opts: { t
     if (!minted.length) throw new Error('no token to validate: mint some first');
     // the trustee's own project token authorises the check (token subject rule): the notifier's service user
     serviceToken ??= (await authenticate(target, {
-      project: { name: 'bench', domainName: 'Default' }, nocatalog: true, dispatcher, timeoutMs: opts.timeoutMs,
+      project: opts.project, nocatalog: true, dispatcher, timeoutMs: opts.timeoutMs,
     })).tokenId;
     const res = await request(`${target.authUrl.replace(/\/+$/, '')}/auth/tokens?nocatalog`, {
       method: 'GET', dispatcher, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs,

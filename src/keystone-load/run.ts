@@ -28,6 +28,7 @@ async function standInTarget(): Promise<LoadTarget> {
       cpuNotMeasurable: 'the stand-in runs inside this process: its CPU is the load generator\'s too, so no CPU per operation',
       processes: 1, passwordHashRounds: null, tokenProvider: 'stand-in', tokenExpirationS: 3600, cache: null,
     },
+    project: { name: env.standIn!.trustee.projectName, domainName: env.standIn!.trustee.projectDomainName },
     revocationEvents: () => null,
     close: () => env.close(),
   };
@@ -73,7 +74,7 @@ export async function keystoneLoadMain(argv: string[]): Promise<number> {
   const revocationAtStart = target.revocationEvents();
   try {
     const trustIds = await target.keystone.trustIds(OP_TRUSTS);
-    const ops = openOperations(target.keystone.target, trustIds, { timeoutMs: 60_000, connections: args.maxConcurrency + 2 });
+    const ops = openOperations(target.keystone.target, trustIds, { timeoutMs: 60_000, connections: args.maxConcurrency + 2, project: target.project });
     try {
       const idle = target.masterPid !== undefined ? await idleCpu(target.masterPid) : null;
       for (const id of args.operations) {

@@ -44,6 +44,8 @@ export interface KeystoneSettings {
 export interface LoadTarget {
   keystone: RealKeystoneEnv;
   settings: KeystoneSettings;
+  /** the project the trustee's own token is scoped to (authorises the validations) */
+  project: { name: string; domainName: string };
   /** the uWSGI master whose process tree is Keystone (local only) */
   masterPid?: number;
   /** revocation events in Keystone's database now; null when they cannot be read */
@@ -122,6 +124,7 @@ export async function openTarget(opts: { keystoneUrl?: string; env: NodeJS.Proce
   const database = isLocal ? local!.database : undefined;
   return {
     keystone, settings,
+    project: { name: env.OS_PROJECT_NAME ?? 'bench', domainName: env.OS_PROJECT_DOMAIN_NAME ?? 'Default' },
     ...(isLocal ? { masterPid: local!.masterPid } : {}),
     revocationEvents: () => (database ? countRevocationEvents(database) : null),
     close: () => keystone.close(),
