@@ -109,3 +109,38 @@ describe('keystone-load statistics and the replay\'s scale', () => {
     }
   });
 });
+
+describe('npm run plan --keystone', () => {
+  it('--json carries noCache.keystoneCores and rows[].keystoneCores from a keystone-load file', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { runScript } = await import('./helpers/run-cli.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'kcb-plan-ks-'));
+    try {
+      const op = (id: string, cpu: number) => ({ id, text: id, cpuMsPerOp: { mean: cpu, ci95: [cpu * 0.95, cpu * 1.05], batches: 8, opsPerBatch: 6, idleMsPerS: 0, resolved: true, perBatch: [] },
+        capacityPerS: 9, saturationConcurrency: 4, curve: [{ concurrency: 1, perS: 4, p50Ms: 250, p99Ms: 300, errors: 0, ops: 24, cpuMsPerOp: cpu, otherCores: 0, loadAvg1: 0 }] });
+      const file = join(dir, 'ks.json');
+      writeFileSync(file, JSON.stringify({
+        meta: { schema: 'kcb-keystone-load/1', keystone: { kind: 'real', passwordHashRounds: 12 } },
+        operations: [op('token-trust', 200), op('validate', 20)], replay: [],
+      }));
+      const r = runScript('bench/plan.ts', ['--scenario', 'post', '--keystone', file, '--json']);
+      expect(r.status).toBe(0);
+      const p = JSON.parse(r.stdout);
+      expect(p.noCache.keystoneCores.average).toBeCloseTo(166.667 * 0.22, 2);
+      expect(Object.keys(p.noCache.keystoneCores).sort()).toEqual(['average', 'coldStart', 'peak']);
+      for (const row of p.rows) expect(Object.keys(row.keystoneCores).sort()).toEqual(['average', 'coldStart', 'peak']);
+      const text = runScript('bench/plan.ts', ['--scenario', 'post', '--keystone', file]).stdout;
+      expect(text).toMatch(/Keystone \(.*ks\.json\): 200\.0 ms CPU per token, 20\.0 ms per validation, bcrypt cost 12/);
+      expect(text).toMatch(/^no cache .*OVERLOADED$/m);
+      // the stand-in's figures are not Keystone's: refused when asked for
+      writeFileSync(file, JSON.stringify({ meta: { schema: 'kcb-keystone-load/1', keystone: { kind: 'stand-in' } }, operations: [], replay: [] }));
+      const bad = runScript('bench/plan.ts', ['--keystone', file]);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(/^error: --keystone .*measured the stand-in, not Keystone/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
