@@ -109,7 +109,11 @@ export async function openTarget(opts: { keystoneUrl?: string; env: NodeJS.Proce
   if (!/^https?:$/.test(parsed.protocol)) throw new UsageError(`--keystone-url must be an http(s) URL, got "${url}"`);
   if (parsed.username || parsed.password) throw new UsageError('--keystone-url must not carry credentials (use the OS_* environment)');
 
-  const keystone = await connectRealKeystone(url, env, { trusts: opts.trusts, note: opts.note });
+  const keystone = await connectRealKeystone(url, env, { trusts: opts.trusts, note: opts.note }).catch((err: Error) => {
+    // the local Keystone's openrc is there but it does not answer: say how to bring it back
+    if (!opts.keystoneUrl && err instanceof UsageError) throw new UsageError(`${err.message} (the local Keystone of ${dir} is not answering: scripts/keystone-local.sh start --hash-rounds 12)`);
+    throw err;
+  });
   const local = readLocalServer(dir);
   const isLocal = Boolean(local && normal(local.url) === keystone.url && procStat(local.masterPid));
   const settings: KeystoneSettings = {
