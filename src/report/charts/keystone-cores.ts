@@ -5,30 +5,38 @@ import type { CoresRow } from '../keystone-cores.ts';
 import { CONFIG, SCHEMA_URL, type Chart } from './theme.ts';
 
 export function keystoneCoresChart(rows: CoresRow[], available: number | null, subtitle: string): Chart {
+  const WHAT = ['average', 'tick (drained in 10 s)', 'restart (first tick, 10 s)'];
+  const order = rows.map((r) => `${r.scenario}: ${r.cache}`);
   const values = rows.flatMap((r) => [
-    { scenario: r.scenario, cache: r.cache, what: 'average', cores: r.average },
-    { scenario: r.scenario, cache: r.cache, what: 'tick (drained in 10 s)', cores: r.peak },
-    { scenario: r.scenario, cache: r.cache, what: 'restart (first tick, 10 s)', cores: r.coldStart },
-  ]).map((v) => ({ ...v, cores: Math.max(v.cores, 1e-3) }));
+    { row: `${r.scenario}: ${r.cache}`, what: WHAT[0], cores: r.average },
+    { row: `${r.scenario}: ${r.cache}`, what: WHAT[1], cores: r.peak },
+    { row: `${r.scenario}: ${r.cache}`, what: WHAT[2], cores: r.coldStart },
+  ]);
+  // a log axis from a power of ten below the smallest figure: bars start there, not at 0
+  const all = [...values.map((v) => v.cores), ...(available !== null ? [available] : [])].filter((v) => v > 0);
+  const lo = 10 ** Math.floor(Math.log10(Math.min(...all)));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(...all)));
+  const x = { field: 'cores', type: 'quantitative' as const, scale: { type: 'log' as const, domain: [lo, hi] }, title: 'Keystone cores (log scale)' };
   const layer: any[] = [{
+    data: { values: values.map((v) => ({ ...v, lo, cores: Math.max(v.cores, lo) })) },
     mark: { type: 'bar' },
     encoding: {
-      y: { field: 'cache', type: 'nominal', title: null, sort: ['no cache', 'per-worker cache', 'shared cache'] },
-      yOffset: { field: 'what', type: 'nominal', sort: ['average', 'tick (drained in 10 s)', 'restart (first tick, 10 s)'] },
-      x: { field: 'cores', type: 'quantitative', scale: { type: 'log' }, title: 'Keystone cores (log scale)' },
-      color: { field: 'what', type: 'nominal', title: null, sort: ['average', 'tick (drained in 10 s)', 'restart (first tick, 10 s)'] },
+      y: { field: 'row', type: 'nominal', title: null, sort: order },
+      yOffset: { field: 'what', type: 'nominal', sort: WHAT },
+      x, x2: { field: 'lo' },
+      color: { field: 'what', type: 'nominal', title: null, sort: WHAT },
     },
   }];
   if (available !== null) {
-    layer.push({ data: { values: [{ cores: available }] }, mark: { type: 'rule', color: '#c00', strokeDash: [4, 3] }, encoding: { x: { field: 'cores', type: 'quantitative' } } });
+    layer.push({ data: { values: [{ cores: available }] }, mark: { type: 'rule', color: '#c00', strokeDash: [4, 3], strokeWidth: 2 }, encoding: { x } });
   }
   const spec: TopLevelSpec = {
     $schema: SCHEMA_URL,
     title: { text: 'Keystone cores per cache design', subtitle },
     config: CONFIG,
-    data: { values },
-    facet: { row: { field: 'scenario', type: 'nominal', title: null, sort: ['post', 'worst case'] } },
-    spec: { width: 520, layer },
+    width: 520,
+    height: { step: 18 },
+    layer,
   } as TopLevelSpec;
   return {
     name: 'keystone-cores', title: 'Keystone cores per cache design',
