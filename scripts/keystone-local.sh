@@ -5,7 +5,8 @@
 # keep-alive, listen backlog >= 128. All state lives in one private directory; nothing listens beyond 127.0.0.1
 # (the workers sit behind a 0600 unix socket) and no system keystone service is ever started.
 #
-#   scripts/keystone-local.sh start [--fresh]   install if missing (root), set up, run, print OS_* exports
+#   scripts/keystone-local.sh start [--fresh] [--hash-rounds N]
+#                                               install if missing (root), set up, run, print OS_* exports
 #   scripts/keystone-local.sh stop [--purge]    stop what this script started (master, workers, router by
 #                                               PID) and remove what start wrote for clients (openrc…)
 #   scripts/keystone-local.sh status            live probe; exit 0 if it answers, 3 if not
@@ -48,6 +49,7 @@ LOG=$DIR/keystone.log
 CREDS=$DIR/credentials
 OPENRC=$DIR/openrc
 ADMIN_OPENRC=$DIR/admin-openrc
+ROUNDS_FILE=$DIR/.hash-rounds  # bcrypt cost of the harness users' stored hashes (written once checked)
 MARKER=$DIR/.keystone-local     # marks a directory this script owns (guards --fresh's rm)
 BOOTSTRAPPED=$DIR/.bootstrapped # db_sync + bootstrap done
 BASE_URL=http://$HOST:$PORT
@@ -58,7 +60,7 @@ say() { echo "$PROG: $*" >&2; }
 
 usage() {
   cat <<EOF
-Usage: $PROG start [--fresh] | stop [--purge] | status | --help
+Usage: $PROG start [--fresh] [--hash-rounds N] | stop [--purge] | status | --help
 
 A real OpenStack Keystone (Debian package python3-keystone) on $HOST:\$KEYSTONE_LOCAL_PORT, served by
 uWSGI with $PROCESSES worker processes behind its HTTP router (HTTP/1.1 keep-alive, listen backlog $LISTEN).
@@ -70,8 +72,14 @@ uWSGI with $PROCESSES worker processes behind its HTTP router (HTTP/1.1 keep-ali
                    (13 services x public/internal/admin), project "bench", users "bench-trustor"
                    (role member on bench) and "bench-trustee", one trust trustor->trustee, and
                    print the OS_* export lines (also written to \$DIR/openrc, mode 0600).
-                   If already running, only prints the export lines. After 'stop', reuses the
-                   existing database; --fresh wipes the state directory and starts over.
+                   If already running with the same settings, only prints the export lines.
+                   After 'stop', reuses the existing database; --fresh wipes the state directory
+                   and starts over.
+                   --hash-rounds N: bcrypt cost of password hashes, 4..31 (default $DEFAULT_HASH_ROUNDS,
+                   short bench runs; Keystone's own default is 12, as deployments run it). A hash keeps
+                   the cost it was written with, so a start whose N differs from the users' hashes
+                   sets the trustor's and trustee's passwords again (same passwords, new hashes) and
+                   checks the cost in the database; a running Keystone with other rounds is restarted.
   stop [--purge]   Stop the uWSGI master, workers and router started by this script (by PID; TERM, then
                    KILL) and remove openrc, admin-openrc, server.json, pid files and the socket.
                    The database, keys and credentials stay for the next start; --purge removes \$DIR.
@@ -89,6 +97,8 @@ EOF
 [[ $PORT =~ ^[0-9]+$ ]] && (( PORT > 0 && PORT < 65536 )) || die "KEYSTONE_LOCAL_PORT must be a port number, got '$PORT'"
 [[ $PROCESSES =~ ^[0-9]+$ ]] && (( PROCESSES >= 1 && PROCESSES <= 64 )) || die "KEYSTONE_LOCAL_PROCESSES must be 1..64, got '$PROCESSES'"
 [[ $LISTEN =~ ^[0-9]+$ ]] && (( LISTEN >= 128 && LISTEN <= 65535 )) || die "KEYSTONE_LOCAL_LISTEN must be 128..65535, got '$LISTEN'"
+DEFAULT_HASH_ROUNDS=4
+HASH_ROUNDS=$DEFAULT_HASH_ROUNDS
 [[ $DIR == /* && $DIR != / ]] || die "KEYSTONE_LOCAL_DIR must be an absolute path other than /, got '$DIR'"
 DIR=${DIR%/}
 
@@ -135,6 +145,12 @@ recorded_child_alive() {  # a worker or router recorded at start is still ours (
   while read -r p; do [[ $p =~ ^[0-9]+$ ]] && is_our_keystone "$p" && return 0; done <"$CHILDREN"
   return 1
 }
+
+# The bcrypt cost the harness users' hashes were checked to have (null until a start has checked them).
+hash_rounds_applied() { local r=""; [[ -s $ROUNDS_FILE ]] && r=$(<"$ROUNDS_FILE"); [[ $r =~ ^[0-9]+$ ]] && echo "$r" || echo null; }
+
+# The rounds the running server's config asks for (empty if none).
+conf_rounds() { sed -n 's/^password_hash_rounds = \([0-9]*\)$/\1/p' "$CONF" 2>/dev/null || true; }
 
 uwsgi_version() { "$UWSGI" --version 2>/dev/null | head -n 1; }
 
@@ -209,8 +225,9 @@ key_repository = $DIR/fernet-keys
 key_repository = $DIR/credential-keys
 
 [identity]
-# bcrypt cost 2^4 (default 12): password auth in ms instead of ~0.5 s. Must be set before users exist.
-password_hash_rounds = 4
+# bcrypt cost 2^N (Keystone's default 12; this script's default 4: password auth in ms instead of ~0.2-0.5 s).
+# Applies to passwords set afterwards: start sets the harness users' passwords again when N changes.
+password_hash_rounds = $HASH_ROUNDS
 # bcrypt uses at most 72 bytes anyway; with the 4096 default keystone logs a warning on every auth.
 max_password_length = 72
 
@@ -361,6 +378,11 @@ write_server_json() {
   "listenBacklog": $LISTEN,
   "url": "$AUTH_URL",
   "masterPid": $1,
+  "passwordHashRounds": $(hash_rounds_applied),
+  "tokenProvider": "fernet",
+  "tokenExpirationS": 3600,
+  "cache": "dogpile.cache.memory (in each worker process)",
+  "database": "$DB",
   "startedAt": "$(date -Is)"
 }
 EOF
@@ -375,8 +397,9 @@ provision() {
   KS_TRUSTOR=$KEYSTONE_LOCAL_TRUSTOR_USERNAME KS_TRUSTOR_PASSWORD=$KEYSTONE_LOCAL_TRUSTOR_PASSWORD \
   KS_TRUSTEE=$KEYSTONE_LOCAL_TRUSTEE_USERNAME KS_TRUSTEE_PASSWORD=$KEYSTONE_LOCAL_TRUSTEE_PASSWORD \
   KS_TRUST_ID=${KEYSTONE_LOCAL_TRUST_ID:-} \
+  KS_HASH_ROUNDS=$HASH_ROUNDS KS_DB=$DB KS_ROUNDS_FILE=$ROUNDS_FILE \
   "$PY" - <<'PYEOF'
-import json, os, sys, urllib.error, urllib.request
+import json, os, sqlite3, sys, time, urllib.error, urllib.request
 
 URL = os.environ["KS_URL"]
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
@@ -483,6 +506,34 @@ def ensure_user(name, password, description):
 trustor = ensure_user(os.environ["KS_TRUSTOR"], os.environ["KS_TRUSTOR_PASSWORD"], "bench trustor (alarm owner)")
 trustee = ensure_user(os.environ["KS_TRUSTEE"], os.environ["KS_TRUSTEE_PASSWORD"], "bench trustee (aodh service user)")
 
+# --- bcrypt cost: a stored hash keeps the cost it was written with, so the config alone changes nothing for
+# existing users. Read each user's current hash ("$2b$<cost>$...") and set the same password again when the
+# cost differs; then check it. Setting a password revokes that user's earlier tokens (a revocation event).
+ROUNDS = int(os.environ["KS_HASH_ROUNDS"])
+
+def stored_cost(user_id):
+    db = sqlite3.connect(f"file:{os.environ['KS_DB']}?mode=ro", uri=True)
+    try:
+        row = db.execute("SELECT p.password_hash FROM password p JOIN local_user l ON p.local_user_id = l.id "
+                         "WHERE l.user_id = ? ORDER BY p.created_at_int DESC, p.id DESC LIMIT 1", (user_id,)).fetchone()
+    finally:
+        db.close()
+    parts = (row[0] if row and row[0] else "").split("$")
+    return int(parts[2]) if len(parts) > 3 and parts[2].isdigit() else None
+
+for user, password in ((trustor, os.environ["KS_TRUSTOR_PASSWORD"]), (trustee, os.environ["KS_TRUSTEE_PASSWORD"])):
+    if stored_cost(user["id"]) != ROUNDS:
+        print(f"setting {user['name']}'s password again so its hash has cost {ROUNDS}", file=sys.stderr)
+        must((200,), "PATCH", f"/users/{user['id']}", {"user": {"password": password}}, admin)
+        got = stored_cost(user["id"])
+        if got != ROUNDS:
+            sys.exit(f"{user['name']}'s password hash has cost {got}, not {ROUNDS}")
+        # the change revoked the user's tokens issued up to this second (Fernet issued_at has whole seconds):
+        # a token taken in the same second would be refused
+        time.sleep(1.1)
+with open(os.environ["KS_ROUNDS_FILE"], "w") as f:
+    f.write(f"{ROUNDS}\n")
+
 # --- the script's own trust: trustor -> trustee, role member on bench, no impersonation --------------
 st, trustor_token, _ = token_for(os.environ["KS_TRUSTOR"], os.environ["KS_TRUSTOR_PASSWORD"], project_scope("bench"))
 if st != 201:
@@ -548,24 +599,35 @@ EOF
 # --- commands ----------------------------------------------------------------------------------------
 
 cmd_start() {
-  local fresh=0
+  local fresh=0 want_rounds=0
   for a in "$@"; do
     case $a in
       --fresh) fresh=1 ;;
+      --hash-rounds=*) HASH_ROUNDS=${a#*=} ;;
+      --hash-rounds) want_rounds=1; continue ;;
       -h|--help) usage; exit 0 ;;
-      *) die "unknown option for start: '$a' (see --help)" ;;
+      *) (( want_rounds )) && HASH_ROUNDS=$a || die "unknown option for start: '$a' (see --help)" ;;
     esac
+    want_rounds=0
   done
+  (( ! want_rounds )) || die "--hash-rounds needs a number (4..31)"
+  [[ $HASH_ROUNDS =~ ^[0-9]+$ ]] && (( HASH_ROUNDS >= 4 && HASH_ROUNDS <= 31 )) \
+    || die "--hash-rounds must be a whole number from 4 to 31 (bcrypt's cost range), got '$HASH_ROUNDS'"
   take_lock
   local pid
   pid=$(read_pid)
-  if (( ! fresh )) && [[ -n $pid ]] && is_our_keystone "$pid" && [[ -s $OPENRC && -s $SERVER_JSON ]] && v3_answers 2; then
+  local same_rounds=0
+  # (a server started before rounds were recorded ran with the config's rounds from its first user on)
+  [[ $(conf_rounds) == "$HASH_ROUNDS" && $(hash_rounds_applied) =~ ^($HASH_ROUNDS|null)$ ]] && same_rounds=1
+  if (( ! fresh && same_rounds )) && [[ -n $pid ]] && is_our_keystone "$pid" && [[ -s $OPENRC && -s $SERVER_JSON ]] && v3_answers 2; then
     say "already running, uWSGI master pid $pid, $AUTH_URL (variables from $OPENRC)"
     cat "$OPENRC"
     return 0
   fi
   if [[ -n $pid ]] && { is_our_keystone "$pid" || recorded_child_alive; }; then
-    (( fresh )) && say "--fresh: stopping uWSGI pid $pid first" || say "uWSGI pid $pid is not answering on $AUTH_URL (or set-up was incomplete); restarting it"
+    if (( fresh )); then say "--fresh: stopping uWSGI pid $pid first"
+    elif (( ! same_rounds )); then say "restarting uWSGI pid $pid with password_hash_rounds = $HASH_ROUNDS"
+    else say "uWSGI pid $pid is not answering on $AUTH_URL (or set-up was incomplete); restarting it"; fi
     stop_pid "$pid"
   fi
   remove_client_files
@@ -584,6 +646,7 @@ cmd_start() {
   local trust_id
   trust_id=$(provision) || { log_tail 15; stop_pid "$(read_pid)"; remove_client_files; die "provisioning over the REST API failed (log: $LOG)"; }
   set_trust_id "$trust_id"
+  write_server_json "$(read_pid)"   # again: now with the password hash cost provisioning checked
   write_openrc
   say "ready: $AUTH_URL — variables also in $OPENRC (source it)"
   cat "$OPENRC"

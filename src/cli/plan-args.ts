@@ -7,6 +7,7 @@ import { UsageError } from './errors.ts';
 import { int, num, oneOf, parseFlags } from './flags.ts';
 
 export const DEFAULT_RESULTS = 'results/latest.json';
+export const DEFAULT_KEYSTONE = 'results/keystone-load/latest.json';
 
 export interface PlanArgs {
   help: boolean;
@@ -15,6 +16,8 @@ export interface PlanArgs {
   /** the designs the table lists and the recommendation is chosen from */
   runtime: RuntimeChoice;
   format: 'text' | 'json' | 'markdown';
+  /** Keystone's measured costs: the file, whether it was asked for (a missing default is no error), and capacity */
+  keystone: { path: string; explicit: boolean; cores?: number; hosts: number; tickWindowS: number };
 }
 
 const P = PRESETS.post;
@@ -39,6 +42,12 @@ notifier worker, whether it fits a per-worker budget, and which design to pick f
                          what a python service such as Aodh can adopt (--json: \`recommendation\` for R,
                          \`recommendations\` for every runtime)
   --in PATH              results file (default ${DEFAULT_RESULTS})
+  --keystone FILE        Keystone's measured costs from npm run keystone-load (default ${DEFAULT_KEYSTONE}
+                         when present): Keystone cores per design (average, evaluation tick, notifier restart);
+                         a design that overloads Keystone is not recommended
+  --keystone-cores N     cores Keystone has in all (default: the measured capacity × CPU per token × hosts)
+  --keystone-hosts N     Keystone hosts like the measured one (default 1)
+  --tick-window S        seconds within which one evaluation tick's tokens should be served (default 10)
   --json | --markdown    machine-readable / Markdown output instead of the terminal table
   --help                 this text
 
@@ -49,7 +58,7 @@ A design whose per-entry figure is not resolved is listed as such and never reco
 `;
 
 const STRINGS = ['scenario', 'alarms', 'trust-share', 'trusts', 'firing', 'interval', 'hosts', 'workers-per-host', 'budget-mb',
-  'token-lifetime', 'in', 'runtime'] as const;
+  'token-lifetime', 'in', 'runtime', 'keystone', 'keystone-cores', 'keystone-hosts', 'tick-window'] as const;
 
 export function parsePlanArgs(argv: string[]): PlanArgs {
   const { values } = parseFlags(argv, {
@@ -61,7 +70,8 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
   const scenario = oneOf('scenario', s('scenario'), SCENARIO_NAMES) ?? DEFAULT_SCENARIO;
   const preset = PRESETS[scenario];
   const runtime = oneOf('runtime', s('runtime'), RUNTIME_CHOICES) ?? 'any';
-  if (v.help) return { help: true, deployment: { ...preset }, in: DEFAULT_RESULTS, runtime, format: 'text' };
+  const ksDefault = { path: DEFAULT_KEYSTONE, explicit: false, hosts: 1, tickWindowS: 10 };
+  if (v.help) return { help: true, deployment: { ...preset }, in: DEFAULT_RESULTS, runtime, format: 'text', keystone: ksDefault };
   if (v.json && v.markdown) throw new UsageError('--json and --markdown: choose one');
 
   const share = (flag: string, def: number) => {
@@ -96,5 +106,12 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
   };
   const path = s('in') ?? DEFAULT_RESULTS;
   if (path === '') throw new UsageError('--in needs a path');
-  return { help: false, deployment, in: path, runtime, format: v.json ? 'json' : v.markdown ? 'markdown' : 'text' };
+  if (s('keystone') === '') throw new UsageError('--keystone needs a path');
+  const keystone = {
+    path: s('keystone') ?? DEFAULT_KEYSTONE, explicit: s('keystone') !== undefined,
+    ...(s('keystone-cores') !== undefined ? { cores: positive('keystone-cores', 1) } : {}),
+    hosts: int('keystone-hosts', s('keystone-hosts'), 1, 1, 100_000),
+    tickWindowS: positive('tick-window', 10),
+  };
+  return { help: false, deployment, in: path, runtime, format: v.json ? 'json' : v.markdown ? 'markdown' : 'text', keystone };
 }

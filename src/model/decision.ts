@@ -7,7 +7,7 @@ import { isResolved } from '../analysis/headline.ts';
 import type { Runtime } from '../designs/descriptor.ts';
 import type { KeystoneCpu } from '../results/keystone-load.ts';
 import type { DesignResult, Results } from '../results/schema.ts';
-import { plan, type Deployment, type Plan, type PlanRow } from './planner.ts';
+import { plan, type Deployment, type KeystoneInput, type Plan, type PlanRow } from './planner.ts';
 
 export type { Runtime } from '../designs/descriptor.ts';
 export type { KeystoneCpu } from '../results/keystone-load.ts';
@@ -24,10 +24,10 @@ export function keystoneCores(k: KeystoneCpu, tokensPerDay: number, validationsP
 }
 
 /** Each runtime's plan (and 'any': every design), the planner called once per runtime. */
-export function plansByRuntime(results: Pick<Results, 'designs'>, d: Deployment): Record<RuntimeChoice, Plan> {
+export function plansByRuntime(results: Pick<Results, 'designs'> & Partial<Pick<Results, 'notifier' | 'latency'>>, d: Deployment, ks?: KeystoneInput): Record<RuntimeChoice, Plan> {
   const of = (rt: RuntimeChoice): Plan => {
     const designs = results.designs.filter((x) => rt === 'any' || runtimeOf(x) === rt);
-    const p = plan({ designs }, d);
+    const p = plan({ ...results, designs }, d, ks);
     return designs.length === 0 ? { ...p, noRecommendation: `no ${rt} design in the results` } : p;
   };
   return { python: of('python'), node: of('node'), any: of('any') };

@@ -18,6 +18,7 @@ import type { DesignResult, Results } from '../results/schema.ts';
 import { cacheOf, perObjectCost } from './results-model.ts';
 import { SCENARIO_TEXT, modelNamedScenario, type ScenarioName } from './scenarios.ts';
 import { POST_SCENARIO } from './tokens.ts';
+import { keystoneRow, type KeystoneCapacity, type KeystoneCosts, type KeystoneRow } from './keystone.ts';
 
 export const MIB = 1024 * 1024;
 
@@ -87,6 +88,15 @@ export interface PlanRow {
   storeBytes: number | null;
   /** null when not resolved: a design without a figure neither fits nor fails */
   fits: boolean | null;
+  /** with Keystone's measured costs: what this design's tokens cost Keystone (src/model/keystone.ts) */
+  keystoneCores?: KeystoneRow['keystoneCores'];
+  keystone?: KeystoneRow;
+}
+
+/** Keystone's measured costs and what is available to it, for the planner's Keystone columns. */
+export interface KeystoneInput {
+  costs: KeystoneCosts;
+  capacity: KeystoneCapacity;
 }
 
 export interface Plan {
@@ -95,7 +105,8 @@ export interface Plan {
   /** alarms with trust actions (those that mint tokens), and the trusts they use (cache entries) */
   alarmsWithTrustActions: number;
   trusts: number;
-  noCache: { tokensPerDay: number; validationsPerDay: number };
+  noCache: { tokensPerDay: number; validationsPerDay: number; keystoneCores?: KeystoneRow['keystoneCores']; keystone?: KeystoneRow };
+  keystoneCosts?: KeystoneInput;
   rows: PlanRow[];
   recommendation: { id: string; reason: string } | null;
   /** why nothing is recommended, when nothing is */
@@ -119,7 +130,16 @@ export function validateDeployment(d: Deployment): void {
   need(Number.isFinite(d.budgetBytes) && d.budgetBytes > 0, `budget must be > 0 MB (got ${d.budgetBytes / MIB})`);
 }
 
-export function plan(results: Pick<Results, 'designs'>, d: Deployment): Plan {
+const pctText = (v: number) => `${Number((v * 100).toPrecision(2))} %`;
+
+/** What Keystone's headroom adds to the recommendation's reason. */
+function keystoneReason(k: KeystoneRow, rows: PlanRow[]): string {
+  const over = rows.filter((x) => x.keystone?.overloaded && x.fits).map((x) => x.id);
+  return `; Keystone ${k.utilization === null ? 'capacity unknown' : `at ${pctText(k.utilization)} of its capacity`} ` +
+    `(${k.keystoneCores.average.toPrecision(2)} cores on average)` + (over.length ? `; ${over.join(', ')} would overload it` : '');
+}
+
+export function plan(results: Pick<Results, 'designs'> & Partial<Pick<Results, 'notifier' | 'latency'>>, d: Deployment, ks?: KeystoneInput): Plan {
   validateDeployment(d);
   const workers = d.hosts * d.workersPerHost;
   const run = (design: 'none' | Topology) => modelNamedScenario(
@@ -156,7 +176,18 @@ export function plan(results: Pick<Results, 'designs'>, d: Deployment): Plan {
   const order = (a: PlanRow, b: PlanRow) => (!same(a.tokensPerDay, b.tokensPerDay) ? a.tokensPerDay - b.tokensPerDay
     : a.memoryPerWorker! !== b.memoryPerWorker! ? a.memoryPerWorker! - b.memoryPerWorker!
       : (a.storeBytes ?? 0) !== (b.storeBytes ?? 0) ? (a.storeBytes ?? 0) - (b.storeBytes ?? 0) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-  const fitting = rows.filter((x) => x.fits === true).sort(order);
+  // Keystone: every row gets its cores; a design that overloads Keystone is not recommended
+  const traffic = { notificationsPerDay: none.notificationsPerDay, notificationsPerTick: none.notificationsPerDay * d.evaluationIntervalS / 86_400,
+    evaluationIntervalS: d.evaluationIntervalS, workers, trusts: none.activeTrusts, notifierMs: results.notifier?.msPerNotification ?? null };
+  const ksNone = ks && keystoneRow(traffic, 'none', none.tokensPerDay, none.validationsPerDay, null, ks.costs, ks.capacity);
+  if (ks) {
+    for (const x of rows) {
+      const hit = results.latency?.find((l) => l.design === x.id && /cached hit/.test(l.name))?.p50Ms ?? null;
+      x.keystone = keystoneRow(traffic, x.topology, x.tokensPerDay, x.validationsPerDay, hit, ks.costs, ks.capacity);
+      x.keystoneCores = x.keystone.keystoneCores;
+    }
+  }
+  const fitting = rows.filter((x) => x.fits === true && !x.keystone?.overloaded).sort(order);
   const notResolved = rows.filter((x) => !x.resolved).map((x) => x.id);
   const budget = mb(d.budgetBytes);
 
@@ -175,17 +206,22 @@ export function plan(results: Pick<Results, 'designs'>, d: Deployment): Plan {
     if (best.topology === 'shared' && best.storeBytes !== null) {
       reason += `; needs a shared store holding ${mb(best.storeBytes)} (${count(best.storeKeys ?? 0)} keys), paid once`;
     }
+    if (best.keystone) reason += keystoneReason(best.keystone, rows);
     recommendation = { id: best.id, reason };
   } else {
     const sized = rows.filter((x) => x.memoryPerWorker !== null).sort((a, b) => a.memoryPerWorker! - b.memoryPerWorker!);
-    noRecommendation = sized.length === 0
+    const overloading = rows.filter((x) => x.fits === true && x.keystone?.overloaded);
+    noRecommendation = overloading.length ? `every design that fits ${budget} per worker overloads Keystone (${overloading.map((x) => x.id).join(', ')}): ` +
+        'more Keystone cores or hosts (--keystone-cores, --keystone-hosts) are needed'
+      : sized.length === 0
       ? 'no design has resolved figures: nothing can be recommended on numbers the results do not have'
       : `no measured design fits ${budget} per worker: the smallest, ${sized[0].id}, needs ${mb(sized[0].memoryPerWorker!)}; ` +
         `without a cache: ${count(none.tokensPerDay)} tokens/day`;
   }
   return {
     deployment: { ...d }, workers, alarmsWithTrustActions: none.params.alarms, trusts: none.params.trusts,
-    noCache: { tokensPerDay: none.tokensPerDay, validationsPerDay: none.validationsPerDay },
+    noCache: { tokensPerDay: none.tokensPerDay, validationsPerDay: none.validationsPerDay, ...(ksNone ? { keystoneCores: ksNone.keystoneCores, keystone: ksNone } : {}) },
+    ...(ks ? { keystoneCosts: ks } : {}),
     rows, recommendation, ...(noRecommendation ? { noRecommendation } : {}), notResolved,
   };
 }

@@ -9,6 +9,7 @@ import { allCharts } from './charts.ts';
 import { renderSvg, svgToPng } from './render.ts';
 import { reportHtml, type ChartSvg } from './html.ts';
 import { reportReadme, summaryMarkdown } from './markdown.ts';
+import { keystoneBenchSection } from './keystone-bench-section.ts';
 
 export async function writeReport(r: Results, outDir: string, opts: ReportOptions = {}): Promise<string[]> {
   const charts = allCharts(r);
@@ -19,11 +20,15 @@ export async function writeReport(r: Results, outDir: string, opts: ReportOption
     files.push([join(outDir, 'charts', `${c.name}.svg`), c.svg]);
     files.push([join(outDir, 'charts', `${c.name}.png`), svgToPng(c.svg)]);
   }
+  // "What tokens cost Keystone", when keystone-load results are published beside these
+  const ks = await keystoneBenchSection(outDir);
+  const md = (text: string) => (ks ? `${text.trimEnd()}\n\n${ks.markdown}\n` : text);
   files.push(
-    [join(outDir, 'index.html'), reportHtml(r, svgs, opts)],
-    [join(outDir, 'README.md'), reportReadme(r, svgs, opts)],
-    [join(outDir, 'summary.md'), summaryMarkdown(r, opts)],
+    [join(outDir, 'index.html'), ks ? reportHtml(r, svgs, opts).replace('</body>', `${ks.html}</body>`) : reportHtml(r, svgs, opts)],
+    [join(outDir, 'README.md'), md(reportReadme(r, svgs, opts))],
+    [join(outDir, 'summary.md'), md(summaryMarkdown(r, opts))],
     [join(outDir, 'samples.csv'), samplesCsv(r)],
+    ...(ks?.files ?? []),
   );
   for (const [path, data] of files) writeFileAtomic(path, data);
   return files.map(([path]) => path);

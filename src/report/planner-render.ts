@@ -6,6 +6,7 @@ import type { Results } from '../results/schema.ts';
 import { PRESETS, plan, scenarioText, type Plan, type PlanRow } from '../model/planner.ts';
 import { SCENARIO_NAMES } from '../model/scenarios.ts';
 import { RUNTIME_CHOICES, type RuntimeChoice } from '../model/decision.ts';
+import { keystoneTable } from './planner-keystone.ts';
 
 /** The plan of every runtime (src/model/decision.ts) and the one selected with --runtime. */
 export interface RuntimePlans {
@@ -84,6 +85,7 @@ export function planText(p: Plan, source?: string, rp?: RuntimePlans): string {
     '',
     ...recommendationLines(p, rp),
     ...(p.notResolved.length ? [`Not resolved (not considered): ${p.rows.filter((x) => !x.resolved).map((x) => `${x.id} (${x.why})`).join('; ')}.`] : []),
+    ...((k) => (k ? ['', k.lead, '', ...textTable(k.head, k.rows), '', k.note] : []))(keystoneTable(p)),
     '',
     PLANNER_NOTE,
   ].join('\n') + '\n';
@@ -112,6 +114,7 @@ export function planMarkdown(p: Plan, source?: string, rp?: RuntimePlans): strin
       `${source ? ` Per-entry figures: ${source}.` : ''} ${noCacheLine(p)}`,
     mdTable(PLANNER_HEAD, rows),
     recommendationLines(p, rp).map((l) => `**${l}**`).join('\n\n'),
+    ...((k) => (k ? [k.lead, mdTable(k.head, k.rows), k.note] : []))(keystoneTable(p)),
   ].join('\n\n');
 }
 

@@ -15,8 +15,12 @@ export interface SimInitMessage {
   /** a trust outside the stream, for warming up (its token is never used by the stream) */
   warmupTrustId: string;
   spec: StreamSpec;
-  /** virtual(t) = origin + (t − origin) × speedup, t = Date.now() */
-  clock: { origin: number; speedup: number };
+  /**
+   * virtual(t) = origin + (t − origin) × speedup, t = Date.now(). keystoneRealTime: Keystone's clock is the real
+   * one (a real Keystone, not the stand-in), so a token's remaining lifetime is put on the virtual clock when it
+   * arrives: the designs see tokens of Keystone's lifetime on the accelerated clock, as the stand-in issues them.
+   */
+  clock: { origin: number; speedup: number; keystoneRealTime?: boolean };
   /** real ms of one usable period */
   periodMs: number;
 }
@@ -25,6 +29,8 @@ export interface SimGoMessage {
   type: 'go';
   /** Date.now() at which stream time 0 falls */
   startAt: number;
+  /** a notification not begun by then is left unhandled (counted, the backlog); absent: every one is handled */
+  stopAt?: number;
 }
 
 export type SimParentMessage = SimInitMessage | SimGoMessage | { type: 'exit' };
@@ -41,6 +47,10 @@ export interface SimWorkerDone {
   lagMs: [number, number, number];
   /** one triple per notification that minted: trust, real ms the token() call began, real ms it ended */
   mints: number[];
+  /** with stopAt: one pair per handled notification, its due time after startAt and due → token ready, real ms */
+  latencies?: number[];
+  /** with stopAt: notifications left unhandled */
+  unhandled?: number;
   errors: number;
   firstError?: string;
 }

@@ -202,14 +202,14 @@ export function simClock(origin: number, speedup: number) {
  * parent kills it too, and a worker that dies is reported with the bench's exit reason (signal, out of memory,
  * or its exit code and last stderr line).
  */
-interface Pool {
+export interface Pool {
   workers: Array<Supervised<SimParentMessage, SimWorkerMessage>>;
   /** every worker's next message, which must be of `type`; rejects on a worker's error or exit, or after ms */
   collect<T extends SimWorkerMessage['type']>(type: T, ms: number, what: string): Promise<Array<Extract<SimWorkerMessage, { type: T }>>>;
   close(): Promise<void>;
 }
 
-function startPool(count: number, pids: number[]): Pool {
+export function startPool(count: number, pids: number[]): Pool {
   const workers = Array.from({ length: count }, () => {
     const w = supervise<SimParentMessage, SimWorkerMessage>({ kind: 'fork', module: WORKER, execArgv: ['--import', 'tsx'], env: workerEnv() });
     if (w.pid) pids.push(w.pid);
@@ -254,13 +254,13 @@ const KEY_PREFIX = 'kcb:sim:';
  * A store the workers share, as a deployment shares it: one private server, or for memcached with a pool of N a
  * list of N private servers the clients hash keys over, failing over from a dead one to the next.
  */
-interface SharedStore {
+export interface SharedStore {
   location: StoreLocation;
   servers: PrivateStore[];
   stop(): Promise<void>;
 }
 
-async function openStore(id: StoreId, memcachedPool: number, pids: number[]): Promise<SharedStore> {
+export async function openStore(id: StoreId, memcachedPool: number, pids: number[]): Promise<SharedStore> {
   const driver = storeDriver(id);
   const count = id === 'memcached' ? memcachedPool : 1;
   const servers: PrivateStore[] = [];

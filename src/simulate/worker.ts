@@ -76,6 +76,13 @@ async function onInit(m: SimInitMessage): Promise<void> {
   init = m;
   const { origin, speedup } = m.clock;
   const ctx = makeContext(m.ctx, { now: () => origin + (Date.now() - origin) * speedup, speedup });
+  if (m.clock.keystoneRealTime) {
+    const authenticate = ctx.authenticate;
+    ctx.authenticate = async (trustId, opts) => {
+      const r = await authenticate(trustId, opts);
+      return { ...r, expiresAt: ctx.now() + (r.expiresAt - Date.now()) };
+    };
+  }
   handler = await makeHandler(m, ctx);
   // Warm-up with a trust outside the stream: loads lazy modules, opens the shared connection pools and JITs
   // the paths, so the first notifications are not late. The parent counts tokens from after the warm-up.
@@ -85,7 +92,7 @@ async function onInit(m: SimInitMessage): Promise<void> {
   await send({ type: 'ready', worker: m.worker, pid: process.pid, ...(storeServers ? { storeServers } : {}) });
 }
 
-async function onGo(startAt: number): Promise<void> {
+async function onGo(startAt: number, stopAt?: number): Promise<void> {
   const m = init!;
   const h = handler!;
   const mine = workerNotifications(m.spec, m.worker);
@@ -94,10 +101,16 @@ async function onGo(startAt: number): Promise<void> {
   let errors = 0;
   let firstError: string | undefined;
   const before = tokensObtained();
+  const latencies: number[] = [];
+  let unhandled = 0;
   for (const x of mine) {
     const due = startAt + x.t * m.periodMs;
     const wait = due - Date.now();
     if (wait > 0) await sleep(wait);
+    if (stopAt !== undefined && Date.now() >= stopAt) {
+      unhandled++;
+      continue;
+    }
     const began = Date.now();
     lags.push(began - due);
     const had = tokensObtained();
@@ -108,12 +121,14 @@ async function onGo(startAt: number): Promise<void> {
       firstError ??= (err as Error).message.split('\n')[0];
     }
     if (tokensObtained() > had) mints.push(x.trust, began, Date.now());
+    if (stopAt !== undefined) latencies.push(due - startAt, Date.now() - due);
   }
   lags.sort((a, b) => a - b);
   const q = (p: number) => (lags.length ? lags[Math.min(lags.length - 1, Math.floor(p * lags.length))] : 0);
   await send({
     type: 'done', worker: m.worker, handled: mine.length, tokensObtained: tokensObtained() - before, entries: h.entries(),
     lagMs: [q(0.5), q(0.99), lags.length ? lags[lags.length - 1] : 0], mints, errors, firstError,
+    ...(stopAt !== undefined ? { latencies, unhandled } : {}),
   });
 }
 
@@ -126,7 +141,7 @@ const fail = async (err: Error) => {
 export function serveSimulation(): void {
   process.on('message', (msg: SimParentMessage) => {
     if (msg.type === 'init') onInit(msg).catch(fail);
-    else if (msg.type === 'go') onGo(msg.startAt).catch(fail);
+    else if (msg.type === 'go') onGo(msg.startAt, msg.stopAt).catch(fail);
     else if (msg.type === 'exit') {
       const close = handler ? handler.close() : Promise.resolve();
       close.catch(() => {}).finally(() => process.exit(0));
