@@ -258,12 +258,12 @@ export function lruIdleLimit(c: CacheChain, trusts: number, capacity: number, ho
 }
 
 /** f at a fractional idle limit: the mix of its whole neighbours (Che's T_C falls between ticks). */
-function atLimit<T extends Record<string, number>>(limit: number, f: (whole: number) => T): T {
+function atLimit<T extends object>(limit: number, f: (whole: number) => T): T {
   const lo = Math.floor(limit);
   const w = limit - lo;
-  if (!Number.isFinite(limit) || w === 0) return f(lo);
-  const a = f(lo);
-  const b = f(lo + 1);
+  if (!Number.isFinite(limit) || w === 0) return f(limit);
+  const a = f(lo) as Record<string, number>;
+  const b = f(lo + 1) as Record<string, number>;
   return Object.fromEntries(Object.keys(a).map((k) => [k, a[k] * (1 - w) + b[k] * w])) as T;
 }
 

@@ -9,15 +9,25 @@
 // - shared topology: the in-process handle (headline bytes) × the same entries, in every worker, plus the store's
 //   bytes per key (perObject.storeUsedMemory) × the keys alive, paid once on the store's hosts — reported beside
 //   the worker's memory, not counted against the worker budget.
-// The recommendation: among the designs whose figures are resolved and that fit the budget, the fewest
-// tokens/day; ties (designs of one topology mint the same tokens) go to the least memory per worker, then the
-// smaller store, then the id. A design whose figure is not resolved is listed as such and never recommended.
+// Tokens and entries come from the evaluator's tick lattice (src/model/firing.ts) under the deployment's firing
+// model and eviction policy. A design fits when its memory fits the budget and its open descriptors (measured
+// per entry × entries per worker) stay under --fd-limit. Shared designs also carry what Keystone sees while
+// their store is down: every notification mints (the whole store), or, for one of K pool servers with the
+// clients failing over, a burst of early re-mints over the next usable period.
+// The recommendation (recommend(), callable on any subset of rows, e.g. one runtime's): among the designs whose
+// figures are resolved and that fit, the fewest tokens/day; ties (designs of one topology mint the same tokens)
+// go to the least memory per worker, then the smaller store, then the id. A design whose figure is not resolved
+// is listed as such and never recommended.
 import { isResolved } from '../analysis/headline.ts';
 import { formatBytes as mb } from '../util/units.ts';
 import type { DesignResult, Results } from '../results/schema.ts';
 import { cacheOf, perObjectCost } from './results-model.ts';
-import { SCENARIO_TEXT, modelNamedScenario, type ScenarioName } from './scenarios.ts';
-import { POST_SCENARIO } from './tokens.ts';
+import { SCENARIO_TEXT, scenarioParams, validationsPerDay, type ScenarioName } from './scenarios.ts';
+import { DAY_S, POST_SCENARIO } from './tokens.ts';
+import {
+  DEFAULT_EPISODE_MINUTES, DEFAULT_FIRING_MODEL, EVICTION_NONE, activeShare, cacheRates, coverTicks, earlyRemintShare, evictionText,
+  latticeOutcome, receptionOn, trustChain, type Eviction, type FiringModel,
+} from './firing.ts';
 
 export const MIB = 1024 * 1024;
 
@@ -38,6 +48,14 @@ export interface Deployment {
   tokenLifetimeS: number;
   /** keystoneauth re-authenticates this long before expires_at (not a flag: keystoneauth's fixed 120 s) */
   refreshMarginS: number;
+  firingModel: FiringModel;
+  /** episodes: mean time an alarm stays in the alarm state */
+  episodeMinutes: number;
+  eviction: Eviction;
+  /** open file descriptors a notifier worker may hold (ulimit -n) */
+  fdLimit: number;
+  /** servers of the shared store (a memcached pool hashed client-side): one of them lost is 1/K of the keys */
+  storeServers: number;
 }
 
 const BASE = {
@@ -51,7 +69,17 @@ const BASE = {
   budgetBytes: 512 * MIB,
   tokenLifetimeS: POST_SCENARIO.tokenLifetimeS,
   refreshMarginS: POST_SCENARIO.refreshMarginS,
+  firingModel: DEFAULT_FIRING_MODEL,
+  episodeMinutes: DEFAULT_EPISODE_MINUTES,
+  eviction: EVICTION_NONE,
+  // the usual soft `ulimit -n`
+  fdLimit: 1024,
+  // kolla-ansible and openstack-ansible run memcached on each of three controllers
+  storeServers: 3,
 } as const;
+
+/** The default scenario: one trust per alarm, as Aodh creates them since Ocata. */
+export const DEFAULT_SCENARIO: ScenarioName = 'trust-per-alarm';
 
 /** The two scenarios' deployments: the post's numbers; 512 MB per worker is our assumption, not the post's. */
 export const PRESETS: Readonly<Record<ScenarioName, Readonly<Deployment>>> = Object.freeze({
@@ -82,8 +110,16 @@ export interface PlanRow {
   /** shared: keys alive in the store, and their bytes, paid once */
   storeKeys: number | null;
   storeBytes: number | null;
-  /** null when not resolved: a design without a figure neither fits nor fails */
+  /** open descriptors per entry as measured (a count, resolved or flat at exactly 0); null when not known */
+  fdsPerEntry: number | null;
+  fdsPerWorker: number | null;
+  /** false when fdsPerWorker passes the fd limit */
+  fdsFit: boolean | null;
+  /** null when not resolved: a design without a figure neither fits nor fails; false when memory or fds do not fit */
   fits: boolean | null;
+  /** shared designs: tokens/s Keystone sees normally, with the whole store down, and in the usable period after
+   * one of K servers is lost (clients failing over to the survivors) */
+  storeDown?: { normalPerS: number; wholeStorePerS: number; oneServer: { servers: number; extraTokens: number; perS: number } | null };
 }
 
 export interface Plan {
@@ -94,6 +130,8 @@ export interface Plan {
   trusts: number;
   noCache: { tokensPerDay: number; validationsPerDay: number };
   rows: PlanRow[];
+  /** what the rows assume: the firing model and the eviction policy in force */
+  assumptions: { firingModel: FiringModel; episodeMinutes: number | null; eviction: string; idleLimitS: number | null };
   recommendation: { id: string; reason: string } | null;
   /** why nothing is recommended, when nothing is */
   noRecommendation?: string;
@@ -113,58 +151,123 @@ export function validateDeployment(d: Deployment): void {
   need(Number.isSafeInteger(d.hosts) && d.hosts >= 1, `hosts must be a whole number ≥ 1 (got ${d.hosts})`);
   need(Number.isSafeInteger(d.workersPerHost) && d.workersPerHost >= 1, `workers per host must be a whole number ≥ 1 (got ${d.workersPerHost})`);
   need(Number.isSafeInteger(d.hosts * d.workersPerHost), 'hosts × workers per host is too large');
-  need(Number.isFinite(d.budgetBytes) && d.budgetBytes > 0, `budget must be > 0 MB (got ${d.budgetBytes / MIB})`);
+  need(Number.isFinite(d.budgetBytes) && d.budgetBytes > 0 && d.budgetBytes <= MAX_BUDGET_MB * MIB, `budget must be > 0 and ≤ ${MAX_BUDGET_MB} MB (got ${d.budgetBytes / MIB})`);
+  need(Number.isFinite(d.evaluationIntervalS) && d.evaluationIntervalS >= 1 && d.evaluationIntervalS <= DAY_S, `evaluation interval must be 1 s to 1 day (got ${d.evaluationIntervalS})`);
+  need(Number.isSafeInteger(d.fdLimit) && d.fdLimit >= 1, `fd limit must be a whole number ≥ 1 (got ${d.fdLimit})`);
+  need(Number.isSafeInteger(d.storeServers) && d.storeServers >= 1, `store servers must be a whole number ≥ 1 (got ${d.storeServers})`);
+  const ticks = (d.tokenLifetimeS - d.refreshMarginS) / d.evaluationIntervalS;
+  need(ticks <= MAX_TICKS_PER_PERIOD, `at most ${MAX_TICKS_PER_PERIOD} evaluations per usable token period (token lifetime ${d.tokenLifetimeS} s, interval ${d.evaluationIntervalS} s: ${Math.round(ticks)})`);
+}
+
+/** Bounds of the arithmetic: a petabyte per worker; evaluations per token period the lattice handles quickly. */
+export const MAX_BUDGET_MB = 1e9;
+export const MAX_TICKS_PER_PERIOD = 4000;
+
+/** Open descriptors per entry: a resolved slope, or exactly 0 when the count never moved in any trial. */
+function fdsPerEntry(design: DesignResult): number | null {
+  const f = design.perObject.fds;
+  if (!f) return null;
+  const resolved: boolean = isResolved(f);
+  if (resolved) return Math.max(0, f.bytes);
+  const flat = f.bytes === 0 && f.ci95[0] === 0 && f.ci95[1] === 0 && (f.trialSlopes ?? []).every((x) => x === 0);
+  return flat ? 0 : null;
 }
 
 export function plan(results: Pick<Results, 'designs'>, d: Deployment): Plan {
   validateDeployment(d);
   const workers = d.hosts * d.workersPerHost;
-  const run = (design: 'none' | Topology) => modelNamedScenario(
-    { scenario: d.scenario, alarms: d.alarms, trustShare: d.trustShare, trusts: d.trusts },
-    { design, workers, firingFraction: d.firingFraction, evaluationIntervalS: d.evaluationIntervalS,
-      tokenLifetimeS: d.tokenLifetimeS, refreshMarginS: d.refreshMarginS, tokenModel: 'renewal', repeatActions: 'post' });
-  const none = run('none');
-  const byTopology = { 'per-worker': run('per-worker'), 'shared': run('shared') };
+  const params = scenarioParams({ scenario: d.scenario, alarms: d.alarms, trustShare: d.trustShare, trusts: d.trusts },
+    { firingFraction: d.firingFraction, evaluationIntervalS: d.evaluationIntervalS, tokenLifetimeS: d.tokenLifetimeS, refreshMarginS: d.refreshMarginS });
+  if (params.trusts > params.alarms) {
+    throw new RangeError(`${count(params.trusts)} trusts for ${count(params.alarms)} alarms with trust actions: a trust without an alarm has nothing to notify`);
+  }
+  const ticksPerDay = DAY_S / d.evaluationIntervalS;
+  const noCacheTokens = params.alarms * d.firingFraction * ticksPerDay;
+  const usablePeriodS = d.tokenLifetimeS - d.refreshMarginS;
+  const firing = { model: d.firingModel, fraction: d.firingFraction, episodeMinutes: d.episodeMinutes };
+  const lattice = (topology: Topology) => latticeOutcome({
+    firing, intervalS: d.evaluationIntervalS, usablePeriodS, trusts: params.trusts, alarmsPerTrust: params.alarms / params.trusts,
+    workers, topology, eviction: d.eviction, horizonTicks: ticksPerDay,
+  });
+  const byTopology = { 'per-worker': lattice('per-worker'), 'shared': lattice('shared') };
+  const perDay = (t: Topology) => byTopology[t].mintsPerTick * ticksPerDay;
 
+  // the store's loss, for shared designs
+  const chain = trustChain(firing, d.evaluationIntervalS, params.alarms / params.trusts);
+  const storeChain = { chain, rho: receptionOn(d.firingFraction, params.alarms / params.trusts, 1, workers), cover: coverTicks(usablePeriodS, d.evaluationIntervalS) };
+  const active = params.trusts * activeShare(chain);
+  const normalPerS = perDay('shared') / DAY_S;
+  const extra = d.storeServers > 1 && cacheRates(storeChain).mintsPerTick > 0 ? (active / d.storeServers) * earlyRemintShare(storeChain) : 0;
+  const storeDown = {
+    normalPerS, wholeStorePerS: noCacheTokens / DAY_S,
+    oneServer: d.storeServers > 1 ? { servers: d.storeServers, extraTokens: extra, perS: normalPerS + extra / usablePeriodS } : null,
+  };
+
+  const seen = new Set<string>();
   const rows: PlanRow[] = results.designs.map((design) => {
     const topology = cacheOf(design) as Topology;
     const m = byTopology[topology];
     const measured = design.status === 'ok' || design.status === 'partial';
-    const cost = measured ? perObjectCost(design as DesignResult) : null;
+    const duplicate = seen.has(design.id);
+    seen.add(design.id);
+    const cost = measured && !duplicate ? perObjectCost(design as DesignResult) : null;
     const storeSlope = design.perObject.storeUsedMemory;
     const store = topology === 'shared' && measured && isResolved(storeSlope) ? storeSlope.bytes : null;
-    const why = !measured ? `not measured (${design.status})`
-      : !cost ? 'per-entry memory not resolved at the measured N'
-        : topology === 'shared' && store === null ? `store bytes per key ${storeSlope ? 'not resolved' : 'not measured'}` : undefined;
+    const why = duplicate ? 'listed twice in the results: only its first row counts'
+      : !measured ? `not measured (${design.status})`
+        : !cost ? 'per-entry memory not resolved at the measured N'
+          : topology === 'shared' && store === null ? `store bytes per key ${storeSlope ? 'not resolved' : 'not measured'}` : undefined;
     const resolved = why === undefined;
-    const memoryPerWorker = resolved ? m.cacheEntriesPerWorker * cost!.bytes : null;
-    const storeKeys = topology === 'shared' ? m.sharedStoreKeys : null;
+    const memoryPerWorker = resolved ? m.entriesPerWorker * cost!.bytes : null;
+    const storeKeys = topology === 'shared' ? m.liveTrusts : null;
+    const fds = measured && !duplicate ? fdsPerEntry(design as DesignResult) : null;
+    const fdsPerWorker = fds === null ? null : fds * m.entriesPerWorker;
+    const fdsFit = fdsPerWorker === null ? null : fdsPerWorker <= d.fdLimit;
+    const tokensPerDay = perDay(topology);
     return {
       id: design.id, title: design.title, topology, status: design.status, resolved, ...(why ? { why } : {}),
       bytesPerEntry: cost?.bytes ?? null, bytesMetric: cost?.metric ?? null, storeBytesPerKey: store,
-      tokensPerDay: m.tokensPerDay, validationsPerDay: m.validationsPerDay, shareOfNoCache: m.shareOfNoCache,
-      entriesPerWorker: m.cacheEntriesPerWorker, memoryPerWorker,
+      tokensPerDay, validationsPerDay: validationsPerDay(tokensPerDay), shareOfNoCache: noCacheTokens > 0 ? tokensPerDay / noCacheTokens : 0,
+      entriesPerWorker: m.entriesPerWorker, memoryPerWorker,
       storeKeys, storeBytes: store !== null && storeKeys !== null ? store * storeKeys : null,
-      fits: memoryPerWorker === null ? null : memoryPerWorker <= d.budgetBytes,
+      fdsPerEntry: fds, fdsPerWorker, fdsFit,
+      fits: memoryPerWorker === null ? null : memoryPerWorker <= d.budgetBytes && fdsFit !== false,
+      ...(topology === 'shared' ? { storeDown } : {}),
     };
   });
+  const notResolved = rows.filter((x) => !x.resolved).map((x) => x.id);
+  const idle = byTopology['per-worker'].idleLimitTicks;
+  return {
+    deployment: { ...d }, workers, alarmsWithTrustActions: params.alarms, trusts: params.trusts,
+    noCache: { tokensPerDay: noCacheTokens, validationsPerDay: validationsPerDay(noCacheTokens) },
+    rows,
+    assumptions: {
+      firingModel: d.firingModel, episodeMinutes: d.firingModel === 'episodes' ? d.episodeMinutes : null, eviction: evictionText(d.eviction),
+      idleLimitS: idle === undefined ? null : idle * d.evaluationIntervalS,
+    },
+    ...recommend(rows, d, noCacheTokens), notResolved,
+  };
+}
 
+/**
+ * The recommendation among `rows` (all designs, or one runtime's): the fewest tokens/day of those that fit; ties
+ * by memory per worker, then store size, then id. Without a fitting design, why not.
+ */
+export function recommend(rows: readonly PlanRow[], d: Pick<Deployment, 'budgetBytes' | 'fdLimit'>, noCacheTokensPerDay: number):
+  { recommendation: Plan['recommendation']; noRecommendation?: string } {
   const same = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
   const order = (a: PlanRow, b: PlanRow) => (!same(a.tokensPerDay, b.tokensPerDay) ? a.tokensPerDay - b.tokensPerDay
     : a.memoryPerWorker! !== b.memoryPerWorker! ? a.memoryPerWorker! - b.memoryPerWorker!
       : (a.storeBytes ?? 0) !== (b.storeBytes ?? 0) ? (a.storeBytes ?? 0) - (b.storeBytes ?? 0) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   const fitting = rows.filter((x) => x.fits === true).sort(order);
-  const notResolved = rows.filter((x) => !x.resolved).map((x) => x.id);
   const budget = mb(d.budgetBytes);
-
-  let recommendation: Plan['recommendation'] = null;
-  let noRecommendation: string | undefined;
+  const limits = `${budget} and ${count(d.fdLimit)} descriptors per worker`;
   if (fitting.length > 0) {
     const best = fitting[0];
     const tied = fitting.slice(1).filter((x) => same(x.tokensPerDay, best.tokensPerDay));
     let reason = fitting.length === 1
-      ? `the only design that fits ${budget} per worker with its figures resolved; ${count(best.tokensPerDay)} tokens/day`
-      : `fewest tokens/day (${count(best.tokensPerDay)}) of the ${fitting.length} designs that fit ${budget} per worker`;
+      ? `the only design that fits ${limits} with its figures resolved; ${count(best.tokensPerDay)} tokens/day`
+      : `fewest tokens/day (${count(best.tokensPerDay)}) of the ${fitting.length} designs that fit ${limits}`;
     if (tied.length > 0) {
       reason += `; tied on tokens with ${tied.map((x) => x.id).join(', ')}, chosen by memory per worker ` +
         `(${mb(best.memoryPerWorker!)} vs ${tied.map((x) => mb(x.memoryPerWorker!)).join(', ')})`;
@@ -172,17 +275,16 @@ export function plan(results: Pick<Results, 'designs'>, d: Deployment): Plan {
     if (best.topology === 'shared' && best.storeBytes !== null) {
       reason += `; needs a shared store holding ${mb(best.storeBytes)} (${count(best.storeKeys ?? 0)} keys), paid once`;
     }
-    recommendation = { id: best.id, reason };
-  } else {
-    const sized = rows.filter((x) => x.memoryPerWorker !== null).sort((a, b) => a.memoryPerWorker! - b.memoryPerWorker!);
-    noRecommendation = sized.length === 0
-      ? 'no design has resolved figures: nothing can be recommended on numbers the results do not have'
-      : `no measured design fits ${budget} per worker: the smallest, ${sized[0].id}, needs ${mb(sized[0].memoryPerWorker!)}; ` +
-        `without a cache: ${count(none.tokensPerDay)} tokens/day`;
+    return { recommendation: { id: best.id, reason } };
   }
+  const sized = rows.filter((x) => x.memoryPerWorker !== null).sort((a, b) => a.memoryPerWorker! - b.memoryPerWorker!);
+  const overFds = sized.filter((x) => x.fdsFit === false);
   return {
-    deployment: { ...d }, workers, alarmsWithTrustActions: none.params.alarms, trusts: none.params.trusts,
-    noCache: { tokensPerDay: none.tokensPerDay, validationsPerDay: none.validationsPerDay },
-    rows, recommendation, ...(noRecommendation ? { noRecommendation } : {}), notResolved,
+    recommendation: null,
+    noRecommendation: sized.length === 0
+      ? 'no design has resolved figures: nothing can be recommended on numbers the results do not have'
+      : `no measured design fits ${limits}: the smallest, ${sized[0].id}, needs ${mb(sized[0].memoryPerWorker!)}` +
+        `${overFds.length ? `; over the descriptor limit: ${overFds.map((x) => `${x.id} (${count(x.fdsPerWorker!)})`).join(', ')}` : ''}; ` +
+        `without a cache: ${count(noCacheTokensPerDay)} tokens/day`,
   };
 }
