@@ -274,14 +274,19 @@ export function replayTokens(s: StreamSpec, design: Design, loss?: StoreLoss): R
 
 /**
  * Sampling noise of the token count for a run of this size: the replay over `runs` other seeds (the seed under
- * test is not among them). For a deterministic stream (ticks, round-robin) the sd is 0.
+ * test is not among them). For a deterministic stream (ticks, round-robin) the sd is 0. It yields between seeds
+ * so a signal handler can run, and stops when `signal` aborts.
  */
-export function replayNoise(s: StreamSpec, design: Design, runs = 200): { mean: number; sd: number; runs: number } {
+export async function replayNoise(s: StreamSpec, design: Design, runs = 200, signal?: AbortSignal): Promise<{ mean: number; sd: number; runs: number }> {
   if (s.stream === 'ticks' && s.routing === 'round-robin') {
     return { mean: replayTokens(s, design).tokens, sd: 0, runs: 1 };
   }
   const counts: number[] = [];
-  for (let k = 1; k <= runs; k++) counts.push(replayTokens({ ...s, seed: (s.seed + 7919 * k) | 0 }, design).tokens);
+  for (let k = 1; k <= runs; k++) {
+    if (signal?.aborted) throw new Error('simulation: interrupted');
+    counts.push(replayTokens({ ...s, seed: (s.seed + 7919 * k) | 0 }, design).tokens);
+    await new Promise((r) => setImmediate(r));
+  }
   const mean = counts.reduce((a, b) => a + b, 0) / runs;
   const sd = Math.sqrt(counts.reduce((a, c) => a + (c - mean) ** 2, 0) / Math.max(1, runs - 1));
   return { mean, sd, runs };
