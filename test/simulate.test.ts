@@ -96,6 +96,13 @@ describe('stream and replay (pure)', () => {
     expect(trustNotifications({ ...spec, seed: 8 }, 5)).not.toEqual(trustNotifications(spec, 5));
   });
 
+  it('the noise estimate yields between seeds and stops when asked', async () => {
+    const stop = new AbortController();
+    const noise = replayNoise(spec, 'shared', 10_000, stop.signal);
+    setImmediate(() => stop.abort());
+    await expect(noise).rejects.toThrow(/interrupted/);
+  });
+
   it('refuses streams the model cannot match', () => {
     expect(() => validateStream({ ...spec, routing: 'round-robin' })).toThrow(/ticks/);
     expect(() => validateStream({ ...spec, stream: 'ticks', notificationsPerTrustPerPeriod: 3, periods: 4 })).toThrow(/whole number/);
@@ -362,7 +369,7 @@ describe('CLI', () => {
 
   it('stops on SIGTERM during its noise estimate, leaving no process behind', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/simulate.ts', '--designs', 'token-record', '--workers', '2', '--trusts', '20',
-      '--rate', '6', '--periods', '2', '--noise-runs', '10000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--rate', '6', '--periods', '20', '--noise-runs', '10000'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     const pids: number[] = [];
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
@@ -371,18 +378,19 @@ describe('CLI', () => {
       const tick = setInterval(() => {
         const kids = spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).map(Number);
         for (const k of kids) if (!pids.includes(k)) pids.push(k);
-        if (/token-record:/.test(stderr) && pids.length > 0) {
+        if (/token-record: noise estimate/.test(stderr) && pids.length > 0) {
           clearInterval(tick);
           resolve();
         }
       }, 50);
     });
-    await new Promise((r) => setTimeout(r, 4000));
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     expect(code).toBe(143);
     expect(stderr).toMatch(/simulation interrupted \(SIGTERM\)/);
-    for (const pid of pids) expect(alive(pid)).toBe(false);
+    // tsx's esbuild helper leaves when its pipe closes, a moment after its parent: wait for the kernel to say so
+    for (let i = 0; i < 100 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
+    for (const pid of pids) expect(alive(pid), spawnSync('ps', ['-o', 'cmd=', '-p', String(pid)], { encoding: 'utf8' }).stdout).toBe(false);
   }, 120_000);
 
   it.each([[['--workers', 'x']], [['--designs', 'memcached']], [['--routing', 'round-robin']], [['--bogus']],

@@ -436,6 +436,7 @@ async function streamDesign(
     periods: o.periods, stream: o.stream, routing: o.routing, firing: spec.firing, eviction: spec.eviction,
   });
   const replay = replayTokens(spec, model);
+  run.note?.(`${design}: noise estimate, the stream replayed over ${o.noiseRuns} other seeds`);
   const noise = await replayNoise(spec, model, o.noiseRuns, run.signal);
   const concurrentMints = model === 'shared' ? overlappingMints(results) : 0;
   let loss: SimServerLoss | undefined;
