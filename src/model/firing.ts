@@ -403,3 +403,27 @@ function finiteMints(c: CacheChain, ticks: number, idleLimit: number): { mints: 
   for (const p of held) liveAtEnd += p;
   return { mints, liveAtEnd };
 }
+
+/** The lattice arithmetic of one deployment in words, one line per step (for `npm run model`). */
+export function explainLattice(x: Omit<LatticeInputs, 'topology'>): string[] {
+  const n = (v: number) => (Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : String(Number(v.toPrecision(4))));
+  const chain = trustChain(x.firing, x.intervalS, x.alarmsPerTrust);
+  const cover = coverTicks(x.usablePeriodS, x.intervalS);
+  const lines = [
+    `evaluations every ${n(x.intervalS)} s: a token minted at one serves the next c = ⌈${n(x.usablePeriodS)} / ${n(x.intervalS)}⌉ − 1 = ${cover} (keystoneauth refreshes at age P = ${n(x.usablePeriodS)} s)`,
+    chain.sticky
+      ? `sticky: a share ${n(chain.on)} of the trusts notifies at every evaluation, the others never`
+      : `firing ${firingText(x.firing)}: per evaluation a trust goes ok → alarm with a = ${n(chain.a)}, alarm → ok with b = ${n(chain.b)} (share in alarm ${n(chain.on)})`,
+  ];
+  for (const [label, rho] of [['one shared store', 1], [`each of ${x.workers} workers`, receptionOn(x.firing.fraction, x.alarmsPerTrust, x.workers, x.workers)]] as const) {
+    const r = cacheRates({ chain, rho, cover });
+    lines.push(`${label}: receives a firing trust's notification with ρ = ${n(rho)}; a mint, ${cover} covered evaluations, then a wait for the next ` +
+      `reception: mean cycle ${n(r.cycleTicks)} evaluations → ${n(1 / r.cycleTicks)} tokens per trust per evaluation`);
+  }
+  if (x.eviction.kind === 'lru') {
+    const active = x.trusts * activeShare(chain);
+    const L = lruIdleLimit({ chain, rho: receptionOn(x.firing.fraction, x.alarmsPerTrust, x.workers, x.workers), cover }, active, x.eviction.entries, x.horizonTicks);
+    lines.push(`lru:${x.eviction.entries}: Che's approximation, an entry lasts ${Number.isFinite(L) ? `${n(L)} evaluations` : 'the whole day'} without a notification`);
+  }
+  return lines;
+}
