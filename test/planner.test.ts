@@ -104,6 +104,16 @@ describe('planner: a small deployment by hand', () => {
     expect(p.recommendation?.reason).toMatch(/fewest tokens\/day \(900\) of the 2 designs that fit/);
   });
 
+  it('a design listed twice, or with a negative figure, is never recommended (issue 19 item 9)', () => {
+    const negative = { ...DESIGNS[0], id: 'negative', perObject: { rss: { ...slope(1000), bytes: -411.7 * 1024, ci95: [-420_000, -400_000] as [number, number], resolution: { resolved: true, atN: 1000 } } } };
+    const p2 = plan({ designs: [DESIGNS[1], DESIGNS[1], negative] }, { ...SMALL, budgetBytes: 1e9 });
+    expect(planText(p2).match(/yes, recommended/g)).toHaveLength(1);
+    expect(p2.rows[1]).toMatchObject({ resolved: false, fits: null });
+    expect(p2.rows[1].why).toMatch(/listed twice/);
+    expect(p2.rows[2]).toMatchObject({ resolved: false, fits: null, memoryPerWorker: null });
+    expect(planText(p2)).not.toMatch(/−411|-411.*yes/);
+  });
+
   it('ties on tokens go to the least memory per worker', () => {
     const tie = plan({ designs: [DESIGNS[0], DESIGNS[1]] }, { ...SMALL, budgetBytes: 1e9 });
     expect(tie.recommendation?.id).toBe('pw-heap');

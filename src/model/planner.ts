@@ -210,12 +210,15 @@ export function plan(results: Pick<Results, 'designs'>, d: Deployment): Plan {
     const measured = design.status === 'ok' || design.status === 'partial';
     const duplicate = seen.has(design.id);
     seen.add(design.id);
-    const cost = measured && !duplicate ? perObjectCost(design as DesignResult) : null;
+    const headline = measured && !duplicate ? perObjectCost(design as DesignResult) : null;
+    // a file is user input: a figure that is not a positive finite number is no figure to plan with
+    const cost = headline && Number.isFinite(headline.bytes) && headline.bytes > 0 ? headline : null;
     const storeSlope = design.perObject.storeUsedMemory;
-    const store = topology === 'shared' && measured && isResolved(storeSlope) ? storeSlope.bytes : null;
+    const store = topology === 'shared' && measured && isResolved(storeSlope) && Number.isFinite(storeSlope.bytes) && storeSlope.bytes > 0 ? storeSlope.bytes : null;
     const why = duplicate ? 'listed twice in the results: only its first row counts'
       : !measured ? `not measured (${design.status})`
-        : !cost ? 'per-entry memory not resolved at the measured N'
+        : headline && !cost ? `per-entry figure ${headline.bytes} is not a positive number`
+          : !cost ? 'per-entry memory not resolved at the measured N'
           : topology === 'shared' && store === null ? `store bytes per key ${storeSlope ? 'not resolved' : 'not measured'}` : undefined;
     const resolved = why === undefined;
     const memoryPerWorker = resolved ? m.entriesPerWorker * cost!.bytes : null;
