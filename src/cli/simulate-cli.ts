@@ -177,12 +177,12 @@ export function formatSimulation(r: SimResult): string {
   }
   const entries = r.designs.filter((d) => d.model !== 'none');
   if (entries.length) {
-    const e = entries[0];
-    out.push(`entries per worker at the end: model ${e.expected.entriesPerWorker.toFixed(1)}, simulated ` +
-      entries.map((d) => `${d.design} ${d.entriesPerWorker.join('/')}`).join(', '));
+    out.push('entries per worker at the end: ' +
+      entries.map((d) => `${d.design} model ${d.expected.entriesPerWorker.toFixed(1)}, simulated ${d.entriesPerWorker.join('/')}`).join('; '));
   }
   out.push('',
-    'model      = expectedTokens() for this run: every cache starts empty, a token serves P, Poisson (or tick) arrivals, single-flight',
+    'model      = expectedTokens() for this run: every cache starts empty, a token serves P, single-flight; Poisson or tick arrivals,',
+    '             or for episodes the evaluation lattice (LRU: Che\'s approximation)',
     'noise      = sd of the replay over other seeds: how far from the model a correct run of this size lands by chance',
     'replay     = this very stream through the caching rule (no clock, no processes): simulated − replay is what the code adds',
     'simulated  = tokens the Keystone stand-in issued while the workers ran the stream (warm-up excluded)',
