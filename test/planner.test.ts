@@ -198,9 +198,13 @@ describe('npm run plan flags', () => {
     [['--interval', 'abc']], [['--token-lifetime', '60']], [['--scenario', 'nope']], [['--json', '--markdown']], [['--bogus']],
     [['stray']], [['--scenario', 'trust-per-alarm', '--trusts', '10']], [['--alarms', '-1']],
     [['--interval', '1e-300']], [['--budget-mb', '1e308']], [['--alarms', '1e12']], [['--firing-model', 'bursty']],
-    [['--eviction', 'lru:0']], [['--eviction', 'lru']], [['--episode-minutes', '0.5']], [['--fd-limit', '0']], [['--token-lifetime', '1e12']],
+    [['--eviction', 'lru:0']], [['--eviction', 'lru']], [['--scenario', 'post', '--trusts', '1e12', '--alarms', '10']], [['--episode-minutes', '0.5']], [['--fd-limit', '0']], [['--token-lifetime', '1e12']],
   ])('%j is a usage error', (argv) => {
     expect(() => parsePlanArgs(argv)).toThrow(UsageError);
+  });
+
+  it('more trusts than alarms is refused by the planner too (a RangeError the CLI turns into exit 2)', () => {
+    expect(() => plan(results, { ...PRESETS.post, alarms: 10, trusts: 20 })).toThrow(/20 trusts for 10 alarms/);
   });
 
   it('the CLI: a bad flag is one line "error: …" and exit 2', () => {
