@@ -89,6 +89,66 @@ describe('Student t and Welch', () => {
   });
 });
 
+describe('compare: counts, unresolved figures, machines, the plan (issue 23 item 9)', () => {
+  const slope = (bytes: number, trialSlopes: number[], resolved: boolean): Slope =>
+    ({ bytes, ci95: resolved ? [bytes * 0.99, bytes * 1.01] : [-1, bytes + 1], r2: 1, trialSlopes, intercept: 0, resolution: { resolved, atN: 1000 } } as Slope);
+
+  it('counts (fds, sockets) are counts, not bytes', () => {
+    const base = syntheticResults();
+    const r = structuredClone(base);
+    r.designs = [{ ...r.designs[0], perObject: { fds: slope(1, [1, 1, 1], true), sockets: slope(1, [1, 1, 1], true) } }];
+    const text = renderComparison(compareResults(r, r));
+    expect(text).toMatch(/^\S+\s+fds\s+1 ±0\.01\s+1 ±0\.01\s/m);
+    expect(text).toMatch(/^\S+\s+sockets\s+1 ±0\.01\s+1 ±0\.01\s/m);
+    expect(text).not.toMatch(/fds\s+1 B/);
+  });
+
+  it('a figure not resolved in one run is "not resolved", never 0 or −100 % better', () => {
+    const base = syntheticResults();
+    const old = structuredClone(base);
+    old.designs = [{ ...old.designs[0], perObject: { heapUsed: slope(400, [399, 400, 401], true) } }];
+    const next = structuredClone(old);
+    next.designs[0].perObject = { heapUsed: slope(0, [-3, 0, 3], false) };
+    const c = compareResults(old, next);
+    const [row] = c.rows;
+    expect(row.verdict).toBe('not resolved');
+    expect(row.changePct).toBeUndefined();
+    expect(row.note).toMatch(/not resolved in the new run/);
+    expect(regressions(c, 0)).toEqual([]);
+    const text = renderComparison(c);
+    expect(text).toMatch(/heapUsed\s+400 B ±4 B\s+not resolved\s+–\s+–\s+not resolved/);
+    const line = text.split('\n').find((l) => /heapUsed/.test(l))!;
+    expect(line).not.toMatch(/100 %|better|(^|\s)0 B/);
+    expect(text).toMatch(/1 not resolved in a run/);
+  });
+
+  it('a few KB of total memory are the same machine; a different size is not', () => {
+    const old = syntheticResults();
+    const next = structuredClone(old);
+    const mem = (r: Results, v: number) => ((r.meta as unknown as Record<string, unknown>).totalMemBytes = v);
+    mem(old, 25_198_895_104);
+    mem(next, 25_198_895_104 - 8192);
+    expect(compareResults(old, next).differences).toEqual([]);
+    mem(next, 16 * 1024 ** 3);
+    expect(compareResults(old, next).differences.map((d) => d.field)).toEqual(['totalMemBytes']);
+  });
+
+  it('compares the plan: tokens/day and the recommendation for the default scenario', () => {
+    const old = syntheticResults();
+    const c = compareResults(old, old);
+    expect(c.plan.scenario).toBe('trust-per-alarm');
+    expect(c.plan.old!.recommendation).toBe(c.plan.new!.recommendation);
+    expect(renderComparison(c)).toMatch(/^plan \(`npm run plan`, scenario trust-per-alarm preset\): recommendation \S+ → \S+ \(same\)/m);
+    // the recommended design grows 100 000×: the plan's answer changes, and the comparison says so
+    const rec = c.plan.old!.recommendation!;
+    const c2 = compareResults(old, scaled(old, rec, 1e5));
+    expect(c2.plan.changed).toBe(true);
+    expect(c2.plan.new!.recommendation).not.toBe(rec);
+    expect(renderComparison(c2, 'markdown')).toMatch(/\(CHANGED\)/);
+    expect(JSON.parse(renderComparison(c2, 'json')).plan.changed).toBe(true);
+  });
+});
+
 describe('compareResults', () => {
   it('a run against itself: no significant change everywhere', () => {
     for (const r of [syntheticResults(), readResults(join(ROOT, 'results/latest.json'))]) {
@@ -96,9 +156,16 @@ describe('compareResults', () => {
       expect(both(c.rows).length).toBeGreaterThan(10);
       for (const row of c.rows) {
         expect(row.presence).toBe('both');
+        if (!row.old!.resolved) {
+          // nothing to compare: never 0, never a percentage
+          expect(row.verdict).toBe('not resolved');
+          expect(row.changePct).toBeUndefined();
+          continue;
+        }
         expect(row.verdict).toBe('no significant change');
-        expect(row.test!.p).toBe(1);
+        if (row.test) expect(row.test.p).toBe(1);
       }
+      expect(c.plan.changed).toBe(false);
       expect(c.differences).toEqual([]);
       expect(regressions(c, 0)).toEqual([]);
     }
@@ -108,7 +175,9 @@ describe('compareResults', () => {
     const old = syntheticResults();
     const c = compareResults(old, scaled(old, 'full-client', 1.2));
     for (const row of both(c.rows)) {
-      if (row.design === 'full-client') {
+      if (!row.old!.resolved || !row.new!.resolved) {
+        expect(row.verdict, row.metric!).toBe('not resolved');
+      } else if (row.design === 'full-client') {
         expect(row.verdict, row.metric!).toBe('worse');
         expect(row.changePct!).toBeCloseTo(20, 6);
         expect(row.test!.method).toBe('welch');
@@ -116,14 +185,16 @@ describe('compareResults', () => {
         expect(row.verdict).toBe('no significant change');
       }
     }
-    expect(regressions(c, 5).length).toBe(Object.keys(slopes(old.designs[0])).length);
+    expect(regressions(c, 5).length).toBe(both(c.rows).filter((r) => r.design === 'full-client' && r.verdict === 'worse').length);
+    expect(regressions(c, 5).length).toBeGreaterThan(0);
     expect(regressions(c, 25)).toEqual([]);
     const better = compareResults(old, scaled(old, 'token-record', 0.8));
     const tokenRecord = (m: string) => better.rows.find((r) => r.design === 'token-record' && r.metric === m)!;
     expect(tokenRecord('heapUsed').verdict).toBe('better');
     expect(tokenRecord('heapUsed').changePct!).toBeCloseTo(-20, 6);
-    // its external slope is noise around 0 B: 20 % less of nothing is not a significant change
-    expect(tokenRecord('external').verdict).toBe('no significant change');
+    // its external slope is noise around 0 B, not resolved: 20 % less of nothing is no number at all
+    expect(tokenRecord('external').verdict).toBe('not resolved');
+    expect(tokenRecord('external').changePct).toBeUndefined();
   });
 
   it('a significant 0.5 % change with tight trials is no change under the 1 % threshold', () => {
@@ -136,7 +207,9 @@ describe('compareResults', () => {
     expect(row.test!.p).toBeLessThan(0.001);
     expect(row.changePct!).toBeCloseTo(0.5, 6);
     expect(row.verdict).toBe('no significant change');
-    expect(row.note).toContain('within the 1 % noise threshold');
+    // a verdict of no change is not printed beside the word "significant"
+    expect(row.note).toContain('reaches inside the ±1 % noise threshold');
+    expect(row.note).not.toMatch(/significant/);
     // the threshold, not the test, is what held it back
     expect(compareResults(old, next, { thresholdPct: 0.1 }).rows[0].verdict).toBe('worse');
   });

@@ -1,7 +1,7 @@
 // The token model's arithmetic against the post's own figures and against properties any correct model must
 // have (caching never mints more than no cache, more workers never mint fewer tokens, …), then the CLI.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -132,13 +132,30 @@ describe('bench/model.ts CLI', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints the table, the formulas and the post comparison', () => {
-    const r = run();
+    // the post's scenario with independent draws at every evaluation. By hand, per worker: 100 alarms per trust at
+    // 1 % → P(a worker gets ≥ 1 of them at an evaluation) = 1 − (1 − 0.01/4)^100 = 0.22144; a token serves the
+    // next 57 evaluations, then a wait of 1/0.22144 = 4.516: 10,000 trusts × 4 workers × 1440 / 61.516 = 936,344
+    const r = run('--scenario', 'post', '--firing-model', 'random');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^none\s+14,400,000/m);
-    expect(r.stdout).toMatch(/^per-worker\s+929,032/m);
-    expect(r.stdout).toMatch(/^shared\s+244,068/m);
+    expect(r.stdout).toMatch(/^per-worker\s+936,344/m);
+    expect(r.stdout).toMatch(/^shared\s+245,829/m);
     expect(r.stdout).toContain('1,440,000,000');
-    expect(r.stdout).toContain('x/(1+x)');
+    expect(r.stdout).toContain('model: firing random; eviction none');
+    expect(r.stdout).toMatch(/mean cycle 61\.52 evaluations/);
+  });
+
+  it('defaults to one trust per alarm and episodes, and names them; --chart draws the episode sweep', () => {
+    const chart = join(dir, 'episodes.svg');
+    const r = run('--alarms', '200000', '--firing', '0.05', '--workers', '24', '--chart', chart);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^scenario trust-per-alarm: 200,000 alarms/m);
+    expect(r.stdout).toContain('model: firing episodes (episodes of 60 min mean); eviction none');
+    // shared: a mean cycle of 753 evaluations per trust (57 covered, then the wait for the next episode)
+    expect(r.stdout).toMatch(/^shared\s+382,452/m);
+    const svg = readFileSync(chart, 'utf8');
+    expect(svg).toMatch(/^<svg/);
+    expect(svg).toContain('mean episode duration');
   });
 
   it('--json and --in (alias --results)', () => {
@@ -150,12 +167,13 @@ describe('bench/model.ts CLI', () => {
     results.designs = [full];
     const path = join(dir, 'results.json');
     writeFileSync(path, JSON.stringify(results));
-    const r = run('--json', '--design', 'per-worker', '--in', path);
-    expect(run('--json', '--design', 'per-worker', '--results', path).stdout).toBe(r.stdout);
+    const r = run('--json', '--design', 'per-worker', '--in', path, '--scenario', 'post', '--firing-model', 'random');
+    expect(run('--json', '--design', 'per-worker', '--results', path, '--scenario', 'post', '--firing-model', 'random').stdout).toBe(r.stdout);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.designs).toHaveLength(1);
-    expect(out.designs[0].tokensPerDay).toBeCloseTo(929_032.26, 1);
+    expect(out.designs[0].tokensPerDay).toBeCloseTo(936_344.27, 1);
+    expect(out.model).toEqual({ firingModel: 'random', episodeMinutes: null, eviction: 'none' });
     // the design's headline figure (RSS, resolved) × the entries one worker caches, as the report computes it
     expect(out.measured[0].perObject.metric).toBe('rss');
     expect(out.measured[0].perWorker).toBeCloseTo(46_080 * out.designs[0].cacheEntriesPerWorker, 3);
@@ -165,6 +183,7 @@ describe('bench/model.ts CLI', () => {
   it.each([
     [['--workers', 'abc']], [['--workers=-1']], [['--firing', '1.5']], [['--design', 'redis']],
     [['--bogus']], [['--results', '/nonexistent/results.json']], [['--margin', '4000']], [['stray']],
+    [['--interval', '1e-300']], [['--scenario', 'post', '--trusts', '1e12', '--alarms', '10']], [['--episode-minutes', '0.5', '--eviction', 'lru:0']],
   ])('exit 2 with a one-line error for %j', (args) => {
     const r = run(...args);
     expect(r.status).toBe(2);

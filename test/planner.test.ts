@@ -35,18 +35,22 @@ const DESIGNS: DesignResult[] = [
 ];
 const results = { designs: DESIGNS };
 
-// 100 alarms, half with trust actions → 50 trusts; half of them fire every hour (24 evaluations a day);
-// 1 host × 2 workers; 3720 s tokens re-minted 120 s early → usable period P = 3600 s, 24 periods a day.
+// 100 alarms, half with trust actions → 50 trusts; half of them fire at each evaluation, drawn independently
+// (random), every 1200 s (72 evaluations a day); 1 host × 2 workers; 3720 s tokens re-minted 120 s early → usable
+// period P = 3600 s: a token minted at an evaluation serves the next c = ⌈3600/1200⌉ − 1 = 2.
 const SMALL: Deployment = {
-  scenario: 'trust-per-alarm', alarms: 100, trustShare: 0.5, firingFraction: 0.5, evaluationIntervalS: 3600,
-  hosts: 1, workersPerHost: 2, budgetBytes: 40_000, tokenLifetimeS: 3720, refreshMarginS: 120,
+  ...PRESETS['trust-per-alarm'],
+  scenario: 'trust-per-alarm', alarms: 100, trustShare: 0.5, firingFraction: 0.5, evaluationIntervalS: 1200,
+  hosts: 1, workersPerHost: 2, budgetBytes: 40_000, tokenLifetimeS: 3720, refreshMarginS: 120, firingModel: 'random',
 };
 // By hand:
-//   notifications/day = 50 × 0.5 × 24 = 600 = no-cache tokens/day; per trust 12/day = 0.5 per P
-//   per-worker: x = 0.5 / 2 = 0.25 → 50 trusts × 2 caches × 24 P/day × 0.25/1.25 = 480 tokens/day
-//   shared:     x = 0.5         → 50 × 1 × 24 × 0.5/1.5 = 400 tokens/day; live keys 50 × 1/3 = 16.67
-//   entries/worker = 50 × (1 − e^(−12/2)) = 49.876
-const ENTRIES = 50 * (1 - Math.exp(-6));
+//   notifications/day = 50 × 0.5 × 72 = 1800 = no-cache tokens/day
+//   shared: after a mint, 2 covered evaluations, then a geometric wait for a firing one (p = 0.5, mean 2):
+//     cycle 4 evaluations → 50 × 72 / 4 = 900 tokens/day; a live token 3 evaluations of 4 → 37.5 keys
+//   per-worker: a worker gets the trust's notification with p = 0.25 per evaluation (mean wait 4): cycle 6
+//     → 50 × 2 workers × 72 / 6 = 1200 tokens/day
+//   entries/worker (none, a day) = 50 × (1 − 0.75^72)
+const ENTRIES = 50 * (1 - 0.75 ** 72);
 
 describe('planner: a small deployment by hand', () => {
   const p = plan(results, SMALL);
@@ -56,22 +60,22 @@ describe('planner: a small deployment by hand', () => {
     expect(p.workers).toBe(2);
     expect(p.alarmsWithTrustActions).toBe(50);
     expect(p.trusts).toBe(50);
-    expect(p.noCache.tokensPerDay).toBeCloseTo(600, 9);
-    expect(p.noCache.validationsPerDay).toBeCloseTo(600, 9);
-    expect(row('pw-rss').tokensPerDay).toBeCloseTo(480, 9);
-    expect(row('sh').tokensPerDay).toBeCloseTo(400, 9);
+    expect(p.noCache.tokensPerDay).toBeCloseTo(1800, 9);
+    expect(p.noCache.validationsPerDay).toBeCloseTo(1800, 9);
+    expect(row('pw-rss').tokensPerDay).toBeCloseTo(1200, 9);
+    expect(row('sh').tokensPerDay).toBeCloseTo(900, 9);
     for (const x of p.rows) expect(x.validationsPerDay).toBe(x.tokensPerDay);
     expect(row('pw-rss').entriesPerWorker).toBeCloseTo(ENTRIES, 9);
   });
 
   it('memory per worker from the headline figure; a shared design adds its store, paid once', () => {
     expect(row('pw-rss')).toMatchObject({ bytesPerEntry: 1000, bytesMetric: 'rss' });
-    expect(row('pw-rss').memoryPerWorker).toBeCloseTo(ENTRIES * 1000, 6); // 49,876 B
+    expect(row('pw-rss').memoryPerWorker).toBeCloseTo(ENTRIES * 1000, 6); // 50,000 B
     expect(row('pw-heap')).toMatchObject({ bytesPerEntry: 500, bytesMetric: 'heapUsed' });
-    expect(row('pw-heap').memoryPerWorker).toBeCloseTo(ENTRIES * 500, 6); // 24,938 B
-    expect(row('sh').memoryPerWorker).toBeCloseTo(ENTRIES * 300, 6); // 14,963 B in each worker
-    expect(row('sh').storeKeys).toBeCloseTo(50 / 3, 9);
-    expect(row('sh').storeBytes).toBeCloseTo((50 / 3) * 600, 6); // 10,000 B once
+    expect(row('pw-heap').memoryPerWorker).toBeCloseTo(ENTRIES * 500, 6); // 25,000 B
+    expect(row('sh').memoryPerWorker).toBeCloseTo(ENTRIES * 300, 6); // 15,000 B in each worker
+    expect(row('sh').storeKeys).toBeCloseTo(37.5, 9);
+    expect(row('sh').storeBytes).toBeCloseTo(37.5 * 600, 6); // 22,500 B once
     expect(row('pw-rss').storeBytes).toBeNull();
   });
 
@@ -82,11 +86,11 @@ describe('planner: a small deployment by hand', () => {
     // the same figures declared per-worker mint per-worker tokens, whatever store they name
     const flipped = plan({ designs: [{ ...DESIGNS[2], topology: 'per-worker' }] }, SMALL).rows[0];
     expect(flipped.topology).toBe('per-worker');
-    expect(flipped.tokensPerDay).toBeCloseTo(480, 9);
+    expect(flipped.tokensPerDay).toBeCloseTo(1200, 9);
   });
 
   it('fits the budget; the fewest tokens among those that fit is recommended; not-resolved designs never are', () => {
-    expect(row('pw-rss').fits).toBe(false); // 49,876 > 40,000
+    expect(row('pw-rss').fits).toBe(false); // 50,000 > 40,000
     expect(row('pw-heap').fits).toBe(true);
     expect(row('sh').fits).toBe(true);
     for (const id of ['sh-unresolved', 'sh-store-unresolved', 'failed']) {
@@ -97,7 +101,17 @@ describe('planner: a small deployment by hand', () => {
     expect(row('failed').why).toMatch(/not measured \(failed\)/);
     expect(p.notResolved).toEqual(['sh-unresolved', 'sh-store-unresolved', 'failed']);
     expect(p.recommendation?.id).toBe('sh');
-    expect(p.recommendation?.reason).toMatch(/fewest tokens\/day \(400\) of the 2 designs that fit/);
+    expect(p.recommendation?.reason).toMatch(/fewest tokens\/day \(900\) of the 2 designs that fit/);
+  });
+
+  it('a design listed twice, or with a negative figure, is never recommended (issue 19 item 9)', () => {
+    const negative = { ...DESIGNS[0], id: 'negative', perObject: { rss: { ...slope(1000), bytes: -411.7 * 1024, ci95: [-420_000, -400_000] as [number, number], resolution: { resolved: true, atN: 1000 } } } };
+    const p2 = plan({ designs: [DESIGNS[1], DESIGNS[1], negative] }, { ...SMALL, budgetBytes: 1e9 });
+    expect(planText(p2).match(/yes, recommended/g)).toHaveLength(1);
+    expect(p2.rows[1]).toMatchObject({ resolved: false, fits: null });
+    expect(p2.rows[1].why).toMatch(/listed twice/);
+    expect(p2.rows[2]).toMatchObject({ resolved: false, fits: null, memoryPerWorker: null });
+    expect(planText(p2)).not.toMatch(/−411|-411.*yes/);
   });
 
   it('ties on tokens go to the least memory per worker', () => {
@@ -118,11 +132,12 @@ describe('planner: a small deployment by hand', () => {
 
   it('renders the same cells in text, Markdown, JSON and HTML', () => {
     const text = planText(p, 'x.json');
-    expect(text).toMatch(/^sh\s+shared\s+300 B \(heap\)\s+400\s+400\s+50\s+14\.6 KB\s+9\.8 KB \(17 keys × 600 B\)\s+yes, recommended$/m);
+    expect(text).toMatch(/^sh\s+shared\s+300 B \(heap\)\s+900\s+900\s+50\s+14\.6 KB\s+not measured\s+22\.0 KB \(38 keys × 600 B\)\s+.*all down.*yes, recommended$/m);
+    expect(text).toMatch(/firing model random; eviction none/);
     expect(text).toMatch(/^sh-unresolved\s+shared\s+not resolved .*not resolved: per-entry memory not resolved/m);
     expect(text).toContain('Recommendation: sh —');
     const md = planMarkdown(p);
-    expect(md).toContain('| `pw-rss` | per-worker | 1.0 KB (RSS) | 480 | 480 | 50 | 48.7 KB | – | no |');
+    expect(md).toContain('| `pw-rss` | per-worker | 1.0 KB (RSS) | 1,200 | 1,200 | 50 | 48.8 KB | not measured | – | – | no (memory) |');
     expect(JSON.parse(planJson(p, 'x.json'))).toMatchObject({ source: 'x.json', recommendation: { id: 'sh' } });
   });
 });
@@ -170,7 +185,10 @@ describe('npm run plan flags', () => {
     expect(a).toMatchObject({ help: false, in: DEFAULT_RESULTS, format: 'json' });
     expect(a.deployment).toMatchObject({ scenario: 'trust-per-alarm', hosts: 3, workersPerHost: 8, budgetBytes: 256 * 1024 * 1024, trustShare: 0.3 });
     expect(a.deployment.trusts).toBeUndefined();
-    expect(parsePlanArgs([]).deployment).toEqual(PRESETS.post);
+    expect(parsePlanArgs([]).deployment).toEqual(PRESETS['trust-per-alarm']);
+    expect(parsePlanArgs(['--scenario', 'post']).deployment).toEqual(PRESETS.post);
+    expect(parsePlanArgs(['--firing-model', 'sticky', '--eviction', 'lru:500', '--fd-limit', '4096']).deployment)
+      .toMatchObject({ firingModel: 'sticky', eviction: { kind: 'lru', entries: 500 }, fdLimit: 4096 });
     expect(parsePlanArgs(['--markdown', '--in', 'r.json'])).toMatchObject({ format: 'markdown', in: 'r.json' });
     expect(parsePlanArgs(['--help']).help).toBe(true);
   });
@@ -179,8 +197,14 @@ describe('npm run plan flags', () => {
     [['--hosts', '0']], [['--workers-per-host', '1.5']], [['--firing', '1.5']], [['--trust-share', '-0.1']], [['--budget-mb', '0']],
     [['--interval', 'abc']], [['--token-lifetime', '60']], [['--scenario', 'nope']], [['--json', '--markdown']], [['--bogus']],
     [['stray']], [['--scenario', 'trust-per-alarm', '--trusts', '10']], [['--alarms', '-1']],
+    [['--interval', '1e-300']], [['--budget-mb', '1e308']], [['--alarms', '1e12']], [['--firing-model', 'bursty']],
+    [['--eviction', 'lru:0']], [['--eviction', 'lru']], [['--scenario', 'post', '--trusts', '1e12', '--alarms', '10']], [['--episode-minutes', '0.5']], [['--fd-limit', '0']], [['--token-lifetime', '1e12']],
   ])('%j is a usage error', (argv) => {
     expect(() => parsePlanArgs(argv)).toThrow(UsageError);
+  });
+
+  it('more trusts than alarms is refused by the planner too (a RangeError the CLI turns into exit 2)', () => {
+    expect(() => plan(results, { ...PRESETS.post, alarms: 10, trusts: 20 })).toThrow(/20 trusts for 10 alarms/);
   });
 
   it('the CLI: a bad flag is one line "error: …" and exit 2', () => {

@@ -44,3 +44,15 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(ar
     throw new UsageError(`${(err as Error).message.split('\n')[0].replace(/\. To specify.*$/, '')} (see --help)`);
   }
 }
+
+/** A finite number within [min, max] (each bound inclusive unless `open` says so), or `def` when absent. */
+export function real(flag: string, raw: string | undefined, def: number, min: number, max: number, open: { min?: boolean; max?: boolean } = {}): number {
+  const v = num(flag, raw);
+  if (v === undefined) return def;
+  const low = open.min ? v > min : v >= min;
+  const high = open.max ? v < max : v <= max;
+  if (!(Number.isFinite(v) && low && high)) {
+    throw new UsageError(`--${flag} must be within ${open.min ? '(' : '['}${min}, ${max}${open.max ? ')' : ']'}, got ${raw}`);
+  }
+  return v;
+}

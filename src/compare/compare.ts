@@ -6,12 +6,15 @@
 // 95 % CI lies beyond the noise threshold; otherwise `no significant change`. Lower bytes are better for every
 // metric, whatever it is called: metrics are matched by their key in perObject, never by a fixed list.
 import type { DesignResult, Results, Slope } from '../results/schema.ts';
+import { isResolved } from '../analysis/headline.ts';
+import { comparePlans, type PlanComparison } from './plan-diff.ts';
 import { bootstrapMeanDifference } from './bootstrap-diff.ts';
 import { environmentDifferences, runSummary, type EnvironmentDifference, type RunSummary } from './environment.ts';
 import type { MeanDifference } from './mean-difference.ts';
 import { welchTest } from './welch.ts';
 
-export type Verdict = 'better' | 'worse' | 'no significant change';
+/** 'not resolved': a side's figure is not resolved (its CI includes 0): there is no number to compare. */
+export type Verdict = 'better' | 'worse' | 'no significant change' | 'not resolved';
 export type Presence = 'both' | 'old only' | 'new only';
 
 export interface CompareOptions {
@@ -25,7 +28,10 @@ export interface CompareOptions {
 }
 
 export interface Figure {
+  /** bytes per object, or a count per object for count metrics (fds, sockets) */
   bytes: number;
+  /** false: the figure is not resolved (its CI includes 0); the number is not a measurement */
+  resolved: boolean;
   ci95: [number, number];
   r2: number;
   /** number of finite per-trial slopes */
@@ -56,12 +62,17 @@ export interface Comparison {
   /** e.g. a design that was "ok" and is now "partial" */
   designNotes: string[];
   rows: ComparisonRow[];
+  /** the planner's answer for the default scenario in each run: tokens/day per design and the recommendation */
+  plan: PlanComparison;
 }
 
 const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 
+/** A count that never moved in any trial is exactly 0, not an unresolved figure. */
+const flatZero = (s: Slope) => s.bytes === 0 && s.ci95[0] === 0 && s.ci95[1] === 0 && trialSlopesOf(s).every((x) => x === 0);
+
 function figureOf(s: Slope): Figure {
-  return { bytes: s.bytes, ci95: [s.ci95[0], s.ci95[1]], r2: s.r2, trials: trialSlopesOf(s).length };
+  return { bytes: s.bytes, resolved: isResolved(s) || flatZero(s), ci95: [s.ci95[0], s.ci95[1]], r2: s.r2, trials: trialSlopesOf(s).length };
 }
 
 function trialSlopesOf(s: Slope): number[] {
@@ -95,6 +106,11 @@ export function verdictOf(p: number, changeCi: [number, number] | undefined, dif
 
 function compareFigure(design: string, metric: string, old: Slope, next: Slope, thresholdPct: number, alpha: number): ComparisonRow {
   const row: ComparisonRow = { design, metric, presence: 'both', old: figureOf(old), new: figureOf(next) };
+  if (!row.old!.resolved || !row.new!.resolved) {
+    const which = !row.old!.resolved && !row.new!.resolved ? 'either run' : !row.old!.resolved ? 'the old run' : 'the new run';
+    return { ...row, verdict: 'not resolved', note: `not resolved in ${which} (its CI includes 0): no number to compare` };
+  }
+  if (flatZero(old) && flatZero(next)) return { ...row, verdict: 'no significant change', note: 'exactly 0 in both runs' };
   const test = testOf(old, next);
   if (!test) {
     return { ...row, verdict: 'no significant change', note: 'not testable: a side has neither trial slopes nor a confidence interval' };
@@ -112,7 +128,7 @@ function compareFigure(design: string, metric: string, old: Slope, next: Slope, 
   const notes: string[] = [];
   if (test.method === 'bootstrap') notes.push('bootstrap: a side has fewer than 2 trial slopes');
   if (row.changePct === undefined) notes.push('old figure is 0 or undefined: no relative change');
-  else if (test.p < alpha && row.verdict === 'no significant change') notes.push(`significant, within the ${thresholdPct} % noise threshold`);
+  else if (test.p < alpha && row.verdict === 'no significant change') notes.push(`its 95 % CI reaches inside the ±${thresholdPct} % noise threshold`);
   if (notes.length) row.note = notes.join('; ');
   return row;
 }
@@ -161,6 +177,7 @@ export function compareResults(old: Results, next: Results, opts: CompareOptions
     differences: environmentDifferences(old, next),
     designNotes,
     rows,
+    plan: comparePlans(old, next),
   };
 }
 
@@ -170,7 +187,7 @@ export function regressions(c: Comparison, pct: number): ComparisonRow[] {
 }
 
 export function verdictCounts(c: Comparison): Record<Verdict, number> {
-  const out: Record<Verdict, number> = { better: 0, worse: 0, 'no significant change': 0 };
+  const out: Record<Verdict, number> = { better: 0, worse: 0, 'no significant change': 0, 'not resolved': 0 };
   for (const r of c.rows) if (r.verdict) out[r.verdict]++;
   return out;
 }

@@ -40,11 +40,25 @@ function metaField(r: Results, path: string): string {
   return Array.isArray(v) ? v.join(',') : String(v);
 }
 
+/**
+ * The kernel reports total memory a few KB differently between boots of one machine (reserved pages): within
+ * 1 % it is the same machine.
+ */
+export const TOTAL_MEMORY_TOLERANCE = 0.01;
+
+function same(field: string, o: string, n: string): boolean {
+  if (o === n) return true;
+  if (field !== 'totalMemBytes') return false;
+  const a = Number(o);
+  const b = Number(n);
+  return Number.isFinite(a) && Number.isFinite(b) && a > 0 && Math.abs(a - b) <= TOTAL_MEMORY_TOLERANCE * Math.max(a, b);
+}
+
 export function environmentDifferences(old: Results, next: Results): EnvironmentDifference[] {
   return FIELDS.flatMap(([kind, field]) => {
     const o = metaField(old, field);
     const n = metaField(next, field);
-    return o === n ? [] : [{ kind, field, old: o, new: n }];
+    return same(field, o, n) ? [] : [{ kind, field, old: o, new: n }];
   });
 }
 

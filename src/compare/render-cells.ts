@@ -1,15 +1,23 @@
 // Cell texts shared by the terminal and Markdown renderings of a comparison.
 import { formatBytes, formatDate } from '../report/format.ts';
+import { METRICS } from '../results/metrics.ts';
 import { verdictCounts, type Comparison, type ComparisonRow, type Figure } from './compare.ts';
 import type { DifferenceKind } from './environment.ts';
 
 export const HEAD = ['design', 'metric', 'old', 'new', 'change [95 % CI]', 'p (test)', 'verdict', 'note'];
 
-/** "33.5 KB ±18 B": the per-object figure and the half-width of its 95 % CI. */
-export function figureText(f: Figure | undefined): string {
+const COUNT_METRICS = new Set<string>(METRICS.filter((m) => m.unit === 'count').map((m) => m.name));
+
+/** A count per object (descriptors, sockets): a plain number, never bytes. */
+const countText = (v: number) => String(Number(v.toPrecision(3)));
+
+/** "33.5 KB ±18 B" (or "1 ±0" for a count): the per-object figure and the half-width of its 95 % CI. */
+export function figureText(f: Figure | undefined, metric: string | null = null): string {
   if (!f) return '–';
+  if (f.resolved === false) return 'not resolved';
+  const fmt = metric !== null && COUNT_METRICS.has(metric) ? countText : formatBytes;
   const half = (f.ci95[1] - f.ci95[0]) / 2;
-  return Number.isFinite(half) ? `${formatBytes(f.bytes)} ±${formatBytes(half)}` : formatBytes(f.bytes);
+  return Number.isFinite(half) ? `${fmt(f.bytes)} ±${fmt(half)}` : fmt(f.bytes);
 }
 
 /** Signed percentage with enough digits for a sub-percent change to be visible. */
@@ -34,7 +42,7 @@ export function pText(r: ComparisonRow): string {
 }
 
 export function rowCells(r: ComparisonRow): string[] {
-  return [r.design, r.metric ?? '–', figureText(r.old), figureText(r.new), changeText(r), pText(r), r.verdict ?? '–', r.note ?? ''];
+  return [r.design, r.metric ?? '–', figureText(r.old, r.metric), figureText(r.new, r.metric), changeText(r), pText(r), r.verdict ?? '–', r.note ?? ''];
 }
 
 export function runLine(s: Comparison['old']): string {
@@ -64,7 +72,7 @@ export function differenceLines(c: Comparison): string[] {
 }
 
 export function ruleLine(c: Comparison): string {
-  return `Lower bytes are better. worse/better: p < ${c.alpha} (Welch's t-test on the per-trial slopes; bootstrap when a ` +
+  return `Lower is better (bytes, or a count for fds and sockets). worse/better: p < ${c.alpha} (Welch's t-test on the per-trial slopes; bootstrap when a ` +
     `side has fewer than 2) and the change's whole 95 % CI beyond the ±${c.thresholdPct} % noise threshold; ` +
     `otherwise no significant change. KB = 1024 bytes.`;
 }
@@ -73,5 +81,23 @@ export function countsLine(c: Comparison): string {
   const n = verdictCounts(c);
   const oneSided = c.rows.filter((r) => !r.verdict).length;
   const extra = oneSided ? `, ${oneSided} in one run only` : '';
-  return `${n.worse} worse, ${n.better} better, ${n['no significant change']} no significant change${extra}`;
+  return `${n.worse} worse, ${n.better} better, ${n['no significant change']} no significant change` +
+    `${n['not resolved'] ? `, ${n['not resolved']} not resolved in a run` : ''}${extra}`;
+}
+
+const tokens = (v: number) => Math.round(v).toLocaleString('en-US');
+
+/** The planner's answer in both runs (default scenario): the recommendation, then tokens/day and memory per design. */
+export function planLines(c: Comparison): string[] {
+  const p = c.plan;
+  const head = `plan (\`npm run plan\`, scenario ${p.scenario} preset): recommendation ${p.old?.recommendation ?? 'none'} → ` +
+    `${p.new?.recommendation ?? 'none'}${p.changed ? ' (CHANGED)' : ' (same)'}${p.note ? `; ${p.note}` : ''}`;
+  if (!p.old || !p.new) return [head];
+  const newById = new Map(p.new.rows.map((r) => [r.id, r]));
+  const lines = p.old.rows.filter((r) => newById.has(r.id)).map((o) => {
+    const n = newById.get(o.id)!;
+    const mem = (v: number | null) => (v === null ? 'not resolved' : formatBytes(v));
+    return `  ${o.id}: tokens/day ${tokens(o.tokensPerDay)} → ${tokens(n.tokensPerDay)}, memory/worker ${mem(o.memoryPerWorker)} → ${mem(n.memoryPerWorker)}`;
+  });
+  return [head, ...lines];
 }

@@ -1,6 +1,6 @@
 // Presents a comparison: a plain-text table for the terminal, Markdown for a PR comment, or JSON for scripts.
 import type { Comparison } from './compare.ts';
-import { HEAD, countsLine, differenceLines, rowCells, ruleLine, runLine } from './render-cells.ts';
+import { HEAD, countsLine, differenceLines, planLines, rowCells, ruleLine, runLine } from './render-cells.ts';
 
 export type ComparisonFormat = 'table' | 'markdown' | 'json';
 
@@ -11,7 +11,8 @@ function terminal(c: Comparison): string {
   return [
     runLine(c.old), runLine(c.new), ...differenceLines(c).map((l) => `note: ${l}`), '',
     fmt(HEAD), ...rows.map(fmt), '',
-    countsLine(c), ruleLine(c),
+    countsLine(c), ruleLine(c), '',
+    ...planLines(c),
   ].join('\n') + '\n';
 }
 
@@ -22,7 +23,8 @@ function markdown(c: Comparison): string {
   return [
     `- ${mdCell(runLine(c.old))}`, `- ${mdCell(runLine(c.new))}`, ...differenceLines(c).map((l) => `- ${mdCell(l)}`), '',
     line(HEAD), `|${HEAD.map(() => ' --- ').join('|')}|`, ...c.rows.map((r) => line(rowCells(r))), '',
-    `${countsLine(c)}. ${ruleLine(c)}`,
+    `${countsLine(c)}. ${ruleLine(c)}`, '',
+    ...planLines(c).map((l, i) => (i === 0 ? mdCell(l) : `- ${mdCell(l.trim())}`)),
   ].join('\n') + '\n';
 }
 

@@ -3,7 +3,7 @@
 // with a TTL that ends before the token's refresh point, so Redis never hands out a token keystoneauth would
 // already refresh. An optional Sealer protects the values.
 import { createHash } from 'node:crypto';
-import { REFRESH_MARGIN_MS } from '../keystone/auth.ts';
+import { REFRESH_MARGIN_MS, needsRefresh } from '../keystone/auth.ts';
 import { bounded, connectRedis } from '../redis/client.ts';
 import type { CacheInstance, DesignContext } from './contract.ts';
 import { endpointOf } from './endpoint.ts';
@@ -71,7 +71,8 @@ export async function openRedisCache(ctx: DesignContext, id: string, sealer?: Se
       // A value that fails to open is never used: treat it as a miss, authenticate again and overwrite it
       // (keystonemiddleware does the same with a value whose MAC does not verify).
       const rec = value === null ? undefined : read(value, handle.key);
-      return rec ? rec.token : store(handle);
+      // the TTL ends at the refresh point in real time; the record's own expiry decides on a simulation's clock
+      return rec && !needsRefresh(rec.expires_at, ctx.now()) ? rec.token : store(handle);
     },
     async close() {
       redis.destroy();

@@ -19,8 +19,8 @@ export interface StandInOptions {
   trusts?: number;
   /** keep every issued token id in memory so tests can grep outputs for them (never on in a benchmark) */
   recordTokens?: boolean;
-  /** clock, for accelerated-time simulations */
-  now?: () => number;
+  /** clock, for simulations: the instant a token for this trust is issued at (validation asks without one) */
+  now?: (trustId?: string) => number;
 }
 
 /** A misbehaviour injected into POST /v3/auth/tokens, for the fault tests. */

@@ -12,7 +12,8 @@ export interface Issuer {
   users: Map<string, IssuerUser>;
   /** the trustee a usable trust delegates to; undefined for a trust that is unknown or deleted */
   trusteeOf(trustId: string): string | undefined;
-  now(): number;
+  /** the issue instant; a simulation's virtual clock gives each trust its notification's scheduled instant */
+  now(trustId?: string): number;
   render(t: TokenFields, withCatalog: boolean): [head: string, tail: string];
 }
 
@@ -58,6 +59,6 @@ export function issueToken(issuer: Issuer, requestText: string, withCatalog: boo
     return UNAUTHORIZED;
   }
   const tokenId = newTokenId(trustId ? TRUST_TOKEN_LENGTH : PROJECT_TOKEN_LENGTH);
-  const fields: TokenFields = { userId: user.id, trustId, expiresAt: issuer.now() + issuer.identity.lifetimeMs, auditId: newAuditId() };
+  const fields: TokenFields = { userId: user.id, trustId, expiresAt: issuer.now(trustId) + issuer.identity.lifetimeMs, auditId: newAuditId() };
   return { status: 201, tokenId, fields, body: issuer.render(fields, withCatalog) };
 }

@@ -13,6 +13,8 @@
 //   with the token (Redis EX), so it holds only trusts with a live token;
 // - minting is single-flight per key: concurrent misses for one trust in one cache mint one token.
 
+import { EVICTION_NONE, coverTicks, expectedEpisodeRun, type Eviction } from './firing.ts';
+
 export type Design = 'none' | 'per-worker' | 'shared';
 export const DESIGNS: readonly Design[] = ['none', 'per-worker', 'shared'];
 /** 'post': `firingFraction` of the alarms fire at each evaluation; 'worst': every alarm repeats its action. */
@@ -227,7 +229,12 @@ export interface RunParams {
    *   Pick λP so that P is not a whole multiple of Δ (e.g. 2.5): otherwise a notification lands exactly on
    *   the expiry boundary and clock jitter in the simulation decides whether it mints.
    */
-  stream: 'poisson' | 'ticks';
+  stream: 'poisson' | 'ticks' | 'episodes';
+  /** episodes: the stationary firing share and mean episode length in evaluations (notificationsPerTrustPerPeriod
+   * is then the evaluations per usable period) */
+  firing?: { fraction: number; episodeTicks: number };
+  /** episodes: what each worker's cache drops */
+  eviction?: Eviction;
   /** 'random' (default): each notification to a uniformly random worker; 'round-robin': a trust's j-th
    * notification to worker j mod workers (ticks only; makes the run fully deterministic) */
   routing?: 'random' | 'round-robin';
@@ -304,6 +311,14 @@ export function expectedTokens(run: RunParams): RunExpectation {
   if (!(n >= 0 && periods >= 0 && Number.isFinite(n) && Number.isFinite(periods))) throw new RangeError('rate and periods must be ≥ 0');
   if (routing === 'round-robin' && run.stream !== 'ticks') throw new RangeError('round-robin routing needs the ticks stream');
 
+  if (run.stream === 'episodes') {
+    if (!run.firing) throw new RangeError('episodes: the firing share and episode length are needed');
+    // ticks at k/n for k/n < periods; a token covers the ⌈n⌉ − 1 ticks after its own
+    const ticks = Math.ceil(n * periods - 1e-9);
+    const e = expectedEpisodeRun({ topology: design, trusts, workers, fraction: run.firing.fraction, episodeTicks: run.firing.episodeTicks,
+      ticks, cover: coverTicks(1, 1 / n), eviction: run.eviction ?? EVICTION_NONE });
+    return { notifications: e.notifications, tokens: e.tokens, entriesPerWorker: e.entriesPerWorker };
+  }
   let arrivals = n * periods; // per trust
   if (run.stream === 'ticks') {
     if (Math.abs(arrivals - Math.round(arrivals)) > 1e-9) throw new RangeError('ticks: notifications per period × periods must be whole');

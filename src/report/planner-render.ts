@@ -15,29 +15,41 @@ export interface RuntimePlans {
 }
 
 const RUNTIME_TEXT: Record<RuntimeChoice, string> = { python: 'python, what Aodh can adopt', node: 'node', any: 'any runtime' };
+import { firingText } from '../model/firing.ts';
 
 const mb = formatBytes;
 const pct = (v: number) => `${Number((v * 100).toPrecision(3))} %`;
 const METRIC_TEXT: Record<string, string> = { rss: 'RSS', pidusageRss: 'RSS', heapUsed: 'heap', tracemalloc: 'tracemalloc' };
 
 /** The deployment in one line. */
-export function deploymentLine(p: Pick<Plan, 'deployment' | 'trusts' | 'workers' | 'alarmsWithTrustActions'>): string {
+export function deploymentLine(p: Pick<Plan, 'deployment' | 'trusts' | 'workers' | 'alarmsWithTrustActions' | 'assumptions'>): string {
   const d = p.deployment;
   const trusts = d.scenario === 'trust-per-alarm'
     ? `${formatCount(d.alarms)} alarms × trust share ${d.trustShare} → ${formatCount(p.trusts)} trusts (one per alarm)`
     : `${formatCount(d.alarms)} alarms${d.trustShare === 1 ? '' : ` (${formatCount(p.alarmsWithTrustActions)} with trust actions)`} sharing ${formatCount(p.trusts)} trusts`;
   return `${trusts}; ${pct(d.firingFraction)} firing every ${d.evaluationIntervalS} s; ` +
     `${d.hosts} host${d.hosts === 1 ? '' : 's'} × ${d.workersPerHost} worker${d.workersPerHost === 1 ? '' : 's'} = ${p.workers} notifier workers; ` +
-    `${d.tokenLifetimeS} s tokens re-minted ${d.refreshMarginS} s before expiry; budget ${mb(d.budgetBytes)} per worker`;
+    `${d.tokenLifetimeS} s tokens re-minted ${d.refreshMarginS} s before expiry; budget ${mb(d.budgetBytes)} and ${formatCount(d.fdLimit)} descriptors per worker; ${assumptionsLine(p)}`;
 }
 
-export const PLANNER_NOTE = 'Validations/day: each new token is a miss in keystonemiddleware\'s token cache at the receiving API, so one ' +
+/** The model in force: how alarms fire and what a cache drops (every output names it). */
+export function assumptionsLine(p: Pick<Plan, 'deployment' | 'assumptions'>): string {
+  const a = p.assumptions;
+  const firing = firingText({ model: a.firingModel, fraction: p.deployment.firingFraction, episodeMinutes: a.episodeMinutes ?? undefined });
+  const idle = a.idleLimitS === null ? '' : ` (an entry lasts ~${formatCount(a.idleLimitS / 60)} min idle: Che's approximation)`;
+  return `firing model ${a.firingModel}${a.firingModel === 'episodes' ? ` (${firing})` : ''}; eviction ${a.eviction}${idle}`;
+}
+
+export const PLANNER_NOTE = 'Tokens and entries: the evaluator\'s ticks under the firing model and eviction named above (src/model/firing.ts). ' +
+  'Descriptors/worker: measured open descriptors per entry × entries; a design over the limit does not fit. Store down: tokens/s Keystone ' +
+  'sees with the whole store gone (every notification mints) and in the usable period after one of K servers dies (clients fail over). ' +
+  'Validations/day: each new token is a miss in keystonemiddleware\'s token cache at the receiving API, so one ' +
   'validation per token (a lower bound). Memory per worker: the entries a worker caches in a day × the design\'s headline bytes per entry; ' +
   'a shared design also needs its store (bytes per key × keys alive), paid once on the store\'s hosts and not counted in the worker budget. ' +
   'A design whose figure is not resolved is listed, never recommended. A model, not a measurement at that scale.';
 
 export const PLANNER_HEAD = ['Design', 'Topology', 'Per entry', 'Tokens/day', 'Validations/day', 'Entries/worker', 'Memory/worker',
-  'Store (paid once)', 'Fits budget'];
+  'Fds/worker', 'Store (paid once)', 'Store down: tokens/s', 'Fits'];
 
 /** One row's cells, shared by the terminal, Markdown and HTML tables. */
 export function plannerCells(p: Plan, x: PlanRow): string[] {
@@ -46,9 +58,22 @@ export function plannerCells(p: Plan, x: PlanRow): string[] {
   const store = x.topology !== 'shared' ? '–'
     : x.storeBytes === null ? `${formatCount(x.storeKeys ?? 0)} keys × not resolved`
       : `${mb(x.storeBytes)} (${formatCount(x.storeKeys ?? 0)} keys × ${formatBytes(x.storeBytesPerKey!)})`;
-  const fits = x.fits === null ? `not resolved: ${x.why}` : x.fits ? (p.recommendation?.id === x.id ? 'yes, recommended' : 'yes') : 'no';
+  const over = [x.memoryPerWorker !== null && x.memoryPerWorker > p.deployment.budgetBytes ? 'memory' : '', x.fdsFit === false ? 'descriptors' : '']
+    .filter(Boolean).join(', ');
+  const fits = x.fits === null ? `not resolved: ${x.why}` : x.fits ? (p.recommendation?.id === x.id ? 'yes, recommended' : 'yes') : `no (${over})`;
+  const fds = x.fdsPerWorker === null ? 'not measured' : formatCount(x.fdsPerWorker);
   return [x.id, x.topology, perEntry, formatCount(x.tokensPerDay), formatCount(x.validationsPerDay), formatCount(x.entriesPerWorker),
-    x.memoryPerWorker === null ? '–' : mb(x.memoryPerWorker), store, fits];
+    x.memoryPerWorker === null ? '–' : mb(x.memoryPerWorker), fds, store, storeDownCell(x), fits];
+}
+
+const rate = (v: number) => (v >= 100 ? formatCount(v) : Number(v.toPrecision(3)).toLocaleString('en-US'));
+
+/** Shared designs: normal → whole store down, and one of K servers lost (the usable period after it). */
+export function storeDownCell(x: PlanRow): string {
+  const s = x.storeDown;
+  if (!s) return '–';
+  const one = s.oneServer ? `; 1 of ${s.oneServer.servers} lost: ${rate(s.oneServer.perS)} for a period (+${formatCount(s.oneServer.extraTokens)})` : '';
+  return `${rate(s.normalPerS)} → ${rate(s.wholeStorePerS)} all down${one}`;
 }
 
 export function noCacheLine(p: Plan): string {
@@ -68,7 +93,7 @@ export function recommendationLines(p: Plan, rp?: RuntimePlans): string[] {
 
 function textTable(head: string[], rows: string[][]): string[] {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const right = new Set([3, 4, 5, 6]);
+  const right = new Set([3, 4, 5, 6, 7]);
   const line = (r: string[]) => r.map((c, i) => (right.has(i) ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd();
   return [line(head), ...rows.map(line)];
 }
@@ -98,7 +123,7 @@ function cell(s: string): string {
 function mdTable(head: string[], rows: string[][]): string {
   return [
     `| ${head.map(cell).join(' | ')} |`,
-    `|${head.map((_, i) => (i >= 3 && i <= 6 ? ' ---: ' : ' --- ')).join('|')}|`,
+    `|${head.map((_, i) => (i >= 3 && i <= 7 ? ' ---: ' : ' --- ')).join('|')}|`,
     ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
   ].join('\n');
 }

@@ -7,19 +7,21 @@
 //   - the sampling noise of the count (sd of the replay over other seeds): how far from the expectation a
 //     correct simulation of this size may land.
 //
-// The clock. Keystone's real constants are kept — token lifetime 3600 s, keystoneauth's 120 s refresh margin,
-// so a usable period P = 3480 s — and time runs `speedup` times faster: the stand-in issues expires_at on the
-// accelerated clock and the designs compare it with the same clock (DesignContext.clock), while the Redis
-// design scales the TTL it hands to Redis. With the default P = 1.8 s real (×1933), a token lives 1.86 s and
-// the margin is 62 ms: the "short lifetime, proportionally scaled margin" idea, without making the margin a
-// parameter of the code under test. The stand-in prints expires_at in whole (accelerated) seconds, 1/3480 of P.
+// The clock is virtual. Keystone's real constants are kept — token lifetime 3600 s, keystoneauth's 120 s refresh
+// margin, so a usable period P = 3480 s — and every notification carries its scheduled time, rounded to a whole
+// second of that clock. The parent hands the notifications out in time order, in batches in which no trust appears
+// twice, and waits for each batch before the next; the stand-in issues a trust's token at the scheduled instant
+// of that trust's notification in the batch. The designs compare expiries with the same instant
+// (DesignContext.clock), and the stand-in prints expires_at in whole seconds, so a token minted at second m is
+// refreshed exactly from second m + 3480.
+// The token count is then a function of the stream alone, however busy the machine: a worker that is slow only
+// makes the run longer. A store's own TTL keeps real time: on this clock it is an hour of real time, longer than
+// any run, and the designs check the record's expiry against the virtual instant themselves.
 //
-// What the acceleration does not scale: the time a mint takes (~1–3 ms real = 2–6 accelerated seconds). Within
-// a worker notifications are handled one at a time, so that only shifts a token's start by ~0.1 % of P; across
-// workers sharing Redis it opens a window in which two workers miss the same trust and both mint. Those
-// overlapping mints are counted (concurrentMints) and reported apart: in production the window is ~26 ms of a
-// 3480 s period, ~150× narrower relative to P than here.
+// A trust is never in flight at two workers at once (its next notification waits for the next batch), so minting
+// is single-flight as the model assumes: concurrentMints stays 0 unless a design mints twice on its own.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { REFRESH_MARGIN_MS } from '../keystone/auth.ts';
 import { startStandIn, type StandIn } from '../keystone/standin.ts';
@@ -32,9 +34,10 @@ import { loadDesigns } from '../catalog/registry.ts';
 import { supervise, type Supervised } from '../measure/child.ts';
 import { workerEnv } from '../measure/runtimes.ts';
 import { expectedTokens, type Design, type RunExpectation } from '../model/tokens.ts';
-import { replayNoise, replayTokens, validateStream, type StoreLoss, type StreamSpec } from '../model/sim-stream.ts';
-import { overlappingMints } from '../model/sim-agreement.ts';
-import type { SimParentMessage, SimWorkerDone, SimWorkerMessage } from './protocol.ts';
+import { allNotifications, replayNoise, replayTokens, validateStream, type Notification, type StoreLoss, type StreamSpec } from '../model/sim-stream.ts';
+import { modelEarlyRemints, overlappingMints } from '../model/sim-agreement.ts';
+import type { Eviction } from '../model/firing.ts';
+import type { SimParentMessage, SimWorkerMessage } from './protocol.ts';
 
 /** Designs the simulation can run: node design modules (built-in or --design-module), and the notifier without a cache. */
 export const SIM_DESIGNS = ['no-cache', 'full-client', 'token-record', 'redis-handle', 'redis-handle-encrypted'] as const;
@@ -56,9 +59,7 @@ export interface SimOptions extends StreamSpec {
   designs: SimDesign[];
   /** node design modules the designs are taken from (default: the built-in ones) */
   catalog?: SimCatalog;
-  /** real milliseconds one usable period P lasts (sets the speed-up) */
-  periodMs: number;
-  /** token lifetime on the accelerated clock, seconds (Keystone's default 3600) */
+  /** token lifetime on the virtual clock, whole seconds (Keystone's default 3600) */
   tokenLifetimeS: number;
   /** seeds for the sampling-noise estimate */
   noiseRuns: number;
@@ -71,16 +72,16 @@ export interface SimOptions extends StreamSpec {
   killServerAt?: number;
   /** progress lines (stderr in the CLI) */
   note?: (line: string) => void;
+  /** stops the run between instants (and the noise estimate between seeds): Ctrl-C in the CLI */
+  signal?: AbortSignal;
 }
 
 /**
- * The default run, ~25 s on 2 cores for the three designs. 24 notifications per trust per usable period is
- * x = 6 per worker cache, where the renewal model (x/(1+x) = 0.86 tokens per period) and the window bound
- * (1 − e^−x = 0.998) differ by 16 %; 200 trusts × 3 periods give ~2,350 per-worker tokens, whose sampling
- * noise is ~0.3 % — so 1 % is > 3 sd. A 1.8 s period keeps the full-client design (a TCP connection per token)
- * at ~330 tokens/s, within what 2 cores serve without making the workers late.
+ * The default run. 24 notifications per trust per usable period is x = 6 per worker cache, where the renewal
+ * model (x/(1+x) = 0.86 tokens per period) and the window bound (1 − e^−x = 0.998) differ by 16 %; 200 trusts
+ * × 3 periods give ~2,350 per-worker tokens, whose sampling noise is ~0.3 % — so 1 % is > 3 sd.
  */
-export const SIM_DEFAULTS: Omit<SimOptions, 'note'> = {
+export const SIM_DEFAULTS: Omit<SimOptions, 'note' | 'signal'> = {
   designs: DEFAULT_SIM_DESIGNS,
   workers: 4,
   trusts: 200,
@@ -89,7 +90,6 @@ export const SIM_DEFAULTS: Omit<SimOptions, 'note'> = {
   stream: 'poisson',
   routing: 'random',
   seed: 1,
-  periodMs: 1800,
   tokenLifetimeS: 3600,
   noiseRuns: 100,
   memcachedPool: 1,
@@ -97,6 +97,10 @@ export const SIM_DEFAULTS: Omit<SimOptions, 'note'> = {
 
 /** At most this many private memcached servers in a simulated pool. */
 export const MAX_MEMCACHED_POOL = 8;
+/** Bounds of a run: every number a flag can set has one (a typo must not fill the memory or run for ever). */
+export const SIM_BOUNDS = {
+  workers: 32, trusts: 100_000, periods: 1000, rate: 10_000, noiseRuns: 10_000, lifetimeS: 7 * 86_400,
+} as const;
 
 /** A server of the memcached pool killed mid-run, and what it cost. */
 export interface SimServerLoss {
@@ -114,6 +118,9 @@ export interface SimServerLoss {
   earlyRemints: number | null;
   /** replayWithLoss − replay: the extra tokens the loss should cost this stream */
   predictedExtra: number | null;
+  /** the model's expectation of those early re-mints (lost trusts × P(live token, notified again before it
+   * expires)), in steady state; null when the stream has no steady-state formula */
+  modelEarlyRemints: number | null;
   /** (simulated − dup) − replay: the extra tokens it did cost */
   extraVsReplay: number;
   /** (simulated − dup) − the model's expectation, which knows no failure */
@@ -141,19 +148,18 @@ export interface SimDesignResult {
   /** shared designs: mints of one trust by two workers whose calls overlapped (no cross-worker lock) */
   concurrentMints: number;
   entriesPerWorker: number[];
-  /** notification handling delay, real ms: worst p50, worst p99 and max over workers */
-  lagMs: [number, number, number];
   errors: number;
   firstError?: string;
   workerPids: number[];
   /** --kill-server-at: the memcached server killed during this design's stream */
   loss?: SimServerLoss;
+  /** the stream's eviction policy (the verdict's tolerance depends on it) */
+  eviction?: Eviction;
   wallMs: number;
 }
 
 export interface SimResult {
-  options: Omit<SimOptions, 'note'>;
-  speedup: number;
+  options: Omit<SimOptions, 'note' | 'signal' | 'catalog'>;
   refreshMarginS: number;
   usablePeriodS: number;
   designs: SimDesignResult[];
@@ -170,12 +176,19 @@ export function validateSimOptions(o: SimOptions): void {
   const known = o.catalog ? ['no-cache', ...o.catalog.keys()] : [...SIM_DESIGNS];
   const bad = o.designs.filter((d) => !known.includes(d));
   if (!o.designs.length || bad.length) throw new RangeError(`designs must be some of ${known.join(', ')} (got ${bad.join(', ') || 'none'})`);
-  if (!(Number.isFinite(o.periodMs) && o.periodMs >= 200)) throw new RangeError(`period must be ≥ 200 ms of real time (got ${o.periodMs})`);
-  if (!(Number.isFinite(o.tokenLifetimeS) && o.tokenLifetimeS * 1000 > REFRESH_MARGIN_MS)) {
-    throw new RangeError(`token lifetime must exceed the ${REFRESH_MARGIN_MS / 1000} s refresh margin (got ${o.tokenLifetimeS})`);
+  if (!(Number.isSafeInteger(o.tokenLifetimeS) && o.tokenLifetimeS * 1000 > REFRESH_MARGIN_MS && o.tokenLifetimeS <= SIM_BOUNDS.lifetimeS)) {
+    throw new RangeError(`token lifetime must be whole seconds, over the ${REFRESH_MARGIN_MS / 1000} s refresh margin and at most ${SIM_BOUNDS.lifetimeS} (got ${o.tokenLifetimeS})`);
   }
-  if (!(Number.isSafeInteger(o.noiseRuns) && o.noiseRuns >= 2)) throw new RangeError(`noise runs must be a whole number ≥ 2 (got ${o.noiseRuns})`);
-  if (o.workers > 32) throw new RangeError(`at most 32 workers (got ${o.workers})`);
+  if (o.secondsPerPeriod !== undefined && o.secondsPerPeriod !== o.tokenLifetimeS - REFRESH_MARGIN_MS / 1000) {
+    throw new RangeError('seconds per period follow from the token lifetime');
+  }
+  if (!(Number.isSafeInteger(o.noiseRuns) && o.noiseRuns >= 2 && o.noiseRuns <= SIM_BOUNDS.noiseRuns)) {
+    throw new RangeError(`noise runs must be a whole number from 2 to ${SIM_BOUNDS.noiseRuns} (got ${o.noiseRuns})`);
+  }
+  if (o.workers > SIM_BOUNDS.workers) throw new RangeError(`at most ${SIM_BOUNDS.workers} workers (got ${o.workers})`);
+  if (o.trusts > SIM_BOUNDS.trusts) throw new RangeError(`at most ${SIM_BOUNDS.trusts} trusts (got ${o.trusts})`);
+  if (o.periods > SIM_BOUNDS.periods) throw new RangeError(`at most ${SIM_BOUNDS.periods} periods (got ${o.periods})`);
+  if (o.notificationsPerTrustPerPeriod > SIM_BOUNDS.rate) throw new RangeError(`a rate of at most ${SIM_BOUNDS.rate} per period (got ${o.notificationsPerTrustPerPeriod})`);
   const pool = o.memcachedPool ?? 1;
   if (!(Number.isSafeInteger(pool) && pool >= 1 && pool <= MAX_MEMCACHED_POOL)) {
     throw new RangeError(`memcached pool must be a whole number of servers from 1 to ${MAX_MEMCACHED_POOL} (got ${pool})`);
@@ -190,10 +203,8 @@ export function validateSimOptions(o: SimOptions): void {
   }
 }
 
-/** The accelerated clock: virtual(t) = origin + (t − origin) × speedup. */
-export function simClock(origin: number, speedup: number) {
-  return { origin, speedup, now: () => origin + (Date.now() - origin) * speedup };
-}
+/** The virtual instant of a notification: the run's origin plus its time in whole seconds of the clock. */
+export const virtualMs = (origin: number, t: number, secondsPerPeriod: number) => origin + Math.round(t * secondsPerPeriod) * 1000;
 
 /**
  * The W notifier processes, started once and reused for every design (each design gets fresh caches and a
@@ -206,6 +217,8 @@ export interface Pool {
   workers: Array<Supervised<SimParentMessage, SimWorkerMessage>>;
   /** every worker's next message, which must be of `type`; rejects on a worker's error or exit, or after ms */
   collect<T extends SimWorkerMessage['type']>(type: T, ms: number, what: string): Promise<Array<Extract<SimWorkerMessage, { type: T }>>>;
+  /** one worker's next message, which must be of `type` */
+  next<T extends SimWorkerMessage['type']>(worker: number, type: T, what: string): Promise<Extract<SimWorkerMessage, { type: T }>>;
   close(): Promise<void>;
 }
 
@@ -236,6 +249,13 @@ export function startPool(count: number, pids: number[]): Pool {
         throw new Error(`simulation: ${(err as Error).message}`);
       } finally {
         clearTimeout(timer);
+      }
+    },
+    async next(worker, type, what) {
+      try {
+        return await expect(workers[worker], worker, type);
+      } catch (err) {
+        throw new Error(`simulation: ${what}: ${(err as Error).message}`);
       }
     },
     async close() {
@@ -294,43 +314,59 @@ interface DesignRun {
   /** the sealing key all workers of redis-handle-encrypted share */
   sealKey: string;
   catalog: SimCatalog;
-  speedup: number;
-  setStandInClock: (now: () => number) => void;
+  /** the stand-in's clock: the instant a token for a trust is issued at */
+  setStandInClock: (now: (trustId?: string) => number) => void;
+  spec: StreamSpec;
+  /** the stream in the order it is handed out, its replay and noise per model topology (computed once) */
+  stream: Notification[];
   note?: (line: string) => void;
+  signal?: AbortSignal;
 }
 
 async function runDesign(design: SimDesign, o: SimOptions, run: DesignRun): Promise<SimDesignResult> {
-  const { pool, ks } = run;
-  const t0 = Date.now();
-  // each design starts its own accelerated clock, at the real time it starts
-  const clock = simClock(t0, run.speedup);
-  run.setStandInClock(clock.now);
-  const spec: StreamSpec = {
-    trusts: o.trusts, workers: o.workers, notificationsPerTrustPerPeriod: o.notificationsPerTrustPerPeriod,
-    periods: o.periods, stream: o.stream, routing: o.routing, seed: o.seed,
-  };
   const model = modelDesignOf(design, run.catalog);
   const needs = run.catalog.get(design)?.needs ?? [];
   // A run that kills a server gives each memcached design a fresh pool: the previous design's lost one
   const killing = o.killServerAt !== undefined && needs.includes('memcached');
   const fresh = killing ? await openStore('memcached', o.memcachedPool, run.pids) : undefined;
   try {
-    return await streamDesign(design, o, run, { t0, clock, spec, model, needs, fresh });
+    return await streamDesign(design, o, run, { model, needs, fresh });
   } finally {
     await fresh?.stop();
   }
 }
 
+/** Waits until a process we killed is gone (or a zombie: its sockets are closed either way). */
+async function gone(pid: number): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (/^\d+ \(.*\) Z/.test(stat)) return;
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const aborted = (signal?: AbortSignal) => {
+  if (signal?.aborted) throw new Error('simulation: interrupted');
+};
+
 async function streamDesign(
-  design: SimDesign, o: SimOptions, run: DesignRun,
-  d: { t0: number; clock: ReturnType<typeof simClock>; spec: StreamSpec; model: Design; needs: StoreId[]; fresh?: SharedStore },
+  design: SimDesign, o: SimOptions, run: DesignRun, d: { model: Design; needs: StoreId[]; fresh?: SharedStore },
 ): Promise<SimDesignResult> {
-  const { pool, ks } = run;
-  const { t0, clock, spec, model, needs, fresh } = d;
+  const { pool, ks, spec, stream } = run;
+  const { model, needs, fresh } = d;
+  const t0 = Date.now();
+  const secondsPerPeriod = spec.secondsPerPeriod!;
+  // the virtual epoch of this design's run: a whole second, so Keystone's whole-second expiries are exact
+  const origin = Math.floor(Date.now() / 1000) * 1000;
   const storeOf = (id: StoreId) => (id === 'memcached' && fresh ? fresh : run.stores.get(id)!);
+  run.setStandInClock(() => origin);
   pool.workers.forEach((child, w) => child.send({
-    type: 'init', worker: w, design, module: run.catalog.get(design)?.module, trustIds: run.trustIds, warmupTrustId: run.warmupTrustId, spec, periodMs: o.periodMs,
-    clock: { origin: clock.origin, speedup: clock.speedup },
+    type: 'init', worker: w, design, module: run.catalog.get(design)?.module, trustIds: run.trustIds, warmupTrustId: run.warmupTrustId,
+    origin, secondsPerPeriod, topology: model === 'shared' ? 'shared' : 'per-worker', eviction: spec.eviction ?? { kind: 'none' },
     ctx: {
       keystone: { authUrl: ks.authUrl, username: ks.trustee.username, password: ks.trustee.password, userDomainName: ks.trustee.userDomainName },
       timeoutMs: 10_000,
@@ -344,55 +380,83 @@ async function streamDesign(
   const storeServers = ready.find((m) => m.storeServers)?.storeServers;
   // tokens are counted from here: the warm-up's are not part of the stream
   const baseline = ks.tokensIssued();
-  const startAt = Date.now() + 250;
-  for (const child of pool.workers) child.send({ type: 'go', startAt });
-  // --kill-server-at: the pool's first server dies (SIGKILL, by the PID we started it with) while the stream runs
+  // --kill-server-at: the pool's first server dies (SIGKILL, by the PID we started it with) at that instant
   const victim = fresh?.servers[0];
+  const killAt = victim ? o.killServerAt! * (o.periods + 1) : Infinity;
   let killedAt: number | undefined;
-  const kill = () => {
+  const kill = async (t: number) => {
     if (!victim || killedAt !== undefined) return;
     process.kill(victim.pid, 'SIGKILL');
-    killedAt = Date.now();
-    run.note?.(`${design}: killed memcached ${victim.location.socketPath} (pid ${victim.pid}) at ${((killedAt - startAt) / o.periodMs).toFixed(2)} P`);
+    await gone(victim.pid);
+    killedAt = t;
+    run.note?.(`${design}: killed memcached ${victim.location.socketPath} (pid ${victim.pid}) at ${t.toFixed(2)} P`);
   };
-  const killTimer = victim ? setTimeout(kill, startAt + o.killServerAt! * (o.periods + 1) * o.periodMs - Date.now()) : undefined;
-  let done: SimWorkerDone[];
-  try {
-    done = await pool.collect('done', (o.periods + 1) * o.periodMs + 60_000, `${design}: the stream`);
-  } finally {
-    clearTimeout(killTimer);
+  const errorsOf: Array<{ errors: number; firstError?: string }> = pool.workers.map(() => ({ errors: 0 }));
+  // The stream goes out in batches in which no trust appears twice: the stand-in then knows the instant of any
+  // token it is asked for (the one notification of that trust in the batch), and each worker handles its part of
+  // the batch in time order. A batch never straddles the kill.
+  const index = new Map(run.trustIds.map((id, i) => [id, i]));
+  const instant = new Map<number, number>();
+  let batchStart = origin;
+  run.setStandInClock((trustId) => (trustId === undefined ? batchStart : instant.get(index.get(trustId) ?? -1) ?? batchStart));
+  for (let i = 0; i < stream.length;) {
+    aborted(run.signal);
+    if (stream[i].t >= killAt) await kill(killAt);
+    const beforeKill = stream[i].t < killAt;
+    instant.clear();
+    batchStart = virtualMs(origin, stream[i].t, secondsPerPeriod);
+    const byWorker = new Map<number, number[]>();
+    for (; i < stream.length && !instant.has(stream[i].trust) && (!beforeKill || stream[i].t < killAt); i++) {
+      const x = stream[i];
+      const at = virtualMs(origin, x.t, secondsPerPeriod);
+      instant.set(x.trust, at);
+      const list = byWorker.get(x.worker) ?? [];
+      list.push(at, x.trust);
+      byWorker.set(x.worker, list);
+    }
+    await Promise.all([...byWorker].map(async ([w, items]) => {
+      pool.workers[w].send({ type: 'step', items });
+      const m = await pool.next(w, 'stepped', `${design}: the stream`);
+      if (m.errors) {
+        errorsOf[w].errors += m.errors;
+        errorsOf[w].firstError ??= m.firstError;
+      }
+    }));
   }
+  const end = stream.length ? stream[stream.length - 1].t : 0;
   // a stream that ended before its kill time loses the server after its last notification: nothing to re-mint
-  kill();
+  if (victim && killedAt === undefined) await kill(Math.max(end, killAt));
+  for (const child of pool.workers) child.send({ type: 'finish', at: virtualMs(origin, end, secondsPerPeriod) });
+  const done = await pool.collect('done', 60_000, `${design}: the end of the stream`);
   const issued = ks.tokensIssued() - baseline;
 
   const results = done.sort((a, b) => a.worker - b.worker);
   const expected = expectedTokens({
     design: model, trusts: o.trusts, workers: o.workers, notificationsPerTrustPerPeriod: o.notificationsPerTrustPerPeriod,
-    periods: o.periods, stream: o.stream, routing: o.routing,
+    periods: o.periods, stream: o.stream, routing: o.routing, firing: spec.firing, eviction: spec.eviction,
   });
   const replay = replayTokens(spec, model);
-  const noise = replayNoise(spec, model, o.noiseRuns);
-  const worst = (i: 0 | 1 | 2) => Math.max(...results.map((r) => r.lagMs[i]));
+  run.note?.(`${design}: noise estimate, the stream replayed over ${o.noiseRuns} other seeds`);
+  const noise = await replayNoise(spec, model, o.noiseRuns, run.signal);
   const concurrentMints = model === 'shared' ? overlappingMints(results) : 0;
   let loss: SimServerLoss | undefined;
   if (victim && killedAt !== undefined) {
-    const atPeriods = (killedAt - startAt) / o.periodMs;
     const lost = storeServers
       ? new Set(storeServers.flatMap((server, trust) => (server === victim.location.socketPath ? [trust] : [])))
       : undefined;
-    const replayed = lost ? replayTokens(spec, model, { at: atPeriods, trusts: lost } satisfies StoreLoss) : undefined;
+    const replayed = lost ? replayTokens(spec, model, { at: killedAt, trusts: lost } satisfies StoreLoss) : undefined;
     const withLoss = replayed ? replayed.tokens : null;
     const singleFlight = issued - concurrentMints;
     loss = {
       poolSize: fresh!.servers.length,
       server: { pid: victim.pid, socketPath: victim.location.socketPath! },
       atFraction: o.killServerAt!,
-      atPeriods,
+      atPeriods: killedAt,
       trustsOnServer: lost ? lost.size : null,
       replayWithLoss: withLoss,
       earlyRemints: replayed?.earlyRemints ?? null,
       predictedExtra: withLoss === null ? null : withLoss - replay.tokens,
+      modelEarlyRemints: lost && killedAt < end ? modelEarlyRemints(spec, lost.size) : null,
       extraVsReplay: singleFlight - replay.tokens,
       extraVsModel: singleFlight - expected.tokens,
     };
@@ -409,11 +473,11 @@ async function streamDesign(
     // per-worker caches mint for the same trust at the same time by design; only a shared store double-mints
     concurrentMints,
     entriesPerWorker: results.map((r) => r.entries),
-    lagMs: [worst(0), worst(1), worst(2)],
-    errors: results.reduce((a, r) => a + r.errors, 0),
-    firstError: results.find((r) => r.firstError)?.firstError,
+    errors: errorsOf.reduce((a, e) => a + e.errors, 0) + results.reduce((a, r) => a + r.errors, 0),
+    firstError: errorsOf.find((e) => e.firstError)?.firstError ?? results.find((r) => r.firstError)?.firstError,
     workerPids: pool.workers.map((c) => c.pid!).filter(Boolean),
     ...(loss ? { loss } : {}),
+    ...(spec.eviction ? { eviction: spec.eviction } : {}),
     wallMs: Date.now() - t0,
   };
 }
@@ -426,16 +490,18 @@ export async function builtinCatalog(userModules: string[] = []): Promise<SimCat
 
 export async function runSimulation(options: SimOptions): Promise<SimResult> {
   const catalog = options.catalog ?? await builtinCatalog();
-  validateSimOptions({ ...options, catalog });
+  const usablePeriodS = options.tokenLifetimeS - REFRESH_MARGIN_MS / 1000;
+  validateSimOptions({ ...options, catalog, secondsPerPeriod: usablePeriodS });
   const t0 = Date.now();
-  const { note, ...opts } = options;
-  const usablePeriodS = opts.tokenLifetimeS - REFRESH_MARGIN_MS / 1000;
-  const speedup = (usablePeriodS * 1000) / opts.periodMs;
+  const { note, signal, catalog: _catalog, ...opts } = options;
+  const spec: StreamSpec = {
+    trusts: opts.trusts, workers: opts.workers, notificationsPerTrustPerPeriod: opts.notificationsPerTrustPerPeriod,
+    periods: opts.periods, stream: opts.stream, routing: opts.routing, seed: opts.seed, secondsPerPeriod: usablePeriodS,
+    ...(opts.firing ? { firing: opts.firing } : {}), ...(opts.eviction ? { eviction: opts.eviction } : {}),
+  };
   const pids: number[] = [];
-  // The stand-in's clock: the accelerated clock of the design being run (real time between designs).
-  let standInNow: () => number = Date.now;
-  const setStandInClock = (now: () => number) => (standInNow = now);
-  const ks = await startStandIn({ trusts: opts.trusts + 1, tokenLifetimeS: opts.tokenLifetimeS, now: () => standInNow() });
+  let standInNow: (trustId?: string) => number = () => Date.now();
+  const ks = await startStandIn({ trusts: opts.trusts + 1, tokenLifetimeS: opts.tokenLifetimeS, now: (trustId) => standInNow(trustId) });
   const stores = new Map<StoreId, SharedStore>();
   let pool: Pool | undefined;
   const results: SimDesignResult[] = [];
@@ -448,17 +514,18 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     pool = startPool(opts.workers, pids);
     const [warmupTrustId, ...trustIds] = ks.trustIds;
     const run: DesignRun = {
-      pool, ks, trustIds, warmupTrustId, stores, pids, speedup, setStandInClock, sealKey: randomBytes(32).toString('base64'), catalog, note,
+      pool, ks, trustIds, warmupTrustId, stores, pids, sealKey: randomBytes(32).toString('base64'), catalog, note, signal,
+      setStandInClock: (now) => (standInNow = now), spec, stream: allNotifications(spec),
     };
     for (const design of opts.designs) {
-      note?.(`${design}: ${opts.workers} workers, ${opts.trusts} trusts, ${opts.periods} + 1 periods of ${opts.periodMs} ms`);
+      note?.(`${design}: ${opts.workers} workers, ${opts.trusts} trusts, ${run.stream.length} notifications over ${opts.periods} periods (virtual clock)`);
       results.push(await runDesign(design, options, run));
-      setStandInClock(Date.now);
+      standInNow = () => Date.now();
     }
   } finally {
     await pool?.close();
     for (const s of stores.values()) await s.stop();
     await ks.close();
   }
-  return { options: opts, speedup, refreshMarginS: REFRESH_MARGIN_MS / 1000, usablePeriodS, designs: results, pids, wallMs: Date.now() - t0 };
+  return { options: opts, refreshMarginS: REFRESH_MARGIN_MS / 1000, usablePeriodS, designs: results, pids, wallMs: Date.now() - t0 };
 }

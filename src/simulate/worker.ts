@@ -1,24 +1,26 @@
 // One notifier worker of the token simulation (src/simulate/run.ts): the real cache design, fed the
-// notifications routed to this worker at their scheduled times on the accelerated clock, one at a time (a
-// single consumer: within a worker, a trust's misses never overlap). Talks to the parent over IPC only
-// (src/simulate/protocol.ts); started by worker-main.ts.
-import { setTimeout as sleep } from 'node:timers/promises';
+// notifications the parent hands it, one at a time (a single consumer: within a worker, a trust's misses never
+// overlap), each at its scheduled instant on the virtual clock: the design's clock reads that instant. Its cache
+// of entries follows the run's eviction policy (src/model/sim-stream.ts EvictingCache, the replay's own rule).
+// Talks to the parent over IPC only (src/simulate/protocol.ts); started by worker-main.ts.
 import { pathToFileURL } from 'node:url';
 import { tokensObtained } from '../keystone/auth.ts';
 import { KeystoneV3Client } from '../keystone/client.ts';
 import type { CacheInstance, DesignContext, NodeDesignModule } from '../designs/contract.ts';
 import { makeContext } from '../worker/node/context.ts';
-import { workerNotifications } from '../model/sim-stream.ts';
+import { EvictingCache } from '../model/sim-stream.ts';
 import type { SimParentMessage, SimInitMessage, SimWorkerMessage } from './protocol.ts';
 
 const send = (m: SimWorkerMessage) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
 
 /** What the worker does with one notification: get a usable token for the trust (and nothing else). */
 interface Handler {
-  token(trust: number): Promise<void>;
+  /** `t`: the instant in usable periods, for the cache's eviction policy */
+  token(trust: number, t: number): Promise<void>;
   /** one token for a trust outside the stream, not cached */
   warm(trustId: string): Promise<void>;
-  entries(): number;
+  /** entries held at instant t (usable periods) */
+  entries(t?: number): number;
   /** store designs over a pool: the server a trust's record hashes to */
   storeServer?(trustId: string): string;
   close(): Promise<void>;
@@ -26,6 +28,9 @@ interface Handler {
 
 let init: SimInitMessage | undefined;
 let handler: Handler | undefined;
+/** the virtual instant of the notification being handled: what the design's clock reads */
+let now = 0;
+let run = { handled: 0, errors: 0, firstError: undefined as string | undefined, mints: [] as number[], tokens: 0 };
 
 async function makeHandler(m: SimInitMessage, ctx: DesignContext): Promise<Handler> {
   if (m.design === 'no-cache') {
@@ -48,22 +53,26 @@ async function makeHandler(m: SimInitMessage, ctx: DesignContext): Promise<Handl
   if (!m.module) throw new Error(`design ${m.design} has no module`);
   const mod = (await import(pathToFileURL(m.module).href)).default as NodeDesignModule;
   const design: CacheInstance = await mod.open(ctx);
-  const cache = new Map<number, unknown>();
+  const cache = new EvictingCache<unknown>(m.eviction, m.topology);
   // Shared-store designs attach to a trust without authenticating; the others authenticate in create().
   const open = (id: string) => (design.attach ? design.attach(id) : design.create(id));
   return {
-    async token(trust) {
-      let entry = cache.get(trust);
-      if (entry === undefined) {
-        entry = await open(m.trustIds[trust]);
-        cache.set(trust, entry);
+    async token(trust, t) {
+      const before = tokensObtained();
+      let e = cache.get(trust, t);
+      if (e === undefined) {
+        e = { entry: await open(m.trustIds[trust]), minted: t, used: t };
+        cache.set(trust, e);
       }
-      await design.token(entry);
+      e.used = t;
+      await design.token(e.entry);
+      // the entry's own token is the one the last mint in this call gave it
+      if (tokensObtained() > before) e.minted = t;
     },
     async warm(trustId) {
       await design.token(await design.create(trustId));
     },
-    entries: () => cache.size,
+    entries: (t?: number) => cache.sizeAt(t ?? 0),
     ...(design.storeServer ? { storeServer: (trustId: string) => design.storeServer!(trustId) } : {}),
     close: () => design.close(),
   };
@@ -74,61 +83,52 @@ async function onInit(m: SimInitMessage): Promise<void> {
   await handler?.close().catch(() => {});
   handler = undefined;
   init = m;
-  const { origin, speedup } = m.clock;
-  const ctx = makeContext(m.ctx, { now: () => origin + (Date.now() - origin) * speedup, speedup });
-  if (m.clock.keystoneRealTime) {
-    const authenticate = ctx.authenticate;
-    ctx.authenticate = async (trustId, opts) => {
-      const r = await authenticate(trustId, opts);
-      return { ...r, expiresAt: ctx.now() + (r.expiresAt - Date.now()) };
-    };
-  }
+  now = m.origin;
+  run = { handled: 0, errors: 0, firstError: undefined, mints: [], tokens: 0 };
+  // speedup 1: a store's TTL is handed over as virtual seconds, an hour of real time, longer than any run; the
+  // designs check the record's own expiry against `now`
+  const ctx = makeContext(m.ctx, { now: () => now, speedup: 1 });
   handler = await makeHandler(m, ctx);
   // Warm-up with a trust outside the stream: loads lazy modules, opens the shared connection pools and JITs
-  // the paths, so the first notifications are not late. The parent counts tokens from after the warm-up.
+  // the paths. The parent counts tokens from after the warm-up.
   await handler.warm(m.warmupTrustId);
+  run.tokens = tokensObtained();
   const h = handler;
   const storeServers = m.worker === 0 && h.storeServer ? m.trustIds.map((id) => h.storeServer!(id)) : undefined;
   await send({ type: 'ready', worker: m.worker, pid: process.pid, ...(storeServers ? { storeServers } : {}) });
 }
 
-async function onGo(startAt: number, stopAt?: number): Promise<void> {
+const periodsAt = (m: SimInitMessage, at: number) => (at - m.origin) / 1000 / m.secondsPerPeriod;
+
+async function onStep(items: number[]): Promise<void> {
   const m = init!;
   const h = handler!;
-  const mine = workerNotifications(m.spec, m.worker);
-  const lags: number[] = [];
-  const mints: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
-  const before = tokensObtained();
-  const latencies: number[] = [];
-  let unhandled = 0;
-  for (const x of mine) {
-    const due = startAt + x.t * m.periodMs;
-    const wait = due - Date.now();
-    if (wait > 0) await sleep(wait);
-    if (stopAt !== undefined && Date.now() >= stopAt) {
-      unhandled++;
-      continue;
-    }
+  for (let k = 0; k + 1 < items.length; k += 2) {
+    now = items[k];
+    const trust = items[k + 1];
+    const t = periodsAt(m, now);
     const began = Date.now();
-    lags.push(began - due);
     const had = tokensObtained();
     try {
-      await h.token(x.trust);
+      await h.token(trust, t);
     } catch (err) {
       errors++;
       firstError ??= (err as Error).message.split('\n')[0];
     }
-    if (tokensObtained() > had) mints.push(x.trust, began, Date.now());
-    if (stopAt !== undefined) latencies.push(due - startAt, Date.now() - due);
+    if (tokensObtained() > had) run.mints.push(trust, began, Date.now());
   }
-  lags.sort((a, b) => a - b);
-  const q = (p: number) => (lags.length ? lags[Math.min(lags.length - 1, Math.floor(p * lags.length))] : 0);
+  run.handled += items.length / 2;
+  await send({ type: 'stepped', worker: m.worker, errors, ...(firstError ? { firstError } : {}) });
+}
+
+async function onFinish(at: number): Promise<void> {
+  const m = init!;
+  now = at;
   await send({
-    type: 'done', worker: m.worker, handled: mine.length, tokensObtained: tokensObtained() - before, entries: h.entries(),
-    lagMs: [q(0.5), q(0.99), lags.length ? lags[lags.length - 1] : 0], mints, errors, firstError,
-    ...(stopAt !== undefined ? { latencies, unhandled } : {}),
+    type: 'done', worker: m.worker, handled: run.handled, tokensObtained: tokensObtained() - run.tokens,
+    entries: handler!.entries(periodsAt(m, at)), mints: run.mints, errors: 0,
   });
 }
 
@@ -141,7 +141,8 @@ const fail = async (err: Error) => {
 export function serveSimulation(): void {
   process.on('message', (msg: SimParentMessage) => {
     if (msg.type === 'init') onInit(msg).catch(fail);
-    else if (msg.type === 'go') onGo(msg.startAt, msg.stopAt).catch(fail);
+    else if (msg.type === 'step') onStep(msg.items).catch(fail);
+    else if (msg.type === 'finish') onFinish(msg.at).catch(fail);
     else if (msg.type === 'exit') {
       const close = handler ? handler.close() : Promise.resolve();
       close.catch(() => {}).finally(() => process.exit(0));
