@@ -188,9 +188,8 @@ async function measure(
       externalStores: external,
       keyPrefix,
       workerMaxOldSpaceMb: limits,
-      trace: opts.pythonTracemalloc,
-      ...(opts.snapshotN > 0 ? { snapshot: { n: opts.snapshotN, analyse: async (p: string) => {
-        const a = analyseHeldEntries(p);
+      ...(opts.snapshotN > 0 ? { snapshot: { n: opts.snapshotN, analyse: async (p: string, runtime: 'node' | 'python') => {
+        const a = analyseHeldEntries(p, { runtime });
         return { retainedPerEntry: a.retainedPerEntry.mean, breakdown: a.breakdown };
       } } } : {}),
       shouldStop: stopped,

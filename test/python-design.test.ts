@@ -200,11 +200,11 @@ describe.skipIf(!kc && !CI)('python designs through npm run bench', () => {
       for (const s of d.samples) {
         expect(s.rss).toBeGreaterThan(10 * MB);
         expect(s.heapUsed).toBeUndefined();
-        expect(s.tracemalloc).toBeUndefined(); // --python-tracemalloc not given
+        expect(s.tracemalloc).toBeUndefined(); // tracemalloc only in the cross-check worker (--snapshot-n 0: none)
       }
       expect(d.perObject.heapUsed).toBeUndefined();
       expect(d.perObject.rss).toBeDefined();
-      expect(d.snapshot).toBeUndefined(); // heap snapshots are a node cross-check
+      expect(d.snapshot).toBeUndefined(); // --snapshot-n 0: no cross-check worker
     }
     expect(design('python-auth-state')).toMatchObject({ topology: 'shared', store: 'memcached' });
     expect(results.meta.stores).toEqual({ memcached: { kind: 'private', version: expect.any(String) } });

@@ -13,7 +13,6 @@ export interface BenchOptions {
   pythonMaxsize: number;
   /** largest N of node designs planned at LARGE_ENTRY_BYTES or more */
   largeMaxsize: number;
-  pythonTracemalloc: boolean;
   /** sizes read per worker; undefined: stepsFor() decides per design */
   steps?: number;
   trials: number;
@@ -23,7 +22,7 @@ export interface BenchOptions {
   protocol: 'incremental' | 'fresh';
   /** creations before the first reading; undefined: chosen per design */
   warmup?: number;
-  /** heap-snapshot cross-check at this N; 0: off */
+  /** the cross-check workers' N (node: heap snapshot; python: tracemalloc and object graph); 0: off */
   snapshotN: number;
   /** design ids asked for; undefined: every built-in and every --design-module */
   designs?: string[];
@@ -69,14 +68,14 @@ Options:
   --protocol P           incremental: one worker per trial, read as it grows (default);
                          fresh: one worker per size and trial
   --warmup N             creations before the first reading (default: node 500, python 10)
-  --snapshot-n N         N of the heap-snapshot cross-check of node designs, 0 = off (default 300)
+  --snapshot-n N         N of each design's cross-check worker, 0 = off (default 300): node, a V8 heap
+                         snapshot; python (at most --python-maxsize), tracemalloc and the object graph
   --designs LIST         comma-separated design ids, or "all" (default: all built-ins and --design-module ones)
   --design-module PATH   measure your own design too (.ts/.mts/.js/.mjs or .py; repeatable; see README)
   --python-maxsize N     largest N for the python designs, capped by --maxsize (default 1000)
   --large-maxsize N      largest N for node designs planned at 4 KB an entry or more, as the python
                          designs and the post's 1000 objects (the full client: 35 MB of growth at
                          1000); capped by --maxsize (default 1000)
-  --python-tracemalloc   python designs also report tracemalloc bytes (inflates their RSS: a cross-check only)
   --out DIR              where results, charts and the report go (default results)
   --name NAME            base name of the results JSON: <out>/<NAME>.json (default latest)
   --baseline FILE        compare with an earlier results file at the end (as npm run compare)
@@ -137,7 +136,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     'token-path': { type: 'string' }, 'redis-url': { type: 'string' }, 'memcached-servers': { type: 'string' },
     latency: { type: 'boolean', default: true }, report: { type: 'boolean', default: true },
     quiet: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
-    'worker-max-old-space': { type: 'string' }, 'python-tracemalloc': { type: 'boolean', default: false },
+    'worker-max-old-space': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (v.help) return 'help';
@@ -160,7 +159,6 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     maxsize,
     pythonMaxsize: Math.min(maxsize, int('python-maxsize', v['python-maxsize'], 1000, 4)),
     largeMaxsize: Math.min(maxsize, int('large-maxsize', v['large-maxsize'], 1000, 4)),
-    pythonTracemalloc: v['python-tracemalloc'] as boolean,
     steps: v.steps === undefined ? undefined : int('steps', v.steps, 9, 3, 101),
     trials,
     minTrials,

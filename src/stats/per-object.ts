@@ -8,7 +8,10 @@ import { leastSquares } from './ols.ts';
 import { withoutReleases, type Point } from './releases.ts';
 import { meanWithCi } from './t-dist.ts';
 
-export function metricValue(s: Sample, metric: MetricName | 'heapTotal'): number | undefined {
+/** A figure a sample can carry: the metrics, and readings that only explain one (V8's heapTotal, python's allocators). */
+export type SampleFigure = MetricName | 'heapTotal' | 'tracemallocOwn' | 'pymallocArenas' | 'mallocHeld';
+
+export function metricValue(s: Sample, metric: SampleFigure): number | undefined {
   // V8's external already includes arrayBuffers (Node's docs), so adding them would count Buffers twice.
   if (metric === 'external') return s.external;
   const v = s[metric];
@@ -16,9 +19,9 @@ export function metricValue(s: Sample, metric: MetricName | 'heapTotal'): number
 }
 
 /** The figures that are a process's resident memory, which the OS can take back at any reading. */
-const RELEASE_METRICS: ReadonlyArray<MetricName | 'heapTotal'> = ['rss', 'pidusageRss'];
+const RELEASE_METRICS: ReadonlyArray<SampleFigure> = ['rss', 'pidusageRss'];
 
-export function perObjectSlope(samples: readonly Sample[], metric: MetricName | 'heapTotal'): Slope | undefined {
+export function perObjectSlope(samples: readonly Sample[], metric: SampleFigure): Slope | undefined {
   const all = samples.flatMap((s): Point[] => {
     const v = metricValue(s, metric);
     return v === undefined ? [] : [{ n: s.n, trial: s.trial, v }];

@@ -22,11 +22,16 @@ MODES
   python3 -u worker.py           (sample mode; line-delimited JSON; stdout carries protocol lines ONLY)
       <- {"type":"start","module","ctx":{auth_url,username,password,user_domain_name,timeout_s,retries,stores},
           "warmup_trust_id","warmup","capacity","trace"}
-      -> {"type":"ready","memory":{"rss","tracemalloc"}}               after warm-up and gc settling
+      -> {"type":"ready","memory":{"rss",...}}                         after warm-up and gc settling; memory also
+                                           has pymalloc_arenas and malloc_held, or with trace (the cross-check
+                                           worker only) tracemalloc and tracemalloc_own (kcb_memstats.py)
       <- {"type":"grow","trust_ids":[...]}
       -> {"type":"reading","n","memory":{...},"build_ms","tokens","auth_requests"}
          tokens = ctx.authenticate calls so far; auth_requests = every POST .../auth/tokens the process sent
          through http.client (also counts library designs that do not use ctx.authenticate)
+      <- {"type":"snapshot","path"}        the cross-check worker, after its last reading: the object graph
+                                           (kcb_graph.py) written to path; with trace, the top allocation sites
+      -> {"type":"snapshot-written","sites":[{"site","bytes_per_entry","blocks_per_entry"}...]}
       <- {"type":"release"}                                             flush, os._exit(0)
       -> {"type":"error","message","setup"} and exit 1 on any failure (scrubbed: no password, no token id)
 Credentials arrive on stdin only, never argv/env.
@@ -50,11 +55,22 @@ if HERE not in sys.path:
 from kcb_stdio import emit, flush  # noqa: E402  (first: it moves library output off the protocol channel)
 
 import kcb_context  # noqa: E402  (after the stdout swap: nothing it does may print on the protocol)
+import kcb_graph  # noqa: E402
+import kcb_memstats  # noqa: E402
 from kcb_context import scrub, rss_bytes, settle  # noqa: E402
 
 STORES = ('redis', 'memcached')
 TOPOLOGIES = ('per-worker', 'shared')
 
+
+
+class KcbHeldEntries:
+    """What the worker holds its entries in: the object-graph analysis finds the entries as this object's
+    `entries` list, as it finds a node worker's KcbHeldEntries in a V8 heap snapshot."""
+    __slots__ = ('entries',)
+
+    def __init__(self, capacity):
+        self.entries = [None] * capacity  # pre-sized: the list's growth is not a per-entry cost
 
 
 class Problem(Exception):
@@ -154,8 +170,10 @@ def describe(path):
     return 0
 
 
-def memory(trace):
-    return {'rss': rss_bytes(), 'tracemalloc': tracemalloc.get_traced_memory()[0] if trace else None}
+def memory():
+    out = {'rss': rss_bytes()}
+    out.update(kcb_memstats.readings())
+    return out
 
 
 def _raise_fd_limit():
@@ -207,9 +225,12 @@ def _sample(state):
         del t
     del warm
     settle()
-    emit({'type': 'ready', 'memory': memory(trace)})
+    emit({'type': 'ready', 'memory': memory()})
+    # the cross-check's baseline for the allocation sites; held aside, a constant that does not grow with N
+    traced_before = tracemalloc.take_snapshot() if trace else None
 
-    entries = [None] * capacity  # pre-sized: the list's growth is not a per-entry cost
+    held = KcbHeldEntries(capacity)
+    entries = held.entries
     n = 0
     while True:
         line = sys.stdin.readline()
@@ -221,6 +242,15 @@ def _sample(state):
         if kind == 'release':
             flush()
             os._exit(0)  # skip teardown of 10^4 cyclic clients: nothing is left to flush
+        if kind == 'snapshot':
+            sites = []
+            if trace:
+                sites = kcb_memstats.top_sites(traced_before, tracemalloc.take_snapshot(), n)
+                traced_before = None
+                tracemalloc.stop()  # its traces are not the entries'; the graph walk need not be traced either
+            kcb_graph.write_graph(msg['path'], skip=(msg, sites))
+            emit({'type': 'snapshot-written', 'sites': [dict(s, site=scrub(s['site'])) for s in sites]})
+            continue
         if kind != 'grow':
             raise RuntimeError('unknown message type %r' % kind)
         state['setup'] = False
@@ -236,7 +266,7 @@ def _sample(state):
         build_ms = (time.perf_counter() - t0) * 1000
         del ids, tid
         settle()
-        emit({'type': 'reading', 'n': n, 'memory': memory(trace), 'build_ms': build_ms,
+        emit({'type': 'reading', 'n': n, 'memory': memory(), 'build_ms': build_ms,
               'tokens': ctx.authentications, 'auth_requests': kcb_context.AUTH_POSTS[0]})
 
 
