@@ -188,7 +188,7 @@ async function measure(
       externalStores: external,
       keyPrefix,
       workerMaxOldSpaceMb: limits,
-      ...(opts.snapshotN > 0 ? { snapshot: { n: opts.snapshotN, analyse: async (p: string, runtime: 'node' | 'python') => {
+      ...(opts.snapshotN > 0 || opts.pythonSnapshotN > 0 ? { snapshot: { n: opts.snapshotN, pythonN: opts.pythonSnapshotN, analyse: async (p: string, runtime: 'node' | 'python') => {
         const a = analyseHeldEntries(p, { runtime });
         return { retainedPerEntry: a.retainedPerEntry.mean, breakdown: a.breakdown };
       } } } : {}),

@@ -11,26 +11,31 @@ export function tracemallocSlope(crossCheck: readonly Sample[]): Slope | undefin
 }
 
 /** The allocators' own count per entry, in the RSS workers: pymalloc's arenas + the bytes glibc's malloc got from the OS. */
-export function allocatorsSlope(samples: readonly Sample[]): number | undefined {
-  const arenas = perObjectSlope(samples, 'pymallocArenas');
-  const held = perObjectSlope(samples, 'mallocHeld');
-  return arenas && held ? arenas.bytes + held.bytes : undefined;
+export function allocatorsSlope(samples: readonly Sample[]): Slope | undefined {
+  return perObjectSlope(samples, 'allocatorsHeld');
 }
 
 /**
- * The split, when every part has a figure: a resolved RSS slope, the object graph's retained size, a resolved
- * tracemalloc slope and the allocators' count. Otherwise nothing: a part that was not measured is not a zero.
+ * The split, when its parts have figures: a resolved RSS slope, the object graph's retained size and a resolved
+ * tracemalloc slope; native, unaccounted and the sum check only when the allocators' count is resolved too (their
+ * arenas and heap grow in steps a small entry's growth does not reach: then `allocators` says at which N).
+ * Otherwise nothing: a part that was not measured is not a zero.
  */
 export function pythonRssSplit(samples: readonly Sample[], rss: Slope | undefined, retained: number | undefined,
   crossCheck: readonly Sample[]): PythonRssSplit | undefined {
   const traced = tracemallocSlope(crossCheck);
   const held = allocatorsSlope(samples);
-  if (!isResolved(rss) || retained === undefined || !isResolved(traced) || held === undefined) return undefined;
+  if (!isResolved(rss) || retained === undefined || !isResolved(traced)) return undefined;
+  const split: PythonRssSplit = { retained, allocatorOverhead: traced.bytes - retained };
+  if (!isResolved(held)) {
+    const why = (held as Slope | undefined)?.resolution;
+    if (why) split.allocators = why;
+    return split;
+  }
   return {
-    retained,
-    allocatorOverhead: traced.bytes - retained,
-    native: held - traced.bytes,
-    unaccounted: rss.bytes - held,
-    sumRelativeDifference: (held - rss.bytes) / rss.bytes,
+    ...split,
+    native: held.bytes - traced.bytes,
+    unaccounted: rss.bytes - held.bytes,
+    sumRelativeDifference: (held.bytes - rss.bytes) / rss.bytes,
   };
 }

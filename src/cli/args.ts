@@ -22,8 +22,10 @@ export interface BenchOptions {
   protocol: 'incremental' | 'fresh';
   /** creations before the first reading; undefined: chosen per design */
   warmup?: number;
-  /** the cross-check workers' N (node: heap snapshot; python: tracemalloc and object graph); 0: off */
+  /** N of node designs' heap-snapshot cross-check; 0: off */
   snapshotN: number;
+  /** N of python designs' cross-check worker (tracemalloc and the object graph); 0: off */
+  pythonSnapshotN: number;
   /** design ids asked for; undefined: every built-in and every --design-module */
   designs?: string[];
   designModules: string[];
@@ -68,8 +70,9 @@ Options:
   --protocol P           incremental: one worker per trial, read as it grows (default);
                          fresh: one worker per size and trial
   --warmup N             creations before the first reading (default: node 500, python 10)
-  --snapshot-n N         N of each design's cross-check worker, 0 = off (default 300): node, a V8 heap
-                         snapshot; python (at most --python-maxsize), tracemalloc and the object graph
+  --snapshot-n N         N of the heap-snapshot cross-check of node designs, 0 = off (default 300)
+  --python-snapshot-n N  N of python designs' cross-check worker: tracemalloc read at 5 sizes up to N,
+                         then the object graph; capped by --python-maxsize, 0 = off (default 100)
   --designs LIST         comma-separated design ids, or "all" (default: all built-ins and --design-module ones)
   --design-module PATH   measure your own design too (.ts/.mts/.js/.mjs or .py; repeatable; see README)
   --python-maxsize N     largest N for the python designs, capped by --maxsize (default 1000)
@@ -129,7 +132,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   const { values: v } = parseFlags(argv, {
     maxsize: { type: 'string' }, 'python-maxsize': { type: 'string' }, 'large-maxsize': { type: 'string' }, steps: { type: 'string' },
     trials: { type: 'string' }, 'min-trials': { type: 'string' }, 'target-ci': { type: 'string' }, protocol: { type: 'string' },
-    warmup: { type: 'string' }, 'snapshot-n': { type: 'string' },
+    warmup: { type: 'string' }, 'snapshot-n': { type: 'string' }, 'python-snapshot-n': { type: 'string' },
     designs: { type: 'string' }, 'design-module': { type: 'string', multiple: true }, out: { type: 'string' }, name: { type: 'string' },
     baseline: { type: 'string' }, seed: { type: 'string' }, concurrency: { type: 'string' }, jobs: { type: 'string' }, timeout: { type: 'string' },
     'keystone-timeout': { type: 'string' }, 'catalog-services': { type: 'string' }, 'keystone-url': { type: 'string' },
@@ -166,6 +169,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     protocol: oneOf('protocol', v.protocol, ['incremental', 'fresh'] as const) ?? 'incremental',
     warmup: v.warmup === undefined ? undefined : int('warmup', v.warmup, 0, 0, 1_000_000),
     snapshotN: int('snapshot-n', v['snapshot-n'], 300, 0, 100_000),
+    pythonSnapshotN: int('python-snapshot-n', v['python-snapshot-n'], 100, 0, 100_000),
     designs: designs?.includes('all') ? undefined : designs,
     designModules: (v['design-module'] as string[] | undefined) ?? [],
     out: checkOutDir(v.out ?? 'results'),

@@ -54,10 +54,11 @@ export interface CampaignOptions {
   /** V8 old-space limit of node workers, MB, by design id ("*" = every node design) */
   workerMaxOldSpaceMb?: Record<string, number>;
   /**
-   * The cross-check worker of each design, after its trials: it builds n entries and writes a heap snapshot (node)
-   * or object graph (python; that worker also traces allocations, read at CROSS_CHECK_STEPS sizes on the way).
+   * The cross-check worker of each design, after its trials: it builds n (python: pythonN) entries and writes a
+   * heap snapshot (node) or object graph (python; that worker also traces allocations, read at CROSS_CHECK_STEPS
+   * sizes on the way). 0: none for that runtime.
    */
-  snapshot?: { n: number; analyse: (path: string, runtime: Runtime) => Promise<Omit<SnapshotCheck, 'n'>> };
+  snapshot?: { n: number; pythonN: number; analyse: (path: string, runtime: Runtime) => Promise<Omit<SnapshotCheck, 'n'>> };
   shouldStop: () => boolean;
   /**
    * Workers measured at once (default 1). Each worker is its own process, so one's memory readings do not see
@@ -81,10 +82,11 @@ export interface CampaignOptions {
 /** Sizes the python cross-check worker reads tracemalloc and the allocators at, 0 to its N. */
 export const CROSS_CHECK_STEPS = 5;
 
-/** The cross-check worker's run: node reads only at n; python at CROSS_CHECK_STEPS sizes up to n (or its own largest size). */
-export function crossCheckRun(d: CampaignDesign, n: number): PlannedRun {
-  if (d.descriptor.runtime === 'node') return { design: d.descriptor.id, trial: 0, ladder: [n] };
-  return { design: d.descriptor.id, trial: 0, ladder: sweepSizes(Math.min(n, Math.max(...d.sizes)), CROSS_CHECK_STEPS) };
+/** The cross-check worker's run: node reads only at n; python at CROSS_CHECK_STEPS sizes up to pythonN (at most its own largest size). */
+export function crossCheckRun(d: CampaignDesign, s: { n: number; pythonN: number }): PlannedRun | undefined {
+  if (d.descriptor.runtime === 'node') return s.n > 0 ? { design: d.descriptor.id, trial: 0, ladder: [s.n] } : undefined;
+  const n = Math.min(s.pythonN, Math.max(...d.sizes));
+  return n > 0 ? { design: d.descriptor.id, trial: 0, ladder: sweepSizes(n, CROSS_CHECK_STEPS) } : undefined;
 }
 
 /** A run-unique prefix, so a shared store never sees two runs' keys collide and cleanup deletes only ours. */
@@ -134,7 +136,7 @@ async function openStores(d: DesignDescriptor, opts: CampaignOptions, keyPrefix:
  */
 export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneEnv, opts: CampaignOptions,
   tallies: Map<string, DesignTally> = new Map()): Promise<Map<string, DesignTally>> {
-  const maxN = Math.max(0, ...designs.flatMap((d) => d.sizes), opts.snapshot?.n ?? 0);
+  const maxN = Math.max(0, ...designs.flatMap((d) => d.sizes), opts.snapshot?.n ?? 0, opts.snapshot?.pythonN ?? 0);
   // node designs warm up with distinct trusts (the first ones, reused by the build afterwards)
   const warmupMax = Math.max(0, ...designs.map((d) => opts.warmup(d.descriptor, Math.max(0, ...d.sizes))));
   const trustIds = await keystone.trustIds(Math.max(maxN, warmupMax) + 1);
@@ -220,13 +222,14 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
     for (const run of runs) queue.push({ d, run });
   };
   const enqueueSnapshot = (d: CampaignDesign) => {
-    if (!opts.snapshot || tallyOf(d.descriptor.id).samples.length === 0) return;
+    const run = opts.snapshot && crossCheckRun(d, opts.snapshot);
+    if (!run || tallyOf(d.descriptor.id).samples.length === 0) return;
     if (!snapshotDir) {
       const dir = (snapshotDir = mkdtempSync(join(tmpdir(), 'kcb-snapshot-')));
       removeSnapshotDir = onHarnessExit(() => rmSync(dir, { recursive: true, force: true }));
     }
     const file = `${d.descriptor.id}.${d.descriptor.runtime === 'node' ? 'heapsnapshot' : 'pygraph'}`;
-    queue.push({ d, run: crossCheckRun(d, opts.snapshot.n), snapshotPath: join(snapshotDir, file) });
+    queue.push({ d, run, snapshotPath: join(snapshotDir, file) });
   };
   /** What is still to run, as far as it can be known now: for the progress line's ETA. */
   const announce = () => {
@@ -236,7 +239,8 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
       if (finished.has(id)) continue;
       // (reading, not creating, the tally: a design not reached must have none, so the results say so)
       for (let t = (queued.get(id) ?? 0) + 1; t <= opts.trials.max; t++) rest.push(...trialRuns(id, d.sizes, t, opts.protocol, opts.seed));
-      if (opts.snapshot) rest.push(crossCheckRun(d, opts.snapshot.n));
+      const check = opts.snapshot && crossCheckRun(d, opts.snapshot);
+      if (check) rest.push(check);
     }
     opts.onPlan?.(rest);
   };

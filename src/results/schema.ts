@@ -144,9 +144,11 @@ export interface PythonCrossCheck {
 export interface PythonRssSplit {
   retained: number;
   allocatorOverhead: number;
-  native: number;
-  unaccounted: number;
-  sumRelativeDifference: number;
+  /** absent when the allocators' count is not resolved at the measured N (then `allocators` says so) */
+  native?: number;
+  unaccounted?: number;
+  sumRelativeDifference?: number;
+  allocators?: Resolution;
 }
 
 /** RSS of a node worker split into live heap, V8 heap slack and memory outside the V8 heap, per object. */

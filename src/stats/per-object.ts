@@ -8,10 +8,14 @@ import { leastSquares } from './ols.ts';
 import { withoutReleases, type Point } from './releases.ts';
 import { meanWithCi } from './t-dist.ts';
 
-/** A figure a sample can carry: the metrics, and readings that only explain one (V8's heapTotal, python's allocators). */
-export type SampleFigure = MetricName | 'heapTotal' | 'tracemallocOwn' | 'pymallocArenas' | 'mallocHeld';
+/**
+ * A figure a sample can carry: the metrics, and readings that only explain one (V8's heapTotal; python's
+ * allocators: allocatorsHeld = pymalloc's arenas + what glibc's malloc got from the OS).
+ */
+export type SampleFigure = MetricName | 'heapTotal' | 'tracemallocOwn' | 'allocatorsHeld';
 
 export function metricValue(s: Sample, metric: SampleFigure): number | undefined {
+  if (metric === 'allocatorsHeld') return s.pymallocArenas !== undefined && s.mallocHeld !== undefined ? s.pymallocArenas + s.mallocHeld : undefined;
   // V8's external already includes arrayBuffers (Node's docs), so adding them would count Buffers twice.
   if (metric === 'external') return s.external;
   const v = s[metric];
