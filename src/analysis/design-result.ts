@@ -31,7 +31,7 @@ function rssBreakdown(p: DesignResult['perObject'], heapTotal: Parameters<typeof
   return { liveHeap: heapUsed.bytes, heapSlack: heapTotal.bytes - heapUsed.bytes, outsideHeap: rss.bytes - heapTotal.bytes };
 }
 
-export function designResult(d: Pick<DesignDescriptor, 'id' | 'title' | 'runtime' | 'topology' | 'needs'>, sizes: number[],
+export function designResult(d: Pick<DesignDescriptor, 'id' | 'title' | 'runtime' | 'topology' | 'needs' | 'whatIf'>, sizes: number[],
   tally: DesignTally | undefined, unavailable?: string): DesignResult {
   const samples = tally?.samples ?? [];
   const failures = tally?.failures ?? [];
@@ -48,6 +48,7 @@ export function designResult(d: Pick<DesignDescriptor, 'id' | 'title' | 'runtime
     runtime: d.runtime,
     topology: d.topology,
     ...(d.needs[0] ? { store: d.needs[0] } : {}),
+    ...(d.whatIf ? { whatIf: d.whatIf } : {}),
     sizes,
     trials: tally?.trials ?? 0,
     status,

@@ -9,6 +9,7 @@ TITLE = "what-if: one shared keystoneauth Session, Aodh's trusted Password plugi
 TOPOLOGY = 'per-worker'
 REQUIRES = ['aodh.keystone_client', 'keystoneauth1', 'oslo_config']
 PLANNING_BYTES_PER_ENTRY = 48 * 1024
+WHAT_IF = ('aodh-session', 'one keystoneauth Session shared by every trust')
 
 from aodh import keystone_client  # noqa: E402
 from keystoneauth1 import loading as ka_loading  # noqa: E402

@@ -2,7 +2,7 @@
 // Bump SCHEMA_VERSION on any incompatible change; readers refuse other versions (see src/results/read.ts).
 
 import type { StoreId, Topology } from '../designs/contract.ts';
-import type { Runtime } from '../designs/descriptor.ts';
+import type { Runtime, WhatIf } from '../designs/descriptor.ts';
 import type { TokenModelSection } from './model-section.ts';
 import type { MetricName } from './metrics.ts';
 
@@ -192,6 +192,8 @@ export interface DesignResult {
   topology?: Topology;
   /** the store the design keeps its records in; its figures are storeUsedMemory and storeRss */
   store?: StoreId;
+  /** a what-if: the design it changes and how (its saving = that design's headline − this one's) */
+  whatIf?: WhatIf;
   /** the sizes this design was measured at */
   sizes?: number[];
   /** trials taken (fewer than asked when the CI reached its target first) */

@@ -7,6 +7,7 @@ THE MODULE CONTRACT (a python design is one .py file):
   REQUIRES  optional list of importable module names (checked before the module runs: a missing one is named)
   NEEDS     optional list of stores, each 'redis' or 'memcached'; ctx.stores[name] says where the store is
   PLANNING_BYTES_PER_ENTRY  optional int, RSS estimate per entry for the harness's memory guard
+  WHAT_IF   optional (design id, change): this design is that one with one change (its saving is measured)
   create(trust_id, ctx) -> entry     authenticate with the trust (a real token request, or a store hit for a
                                      shared design) and return what the cache keeps for it
   token(entry, ctx) -> str           a usable token id from the entry, re-authenticating near expiry
@@ -150,11 +151,15 @@ def load_design(path):
     bad = [s for s in needs if s not in STORES]
     if bad:
         raise Problem('%s: NEEDS names unknown store(s) %s (known: %s)' % (name, ', '.join(map(repr, bad)), ', '.join(STORES)))
+    what_if = getattr(mod, 'WHAT_IF', None)
+    if what_if is not None and not (isinstance(what_if, (tuple, list)) and len(what_if) == 2 and all(isinstance(x, str) and x for x in what_if)):
+        raise Problem('%s: WHAT_IF must be (design id, change)' % name)
     planning = getattr(mod, 'PLANNING_BYTES_PER_ENTRY', None)
     if planning is not None and (isinstance(planning, bool) or not isinstance(planning, int) or planning <= 0):
         raise Problem('%s: PLANNING_BYTES_PER_ENTRY must be a positive int' % name)
     return mod, {'id': mod.ID, 'title': mod.TITLE, 'topology': mod.TOPOLOGY, 'requires': list(requires),
-                 'needs': list(needs), 'planning_bytes_per_entry': planning}
+                 'needs': list(needs), 'planning_bytes_per_entry': planning,
+                 'what_if': {'of': what_if[0], 'change': what_if[1]} if what_if else None}
 
 
 def describe(path):
