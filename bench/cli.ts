@@ -190,7 +190,8 @@ async function measure(
       workerMaxOldSpaceMb: limits,
       ...(opts.snapshotN > 0 || opts.pythonSnapshotN > 0 ? { snapshot: { n: opts.snapshotN, pythonN: opts.pythonSnapshotN, analyse: async (p: string, runtime: 'node' | 'python') => {
         const a = analyseHeldEntries(p, { runtime });
-        return { retainedPerEntry: a.retainedPerEntry.mean, breakdown: a.breakdown };
+        // owner paths name dict keys (python): never a secret, whatever a design keys its dicts by
+        return { retainedPerEntry: a.retainedPerEntry.mean, breakdown: a.breakdown.map((b) => ({ ...b, owner: redact(b.owner) })) };
       } } } : {}),
       shouldStop: stopped,
       onStoreVersion: (id, version) => (stores[id] = { kind: 'private', version }),
