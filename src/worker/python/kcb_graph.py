@@ -113,6 +113,7 @@ def write_graph(path, skip=()):
     skip_ids |= {id(slot_cache), id(strings), id(string_ids), id(n_name), id(n_type), id(n_size), id(n_edges), id(e_type),
                  id(e_name), id(e_to), id(indegree), id(hidden)}
 
+    unnamed = sid('')
     i = 1
     while i < len(nodes):
         o = nodes[i]
@@ -147,7 +148,7 @@ def write_graph(path, skip=()):
                 if any(r is attrs for r in refs):
                     j = ordinal(attrs)  # a real dict object: the instance's backing store
                     hidden.add(j)
-                    names[id(attrs)] = (INTERNAL, 0)
+                    names[id(attrs)] = (INTERNAL, sid('__dict__'))
                 else:
                     # values kept beside the object: name them by attribute and count their array here
                     if tp.__flags__ & MANAGED_DICT:
@@ -169,13 +170,13 @@ def write_graph(path, skip=()):
                         continue
                     names.setdefault(id(v), (PROPERTY, sid(name)))
         n_name.append(sid(tp.__name__))
-        n_type.append(HIDDEN if i in hidden else OBJECT)
+        n_type.append(OBJECT)  # instance dicts become HIDDEN below, once their instance was seen
         n_size.append(min(size, 0xFFFFFFFF))
         count = 0
         for r in refs:
             if id(r) in skip_ids:
                 continue
-            t, nm = names.get(id(r), (INTERNAL, 0))
+            t, nm = names.get(id(r), (INTERNAL, unnamed))
             if t == INTERNAL and r is tp:
                 nm = sid('__class__')
             j = ordinal(r)
@@ -187,6 +188,8 @@ def write_graph(path, skip=()):
         n_edges.append(count)
         i += 1
 
+    for j in hidden:
+        n_type[j] = HIDDEN
     _attribute_names(hidden, n_edges, e_name, strings, sid)
     roots = [j for j in range(1, len(nodes)) if indegree[j] == 0]
     singles = set()
