@@ -189,10 +189,10 @@ async function measure(
       externalStores: external,
       keyPrefix,
       workerMaxOldSpaceMb: limits,
-      trace: opts.pythonTracemalloc,
-      ...(opts.snapshotN > 0 ? { snapshot: { n: opts.snapshotN, analyse: async (p: string) => {
-        const a = analyseHeldEntries(p);
-        return { retainedPerEntry: a.retainedPerEntry.mean, breakdown: a.breakdown };
+      ...(opts.snapshotN > 0 || opts.pythonSnapshotN > 0 ? { snapshot: { n: opts.snapshotN, pythonN: opts.pythonSnapshotN, analyse: async (p: string, runtime: 'node' | 'python') => {
+        const a = analyseHeldEntries(p, { runtime });
+        // owner paths name dict keys (python): never a secret, whatever a design keys its dicts by
+        return { retainedPerEntry: a.retainedPerEntry.mean, breakdown: a.breakdown.map((b) => ({ ...b, owner: redact(b.owner) })) };
       } } } : {}),
       shouldStop: stopped,
       onStoreVersion: (id, version) => (stores[id] = { kind: 'private', version }),

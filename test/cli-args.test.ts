@@ -119,6 +119,7 @@ describe('bench CLI validation', () => {
     expect(o.jobs).toBeGreaterThanOrEqual(1);
     expect(o.protocol).toBe('incremental');
     expect(o.snapshotN).toBeGreaterThan(0);
+    expect(o.pythonSnapshotN).toBeGreaterThan(0); // every python run has its tracemalloc and object-graph worker
     expect(o.warmup).toBeUndefined(); // chosen per design
     expect(o.designModules).toEqual([]);
     // no --designs: every design, which checkDesigns resolves once the modules are loaded

@@ -32,6 +32,8 @@ const EXPECTED: Array<Pick<DesignDescriptor, 'id' | 'runtime' | 'topology' | 'ne
   { id: 'python-keystoneclient', runtime: 'python', topology: 'per-worker', needs: [] },
   { id: 'aodh-trusted-client', runtime: 'python', topology: 'per-worker', needs: [] },
   { id: 'aodh-session', runtime: 'python', topology: 'per-worker', needs: [] },
+  { id: 'aodh-session-nocatalog', runtime: 'python', topology: 'per-worker', needs: [] },
+  { id: 'aodh-shared-session', runtime: 'python', topology: 'per-worker', needs: [] },
   { id: 'python-token-record', runtime: 'python', topology: 'per-worker', needs: [] },
   { id: 'python-auth-state', runtime: 'python', topology: 'shared', needs: ['memcached'] },
 ];

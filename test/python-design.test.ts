@@ -48,7 +48,7 @@ function pythonChildren(): number[] {
 describe('python designs on this machine', () => {
   it.runIf(CI)('every python built-in loads (CI has the python packages)', () => {
     expect(Object.fromEntries(unavailable)).toEqual({});
-    expect(designs.map((d) => d.id).sort()).toEqual(['aodh-session', 'aodh-trusted-client', 'python-auth-state', 'python-keystoneclient', 'python-token-record']);
+    expect(designs.map((d) => d.id).sort()).toEqual(['aodh-session', 'aodh-session-nocatalog', 'aodh-shared-session', 'aodh-trusted-client', 'python-auth-state', 'python-keystoneclient', 'python-token-record']);
   });
 
   it('python-token-record needs nothing beyond python itself', () => {
@@ -183,7 +183,7 @@ describe.skipIf(!kc && !CI)('python designs through npm run bench', () => {
   beforeAll(() => {
     out = mkdtempSync(join(tmpdir(), 'kcb-py-bench-'));
     res = runScript('bench/cli.ts', ['--designs', IDS.join(','), '--maxsize', '80', '--steps', '5', '--trials', '2', '--min-trials', '2',
-      '--warmup', '10', '--no-latency', '--snapshot-n', '0', '--no-report', '--quiet', '--out', out], { timeoutMs: 240_000 });
+      '--warmup', '10', '--no-latency', '--snapshot-n', '0', '--python-snapshot-n', '0', '--no-report', '--quiet', '--out', out], { timeoutMs: 240_000 });
     if (res.status === 0) results = readResults(join(out, 'latest.json'));
   }, 250_000);
   afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -200,11 +200,14 @@ describe.skipIf(!kc && !CI)('python designs through npm run bench', () => {
       for (const s of d.samples) {
         expect(s.rss).toBeGreaterThan(10 * MB);
         expect(s.heapUsed).toBeUndefined();
-        expect(s.tracemalloc).toBeUndefined(); // --python-tracemalloc not given
+        expect(s.tracemalloc).toBeUndefined(); // tracemalloc only in the cross-check worker (--python-snapshot-n 0: none)
+        expect(s.pymallocArenas).toBeGreaterThan(0); // the allocators' own count, read in every RSS worker
+        expect(s.mallocHeld).toBeGreaterThan(0);
       }
       expect(d.perObject.heapUsed).toBeUndefined();
       expect(d.perObject.rss).toBeDefined();
-      expect(d.snapshot).toBeUndefined(); // heap snapshots are a node cross-check
+      expect(d.snapshot).toBeUndefined(); // --python-snapshot-n 0: no cross-check worker
+      expect(d.crossCheck).toBeUndefined();
     }
     expect(design('python-auth-state')).toMatchObject({ topology: 'shared', store: 'memcached' });
     expect(results.meta.stores).toEqual({ memcached: { kind: 'private', version: expect.any(String) } });
@@ -225,5 +228,39 @@ describe.skipIf(!kc && !CI)('python designs through npm run bench', () => {
     const mc = design('python-auth-state').perObject.storeUsedMemory!;
     expect(mc.bytes).toBeGreaterThan(4 * 1024); // the whole token body with its catalog, per key
     expect(mc.bytes).toBeLessThan(32 * 1024);
+  });
+});
+
+describe.skipIf(!kc && !CI)('the python cross-check worker through npm run bench', () => {
+  let out: string;
+  let res: ReturnType<typeof runScript>;
+  let results: Results;
+  beforeAll(() => {
+    out = mkdtempSync(join(tmpdir(), 'kcb-py-check-'));
+    res = runScript('bench/cli.ts', ['--designs', 'python-token-record,example-python-payload', '--design-module', 'examples/python_payload.py',
+      '--maxsize', '40', '--steps', '3', '--trials', '2', '--min-trials', '2', '--warmup', '2', '--no-latency', '--python-snapshot-n', '20',
+      '--no-report', '--quiet', '--out', out], { timeoutMs: 180_000 });
+    if (res.status === 0) results = readResults(join(out, 'latest.json'));
+  }, 190_000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('gives every python design its retained size, breakdown, tracemalloc slope and allocation sites, from a worker of its own', () => {
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+    for (const d of results.designs) {
+      expect(d.snapshot).toMatchObject({ n: 20, retainedPerEntry: expect.any(Number) });
+      expect(d.snapshot!.breakdown.length).toBeGreaterThan(0);
+      expect(d.crossCheck!.samples.map((s) => s.n)).toEqual([0, 5, 10, 15, 20]);
+      expect(d.crossCheck!.topSites.length).toBeGreaterThan(0);
+      expect(d.perObject.tracemalloc!.bytes).toBeGreaterThan(0);
+      // the RSS workers never trace: their readings are not inflated by it
+      for (const s of d.samples) expect(s.tracemalloc).toBeUndefined();
+      expect(d.samples).toHaveLength(6); // 3 sizes x 2 trials: the cross-check's readings are not among them
+      expect(Math.abs(d.snapshot!.relativeDifference!)).toBeLessThan(0.1); // tracemalloc against the object graph
+    }
+    const payload = results.designs.find((d) => d.id === 'example-python-payload')!;
+    expect(payload.snapshot!.breakdown[0].owner).toBe('(entry) (bytes)');
+    expect(payload.pythonRssSplit).toMatchObject({ retained: payload.snapshot!.retainedPerEntry });
+    expect(payload.pythonRssSplit!.allocatorOverhead).toBeCloseTo(payload.perObject.tracemalloc!.bytes - payload.snapshot!.retainedPerEntry, 6);
   });
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyseHeldEntries, computeDominators, heldEntries, parseHeapSnapshot, readHeapSnapshot } from '../src/snapshot/index.ts';
 import { essentialEdgeFilter } from '../src/snapshot/dominators.ts';
-import type { HeapSnapshot } from '../src/snapshot/parse.ts';
+import type { HeapGraph as HeapSnapshot } from '../src/snapshot/index.ts';
 
 // Node 20's meta, as v8.writeHeapSnapshot writes it.
 const NODE_TYPES = ['hidden', 'array', 'string', 'object', 'code', 'closure', 'regexp', 'number', 'native', 'synthetic', 'concatenated string', 'sliced string', 'symbol', 'bigint', 'object shape'];

@@ -1,15 +1,19 @@
 // The analysis step between measuring and the results document: a design's raw samples become per-object
 // slopes with their resolution, the headline figure, the heap-snapshot cross-check and the RSS breakdown.
 import type { DesignDescriptor } from '../designs/descriptor.ts';
-import type { DesignResult, FailedSample, RssBreakdown, Sample, SnapshotCheck } from '../results/schema.ts';
+import type { AllocationSite, DesignResult, FailedSample, RssBreakdown, Sample, SnapshotCheck } from '../results/schema.ts';
 import { perObjectAll, perObjectSlope } from '../stats/per-object.ts';
+
 import { headline, isResolved } from './headline.ts';
+import { pythonRssSplit, tracemallocSlope } from './python-split.ts';
 
 export interface DesignTally {
   samples: Sample[];
   failures: FailedSample[];
   tokensIssued: number;
   snapshot?: SnapshotCheck;
+  /** python: the cross-check worker's readings (tracemalloc, allocators) and its top allocation sites */
+  crossCheck?: { samples: Sample[]; sites: AllocationSite[] };
   wallMs: number;
   trials: number;
 }
@@ -27,12 +31,16 @@ function rssBreakdown(p: DesignResult['perObject'], heapTotal: Parameters<typeof
   return { liveHeap: heapUsed.bytes, heapSlack: heapTotal.bytes - heapUsed.bytes, outsideHeap: rss.bytes - heapTotal.bytes };
 }
 
-export function designResult(d: Pick<DesignDescriptor, 'id' | 'title' | 'runtime' | 'topology' | 'needs'>, sizes: number[],
+export function designResult(d: Pick<DesignDescriptor, 'id' | 'title' | 'runtime' | 'topology' | 'needs' | 'whatIf'>, sizes: number[],
   tally: DesignTally | undefined, unavailable?: string): DesignResult {
   const samples = tally?.samples ?? [];
   const failures = tally?.failures ?? [];
   const status: DesignResult['status'] = unavailable ? 'unavailable' : samples.length === 0 ? 'failed' : failures.length > 0 ? 'partial' : 'ok';
   const perObject = perObjectAll(samples);
+  // python: tracemalloc from the cross-check worker only (the RSS workers do not trace)
+  const crossSamples = tally?.crossCheck?.samples ?? [];
+  const traced = tracemallocSlope(crossSamples);
+  if (traced) perObject.tracemalloc = traced;
   const heapTotal = perObjectSlope(samples, 'heapTotal');
   const result: DesignResult = {
     id: d.id,
@@ -40,6 +48,7 @@ export function designResult(d: Pick<DesignDescriptor, 'id' | 'title' | 'runtime
     runtime: d.runtime,
     topology: d.topology,
     ...(d.needs[0] ? { store: d.needs[0] } : {}),
+    ...(d.whatIf ? { whatIf: d.whatIf } : {}),
     sizes,
     trials: tally?.trials ?? 0,
     status,
@@ -52,8 +61,15 @@ export function designResult(d: Pick<DesignDescriptor, 'id' | 'title' | 'runtime
   };
   const breakdown = rssBreakdown(perObject, heapTotal);
   if (breakdown) result.rssBreakdown = breakdown;
+  if (tally?.crossCheck) {
+    const c = tally.crossCheck;
+    result.crossCheck = { n: Math.max(0, ...c.samples.map((s) => s.n)), samples: [...c.samples].sort((a, b) => a.n - b.n), topSites: c.sites };
+    const split = pythonRssSplit(samples, perObject.rss, tally.snapshot?.retainedPerEntry, c.samples);
+    if (split) result.pythonRssSplit = split;
+  }
   if (tally?.snapshot) {
-    const heap = perObject.heapUsed;
+    // the slope the snapshot explains: the V8 heap's, or for python the bytes its allocators were asked for
+    const heap = d.runtime === 'python' ? perObject.tracemalloc : perObject.heapUsed;
     const snap = { ...tally.snapshot };
     // compared only with a resolved slope: an unresolved one is no figure to compare
     if (heap && isResolved(heap)) snap.relativeDifference = (heap.bytes - snap.retainedPerEntry) / snap.retainedPerEntry;

@@ -13,6 +13,8 @@ export const BUILTIN_MODULES: string[] = [
   here('../designs/python_keystoneclient.py'),
   here('../designs/aodh_trusted_client.py'),
   here('../designs/aodh_session.py'),
+  here('../designs/aodh_session_nocatalog.py'),
+  here('../designs/aodh_shared_session.py'),
   here('../designs/python_token_record.py'),
   here('../designs/python_auth_state.py'),
 ];

@@ -34,10 +34,15 @@ function checkShape(file: string, m: Record<string, unknown>, runtime: 'node' | 
   if (!Array.isArray(needs) || !needs.every((s) => STORE_IDS.includes(s))) throw bad(`needs must list stores among ${STORE_IDS.join(', ')} (got ${JSON.stringify(m.needs)})`);
   const planning = m.planningBytesPerEntry ?? DEFAULT_PLANNING_BYTES[runtime];
   if (typeof planning !== 'number' || !(planning > 0)) throw bad('planningBytesPerEntry must be a positive number');
+  const w = m.whatIf as { of?: unknown; change?: unknown } | undefined;
+  if (w !== undefined && (typeof w !== 'object' || w === null || typeof w.of !== 'string' || !designIdPattern.test(w.of) || typeof w.change !== 'string' || !w.change.trim())) {
+    throw bad('whatIf must be { of: a design id, change: what it changes }');
+  }
   return {
     id: m.id, title: m.title, runtime, topology: m.topology as DesignDescriptor['topology'], needs: [...new Set(needs as DesignDescriptor['needs'])],
     planningBytesPerEntry: planning, module: file, builtin: false,
     ...(Array.isArray(m.requires) ? { requires: m.requires as string[] } : {}),
+    ...(w ? { whatIf: { of: w.of as string, change: w.change as string } } : {}),
   };
 }
 
@@ -81,7 +86,7 @@ function describePython(file: string): Promise<DesignDescriptor> {
       }
       if (code !== 0 || !v) return reject(new UsageError(`design module ${file} cannot be described: ${firstLine(err) || `exit code ${code}`}`));
       try {
-        resolveP(checkShape(file, { ...v, planningBytesPerEntry: v.planning_bytes_per_entry ?? undefined }, 'python'));
+        resolveP(checkShape(file, { ...v, planningBytesPerEntry: v.planning_bytes_per_entry ?? undefined, whatIf: v.what_if ?? undefined }, 'python'));
       } catch (e) {
         reject(e);
       }

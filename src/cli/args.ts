@@ -13,7 +13,6 @@ export interface BenchOptions {
   pythonMaxsize: number;
   /** largest N of node designs planned at LARGE_ENTRY_BYTES or more */
   largeMaxsize: number;
-  pythonTracemalloc: boolean;
   /** sizes read per worker; undefined: stepsFor() decides per design */
   steps?: number;
   trials: number;
@@ -23,8 +22,10 @@ export interface BenchOptions {
   protocol: 'incremental' | 'fresh';
   /** creations before the first reading; undefined: chosen per design */
   warmup?: number;
-  /** heap-snapshot cross-check at this N; 0: off */
+  /** N of node designs' heap-snapshot cross-check; 0: off */
   snapshotN: number;
+  /** N of python designs' cross-check worker (tracemalloc and the object graph); 0: off */
+  pythonSnapshotN: number;
   /** design ids asked for; undefined: every built-in and every --design-module */
   designs?: string[];
   designModules: string[];
@@ -70,13 +71,14 @@ Options:
                          fresh: one worker per size and trial
   --warmup N             creations before the first reading (default: node 500, python 10)
   --snapshot-n N         N of the heap-snapshot cross-check of node designs, 0 = off (default 300)
+  --python-snapshot-n N  N of python designs' cross-check worker: tracemalloc read at 5 sizes up to N,
+                         then the object graph; capped by --python-maxsize, 0 = off (default 100)
   --designs LIST         comma-separated design ids, or "all" (default: all built-ins and --design-module ones)
   --design-module PATH   measure your own design too (.ts/.mts/.js/.mjs or .py; repeatable; see README)
   --python-maxsize N     largest N for the python designs, capped by --maxsize (default 1000)
   --large-maxsize N      largest N for node designs planned at 4 KB an entry or more, as the python
                          designs and the post's 1000 objects (the full client: 35 MB of growth at
                          1000); capped by --maxsize (default 1000)
-  --python-tracemalloc   python designs also report tracemalloc bytes (inflates their RSS: a cross-check only)
   --out DIR              where results, charts and the report go (default results)
   --name NAME            base name of the results JSON: <out>/<NAME>.json (default latest)
   --baseline FILE        compare with an earlier results file at the end (as npm run compare)
@@ -130,14 +132,14 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   const { values: v } = parseFlags(argv, {
     maxsize: { type: 'string' }, 'python-maxsize': { type: 'string' }, 'large-maxsize': { type: 'string' }, steps: { type: 'string' },
     trials: { type: 'string' }, 'min-trials': { type: 'string' }, 'target-ci': { type: 'string' }, protocol: { type: 'string' },
-    warmup: { type: 'string' }, 'snapshot-n': { type: 'string' },
+    warmup: { type: 'string' }, 'snapshot-n': { type: 'string' }, 'python-snapshot-n': { type: 'string' },
     designs: { type: 'string' }, 'design-module': { type: 'string', multiple: true }, out: { type: 'string' }, name: { type: 'string' },
     baseline: { type: 'string' }, seed: { type: 'string' }, concurrency: { type: 'string' }, jobs: { type: 'string' }, timeout: { type: 'string' },
     'keystone-timeout': { type: 'string' }, 'catalog-services': { type: 'string' }, 'keystone-url': { type: 'string' },
     'token-path': { type: 'string' }, 'redis-url': { type: 'string' }, 'memcached-servers': { type: 'string' },
     latency: { type: 'boolean', default: true }, report: { type: 'boolean', default: true },
     quiet: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
-    'worker-max-old-space': { type: 'string' }, 'python-tracemalloc': { type: 'boolean', default: false },
+    'worker-max-old-space': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (v.help) return 'help';
@@ -160,7 +162,6 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     maxsize,
     pythonMaxsize: Math.min(maxsize, int('python-maxsize', v['python-maxsize'], 1000, 4)),
     largeMaxsize: Math.min(maxsize, int('large-maxsize', v['large-maxsize'], 1000, 4)),
-    pythonTracemalloc: v['python-tracemalloc'] as boolean,
     steps: v.steps === undefined ? undefined : int('steps', v.steps, 9, 3, 101),
     trials,
     minTrials,
@@ -168,6 +169,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     protocol: oneOf('protocol', v.protocol, ['incremental', 'fresh'] as const) ?? 'incremental',
     warmup: v.warmup === undefined ? undefined : int('warmup', v.warmup, 0, 0, 1_000_000),
     snapshotN: int('snapshot-n', v['snapshot-n'], 300, 0, 100_000),
+    pythonSnapshotN: int('python-snapshot-n', v['python-snapshot-n'], 100, 0, 100_000),
     designs: designs?.includes('all') ? undefined : designs,
     designModules: (v['design-module'] as string[] | undefined) ?? [],
     out: checkOutDir(v.out ?? 'results'),

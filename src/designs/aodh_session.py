@@ -13,23 +13,16 @@ PLANNING_BYTES_PER_ENTRY = 64 * 1024
 
 from aodh import keystone_client  # noqa: E402
 from keystoneauth1 import loading as ka_loading  # noqa: E402
-from keystoneauth1.identity.generic import password  # noqa: E402
 import kcb_aodh  # noqa: E402
 
 CFG_GROUP = keystone_client.CFG_GROUP
 
+
 def get_trusted_session(conf, trust_id):
     if hasattr(keystone_client, 'get_trusted_session'):
         return keystone_client.get_trusted_session(conf, trust_id)
-    auth_plugin = password.Password(
-        username=conf[CFG_GROUP].username,
-        password=conf[CFG_GROUP].password,
-        auth_url=conf[CFG_GROUP].auth_url,
-        user_domain_id=conf[CFG_GROUP].user_domain_id,
-        user_domain_name=conf[CFG_GROUP].user_domain_name,
-        trust_id=trust_id)
+    auth_plugin = kcb_aodh.trusted_password(conf, trust_id)
     return ka_loading.load_session_from_conf_options(conf, CFG_GROUP, auth=auth_plugin)
-
 
 
 def create(trust_id, ctx):

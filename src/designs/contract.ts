@@ -98,6 +98,8 @@ export interface NodeDesignModule<Entry = unknown> {
   needs?: StoreId[];
   /** planning estimate of RSS per entry, bytes, for the memory guard only (default 2048) */
   planningBytesPerEntry?: number;
+  /** a what-if: the design id this one changes, and the change in words */
+  whatIf?: { of: string; change: string };
   open(ctx: DesignContext): Promise<CacheInstance<Entry>>;
 }
 

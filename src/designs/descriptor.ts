@@ -18,6 +18,13 @@ export interface DesignDescriptor {
   builtin: boolean;
   /** python: importable module names the design needs */
   requires?: string[];
+  /** a what-if: the design it changes, and the change in words (its saving is the difference of the two) */
+  whatIf?: WhatIf;
+}
+
+export interface WhatIf {
+  of: string;
+  change: string;
 }
 
 /** Planning estimates when a module gives none: a small node entry, a python object. */

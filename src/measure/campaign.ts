@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { emptyTally, type DesignTally } from '../analysis/design-result.ts';
 import type { StoreId, StoreLocation } from '../designs/contract.ts';
-import type { DesignDescriptor } from '../designs/descriptor.ts';
+import type { DesignDescriptor, Runtime } from '../designs/descriptor.ts';
 import type { KeystoneEnv } from '../keystone/env.ts';
 import type { InProcessOptions } from '../keystone/in-process-post.ts';
 import type { SnapshotCheck } from '../results/schema.ts';
@@ -17,7 +17,7 @@ import { perObjectSlope } from '../stats/per-object.ts';
 import { storeDriver } from '../stores/index.ts';
 import { onHarnessExit } from '../util/processes.ts';
 import { redact } from '../util/redact.ts';
-import { trialRuns, type PlannedRun, type Protocol } from './plan.ts';
+import { sweepSizes, trialRuns, type PlannedRun, type Protocol } from './plan.ts';
 import { launcherFor } from './runtimes.ts';
 import { stopBundling } from './node-bundle.ts';
 import { pickNext, type RunTiming } from './schedule.ts';
@@ -53,9 +53,12 @@ export interface CampaignOptions {
   keyPrefix: string;
   /** V8 old-space limit of node workers, MB, by design id ("*" = every node design) */
   workerMaxOldSpaceMb?: Record<string, number>;
-  trace?: boolean;
-  /** heap-snapshot cross-check of node designs: the size it is taken at, and the analysis */
-  snapshot?: { n: number; analyse: (path: string) => Promise<Omit<SnapshotCheck, 'n'>> };
+  /**
+   * The cross-check worker of each design, after its trials: it builds n (python: pythonN) entries and writes a
+   * heap snapshot (node) or object graph (python; that worker also traces allocations, read at CROSS_CHECK_STEPS
+   * sizes on the way). 0: none for that runtime.
+   */
+  snapshot?: { n: number; pythonN: number; analyse: (path: string, runtime: Runtime) => Promise<Omit<SnapshotCheck, 'n'>> };
   shouldStop: () => boolean;
   /**
    * Workers measured at once (default 1). Each worker is its own process, so one's memory readings do not see
@@ -74,6 +77,16 @@ export interface CampaignOptions {
   onStart?: (r: PlannedRun) => void;
   onDone?: (r: PlannedRun, outcome: RunOutcome, ms: number) => void;
   note?: (text: string) => void;
+}
+
+/** Sizes the python cross-check worker reads tracemalloc and the allocators at, 0 to its N. */
+export const CROSS_CHECK_STEPS = 5;
+
+/** The cross-check worker's run: node reads only at n; python at CROSS_CHECK_STEPS sizes up to pythonN (at most its own largest size). */
+export function crossCheckRun(d: CampaignDesign, s: { n: number; pythonN: number }): PlannedRun | undefined {
+  if (d.descriptor.runtime === 'node') return s.n > 0 ? { design: d.descriptor.id, trial: 0, ladder: [s.n] } : undefined;
+  const n = Math.min(s.pythonN, Math.max(...d.sizes));
+  return n > 0 ? { design: d.descriptor.id, trial: 0, ladder: sweepSizes(n, CROSS_CHECK_STEPS) } : undefined;
 }
 
 /** A run-unique prefix, so a shared store never sees two runs' keys collide and cleanup deletes only ours. */
@@ -123,7 +136,7 @@ async function openStores(d: DesignDescriptor, opts: CampaignOptions, keyPrefix:
  */
 export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneEnv, opts: CampaignOptions,
   tallies: Map<string, DesignTally> = new Map()): Promise<Map<string, DesignTally>> {
-  const maxN = Math.max(0, ...designs.flatMap((d) => d.sizes), opts.snapshot?.n ?? 0);
+  const maxN = Math.max(0, ...designs.flatMap((d) => d.sizes), opts.snapshot?.n ?? 0, opts.snapshot?.pythonN ?? 0);
   // node designs warm up with distinct trusts (the first ones, reused by the build afterwards)
   const warmupMax = Math.max(0, ...designs.map((d) => opts.warmup(d.descriptor, Math.max(0, ...d.sizes))));
   const trustIds = await keystone.trustIds(Math.max(maxN, warmupMax) + 1);
@@ -139,6 +152,8 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
   };
 
   const runOne = async (d: DesignDescriptor, run: PlannedRun, snapshotPath?: string): Promise<RunOutcome> => {
+    // python's cross-check worker traces allocations; the workers whose RSS is measured never do
+    const trace = !!snapshotPath && d.runtime === 'python';
     const tally = tallyOf(d.id);
     if ((setupFailures.get(d.id) ?? 0) >= giveUpAfter) {
       const failure = { n: run.ladder.at(-1) ?? 0, trial: run.trial, reason: `not run: the previous ${giveUpAfter} runs of ${d.id} failed before building anything` };
@@ -162,7 +177,7 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
           ...(opts.inProcess && d.runtime === 'node' ? { inProcess: opts.inProcess } : {}),
         },
         warmup: opts.warmup(d, Math.max(...run.ladder)), concurrency: opts.concurrency, timeoutMs: opts.timeoutS * 1000,
-        store: stores.measured, snapshotPath, trace: opts.trace,
+        store: stores.measured, snapshotPath, trace,
       }, launcherFor(d.runtime, { maxOldSpaceMb: limits[d.id] ?? limits['*'] }));
     } catch (err) {
       // the run could not even start (a store server would not start): does not depend on n either
@@ -180,6 +195,7 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
     if (jobs === 1 && served && before !== undefined && after !== undefined) tally.tokensIssued += after - before;
     else tally.tokensIssued += Math.max(0, ...outcome.samples.map((s) => s.tokens ?? 0));
     if (!snapshotPath) tally.samples.push(...outcome.samples);
+    else if (trace) tally.crossCheck = { samples: outcome.samples, sites: outcome.sites ?? [] };
     if (outcome.failure) tally.failures.push(outcome.failure);
     const setupFailed = !!outcome.failure && outcome.setup && tally.samples.length === 0;
     setupFailures.set(d.id, setupFailed ? (setupFailures.get(d.id) ?? 0) + 1 : 0);
@@ -206,12 +222,14 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
     for (const run of runs) queue.push({ d, run });
   };
   const enqueueSnapshot = (d: CampaignDesign) => {
-    if (!opts.snapshot || d.descriptor.runtime !== 'node' || tallyOf(d.descriptor.id).samples.length === 0) return;
+    const run = opts.snapshot && crossCheckRun(d, opts.snapshot);
+    if (!run || tallyOf(d.descriptor.id).samples.length === 0) return;
     if (!snapshotDir) {
       const dir = (snapshotDir = mkdtempSync(join(tmpdir(), 'kcb-snapshot-')));
       removeSnapshotDir = onHarnessExit(() => rmSync(dir, { recursive: true, force: true }));
     }
-    queue.push({ d, run: { design: d.descriptor.id, trial: 0, ladder: [opts.snapshot.n] }, snapshotPath: join(snapshotDir, `${d.descriptor.id}.heapsnapshot`) });
+    const file = `${d.descriptor.id}.${d.descriptor.runtime === 'node' ? 'heapsnapshot' : 'pygraph'}`;
+    queue.push({ d, run, snapshotPath: join(snapshotDir, file) });
   };
   /** What is still to run, as far as it can be known now: for the progress line's ETA. */
   const announce = () => {
@@ -221,7 +239,8 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
       if (finished.has(id)) continue;
       // (reading, not creating, the tally: a design not reached must have none, so the results say so)
       for (let t = (queued.get(id) ?? 0) + 1; t <= opts.trials.max; t++) rest.push(...trialRuns(id, d.sizes, t, opts.protocol, opts.seed));
-      if (opts.snapshot && d.descriptor.runtime === 'node') rest.push({ design: id, trial: 0, ladder: [opts.snapshot.n] });
+      const check = opts.snapshot && crossCheckRun(d, opts.snapshot);
+      if (check) rest.push(check);
     }
     opts.onPlan?.(rest);
   };
@@ -254,7 +273,7 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
     if (snapshotPath) {
       if (!outcome.snapshotWritten) return;
       try {
-        tallyOf(d.descriptor.id).snapshot = { n: run.ladder[0], ...(await opts.snapshot!.analyse(snapshotPath)) };
+        tallyOf(d.descriptor.id).snapshot = { n: Math.max(...run.ladder), ...(await opts.snapshot!.analyse(snapshotPath, d.descriptor.runtime)) };
       } catch (err) {
         opts.note?.(redact(`${d.descriptor.id}: heap snapshot not analysed: ${(err as Error).message.split('\n')[0]}`));
       } finally {

@@ -2,7 +2,7 @@
 import type { Runtime } from '../designs/descriptor.ts';
 import { PYTHON, PYTHON_WORKER, pythonEnv } from '../worker/python/paths.ts';
 import { supervise, type Supervised } from './child.ts';
-import type { ParentMessage, WorkerMessage } from '../worker/protocol.ts';
+import type { MemoryReading, ParentMessage, WorkerMessage } from '../worker/protocol.ts';
 import { nodeWorkerBundle } from './node-bundle.ts';
 import type { Launcher } from './session.ts';
 
@@ -68,6 +68,10 @@ export const snakeStores = (stores: Record<string, { socketPath?: string; url?: 
     ...(l?.servers ? { servers: l.servers } : {}), key_prefix: l?.keyPrefix,
   }]));
 
+const PYTHON_READINGS: Array<[string, 'tracemalloc' | 'tracemallocOwn' | 'pymallocArenas' | 'mallocHeld']> = [
+  ['tracemalloc', 'tracemalloc'], ['tracemalloc_own', 'tracemallocOwn'], ['pymalloc_arenas', 'pymallocArenas'], ['malloc_held', 'mallocHeld'],
+];
+
 /** The python worker speaks the same protocol with python's names (snake_case, seconds): translated here only. */
 function pythonDialect(child: Supervised<unknown, Record<string, unknown>>): Supervised<ParentMessage, WorkerMessage> {
   const toPython = (m: ParentMessage): unknown => {
@@ -83,11 +87,16 @@ function pythonDialect(child: Supervised<unknown, Record<string, unknown>>): Sup
     return m;
   };
   const fromPython = (m: Record<string, unknown>): WorkerMessage => {
-    const memory = (m.memory ?? {}) as { rss: number; tracemalloc?: number | null };
-    const mem = { rss: memory.rss, ...(typeof memory.tracemalloc === 'number' ? { tracemalloc: memory.tracemalloc } : {}) };
+    const memory = (m.memory ?? {}) as Record<string, number | null | undefined>;
+    const mem: MemoryReading = { rss: memory.rss as number };
+    for (const [from, to] of PYTHON_READINGS) if (typeof memory[from] === 'number') mem[to] = memory[from] as number;
     if (m.type === 'ready') return { type: 'ready', memory: mem };
     if (m.type === 'reading') {
       return { type: 'reading', n: m.n as number, memory: mem, buildMs: m.build_ms as number, tokens: Math.max(Number(m.tokens ?? 0), Number(m.auth_requests ?? 0)) };
+    }
+    if (m.type === 'snapshot-written') {
+      const sites = (m.sites ?? []) as Array<{ site: string; bytes_per_entry: number; blocks_per_entry: number }>;
+      return { type: 'snapshot-written', sites: sites.map((s) => ({ site: s.site, bytesPerEntry: s.bytes_per_entry, blocksPerEntry: s.blocks_per_entry })) };
     }
     return m as WorkerMessage;
   };

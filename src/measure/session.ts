@@ -11,7 +11,7 @@ import { mulberry32 } from '../stats/bootstrap.ts';
 import { redact } from '../util/redact.ts';
 import type { Supervised } from './child.ts';
 import { openFds, rssOf } from './outside.ts';
-import type { ContextSpec, MemoryReading, ParentMessage, WorkerMessage } from '../worker/protocol.ts';
+import type { AllocationSite, ContextSpec, MemoryReading, ParentMessage, WorkerMessage } from '../worker/protocol.ts';
 
 export interface StoreInUse {
   driver: StoreDriver;
@@ -33,7 +33,7 @@ export interface RunJob {
   /** the whole run, ms */
   timeoutMs: number;
   store?: StoreInUse;
-  /** node designs: write a heap snapshot here after the last reading */
+  /** write a heap snapshot (node) or the object graph (python) here after the last reading */
   snapshotPath?: string;
   trace?: boolean;
 }
@@ -44,6 +44,8 @@ export interface RunOutcome {
   /** failed before building anything: the failure does not depend on n */
   setup?: boolean;
   snapshotWritten?: boolean;
+  /** python's cross-check worker: the allocation sites that grew the most */
+  sites?: AllocationSite[];
 }
 
 export type Launcher = (job: RunJob) => Promise<Supervised<ParentMessage, WorkerMessage>>;
@@ -125,15 +127,16 @@ export async function runWorker(job: RunJob, launch: Launcher): Promise<RunOutco
       samples.push(toSample(r.n, job.trial, r.memory, await outside(child.pid), { buildMs: Math.round(r.buildMs), tokens: r.tokens }));
     }
     let snapshotWritten = false;
-    if (job.snapshotPath && job.design.runtime === 'node') {
+    let sites: AllocationSite[] | undefined;
+    if (job.snapshotPath) {
       child.send({ type: 'snapshot', path: job.snapshotPath });
-      await expect('snapshot-written');
+      sites = (await expect('snapshot-written')).sites;
       snapshotWritten = true;
     }
     child.send({ type: 'release' });
     const exit = await child.exited;
     if (exit.code !== 0) throw new Error(child.exitReason(exit));
-    return { samples, snapshotWritten };
+    return { samples, snapshotWritten, ...(sites?.length ? { sites } : {}) };
   } catch (err) {
     child?.kill();
     await child?.exited;

@@ -232,7 +232,7 @@ export function bytesLesson(r: Results): string {
   }
   if (catalog > 0) parts.push(`the token's service catalog ${formatBytes(catalog)} (${pct(catalog, total)}): a token without a catalog (\`?nocatalog\`) would save that`);
   if (!parts.length && groups[0]) parts.push(`its largest owner is \`${groups[0].owner}\` with ${formatBytes(groups[0].bytes)} (${pct(groups[0].bytes, total)})`);
-  let text = `One \`${big.id}\` entry retains ${formatBytes(total)} in the heap snapshot; ${parts.join('; ')}.`;
+  let text = `One \`${big.id}\` entry retains ${formatBytes(total)} in its ${big.runtime === 'python' ? 'object graph' : 'heap snapshot'}; ${parts.join('; ')}.`;
   const small = designs.filter((d) => d !== big);
   if (small.length) {
     const sizes = small.map((d) => d.snapshot!.retainedPerEntry);
@@ -241,7 +241,7 @@ export function bytesLesson(r: Results): string {
     text += ` The other designs keep ${formatBytes(Math.min(...sizes))}–${formatBytes(Math.max(...sizes))} per entry, ` +
       `the largest part being ${owners.join(' or ')}.`;
   }
-  return text;
+  return [text, whatIfLesson(r)].filter(Boolean).join(' ');
 }
 
 /** What a reader learns from the RSS split: how much of a cached object's RSS is the object itself. */
@@ -267,31 +267,61 @@ export function rssLesson(r: Results): string {
   return text;
 }
 
+/** The slope a design's snapshot explains: the V8 heap's, or the bytes python's allocators were asked for. */
+export const snapshotSlopeMetric = (d: DesignResult): 'heapUsed' | 'tracemalloc' => (d.runtime === 'python' ? 'tracemalloc' : 'heapUsed');
+
+/** A python design's RSS per object split by who sees the bytes, or why it is not. */
+function pythonSplitText(d: DesignResult): string {
+  const p = d.pythonRssSplit;
+  if (!p) return d.status !== 'failed' && d.snapshot ? 'RSS or tracemalloc not resolved' : '–';
+  const head = `${formatPart(p.retained)} objects + ${formatPart(p.allocatorOverhead)} not in any object's size`;
+  if (p.native === undefined) return `${head}; allocators' count not resolved at N = ${formatCount(p.allocators?.atN ?? 0)}`;
+  const sum = p.sumRelativeDifference!;
+  return `${head} + ${formatPart(p.native)} allocator slack and native = ${sum >= 0 ? '+' : '−'}${Math.abs(sum * 100).toFixed(1)} % of RSS${Math.abs(sum) > 0.1 ? ' ⚠' : ''}`;
+}
+
+/** What the what-if designs save: each against the design it changes, by their headline figures. */
+export function whatIfLesson(r: Results): string {
+  const parts = r.designs.flatMap((d) => {
+    const base = d.whatIf && r.designs.find((b) => b.id === d.whatIf!.of);
+    if (!base?.headline || !d.headline || base.headline.metric !== d.headline.metric) return [];
+    const saved = base.headline.bytes - d.headline.bytes;
+    return [`\`${d.id}\` (${d.whatIf!.change}) keeps ${formatBytes(d.headline.bytes)} per entry against \`${base.id}\`'s ${formatBytes(base.headline.bytes)}: ` +
+      `${saved >= 0 ? 'saves' : 'costs'} ${formatBytes(Math.abs(saved))} (${pct(Math.abs(saved), base.headline.bytes)})`];
+  });
+  return parts.length ? `What-ifs, measured as designs of their own (${r.designs.find((d) => d.headline)?.headline?.metric === 'rss' ? 'RSS' : 'headline'} per entry): ${parts.join('; ')}.` : '';
+}
+
 function crossCheck(r: Results): ReportView['crossCheck'] {
-  const rows: Row[] = r.designs.filter((d) => d.snapshot || d.rssBreakdown).map((d) => {
+  const rows: Row[] = r.designs.filter((d) => d.snapshot || d.rssBreakdown || d.pythonRssSplit).map((d) => {
     const s = d.snapshot;
     const diff = s?.relativeDifference;
+    const slope = snapshotSlopeMetric(d);
     const top = s ? ownerGroups(s, 3).filter((g) => g.owner !== 'other').map((g) => `${ownerText(g)} ${formatBytes(g.bytes)}`).join('; ') : '–';
     const rb = d.rssBreakdown;
     return {
       design: d.id,
       cells: [
         code(d.id),
-        slopeCell(d, 'heapUsed'),
+        slopeCell(d, slope),
         txt(s ? `${formatBytes(s.retainedPerEntry)} (N = ${s.n})` : '–', { muted: !s }),
-        txt(diff === undefined || !isResolved(d.perObject.heapUsed) ? '–' : `${diff >= 0 ? '+' : '−'}${Math.abs(diff * 100).toFixed(1)} %${Math.abs(diff) > 0.1 ? ' ⚠' : ''}`, { num: true }),
+        txt(diff === undefined || !isResolved(d.perObject[slope]) ? '–' : `${diff >= 0 ? '+' : '−'}${Math.abs(diff * 100).toFixed(1)} %${Math.abs(diff) > 0.1 ? ' ⚠' : ''}`, { num: true }),
         txt(top),
-        txt(rb ? `${formatPart(rb.liveHeap)} live heap + ${formatPart(rb.heapSlack)} slack + ${formatPart(rb.outsideHeap)} outside`
-          : d.runtime === 'node' && d.status !== 'failed' ? `not resolved at N = ${formatCount(Math.max(0, ...(d.sizes ?? [])))}` : '–', { muted: !rb }),
+        d.runtime === 'python' ? txt(pythonSplitText(d), { muted: !d.pythonRssSplit?.native })
+          : txt(rb ? `${formatPart(rb.liveHeap)} live heap + ${formatPart(rb.heapSlack)} slack + ${formatPart(rb.outsideHeap)} outside`
+            : d.runtime === 'node' && d.status !== 'failed' ? `not resolved at N = ${formatCount(Math.max(0, ...(d.sizes ?? [])))}` : '–', { muted: !rb }),
       ],
     };
   });
   if (!rows.length) return null;
   return {
-    intro: 'heapUsed slope beside the retained size of one held entry in a V8 heap snapshot (dominator tree); ⚠ marks a difference above 10 %. ' +
-      'Top owners: the property path of the entry that holds the bytes (constructors of one path summed). RSS split: live heap, V8 heap slack ' +
-      '(heapTotal − heapUsed), outside the V8 heap (RSS − heapTotal), per object; "≈ 0" where a difference of two slopes came out negative (noise).',
-    table: { id: 'cross-check', head: ['Design', 'heapUsed slope', 'snapshot retained', 'difference', 'top owners per entry', 'RSS per object'], rows },
+    intro: 'heapUsed slope beside the retained size of one held entry in a V8 heap snapshot (dominator tree); for python designs the tracemalloc ' +
+      'slope of a worker of their own beside the same analysis of the python object graph (gc referents, sys.getsizeof); ⚠ marks a difference above 10 %. ' +
+      'Top owners: the property path of the entry that holds the bytes (constructors of one path summed). RSS split, node: live heap, V8 heap slack ' +
+      '(heapTotal − heapUsed), outside the V8 heap (RSS − heapTotal), per object; python: objects (retained), bytes Python\'s allocators handed out ' +
+      'beyond the objects\' sizes (tracemalloc − retained), and pymalloc/malloc slack plus native memory (the allocators\' own count − tracemalloc), their ' +
+      'sum against the RSS slope; "≈ 0" where a difference of two slopes came out negative (noise).',
+    table: { id: 'cross-check', head: ['Design', 'heapUsed / tracemalloc slope', 'snapshot retained', 'difference', 'top owners per entry', 'RSS per object'], rows },
   };
 }
 

@@ -2,7 +2,7 @@
 // Bump SCHEMA_VERSION on any incompatible change; readers refuse other versions (see src/results/read.ts).
 
 import type { StoreId, Topology } from '../designs/contract.ts';
-import type { Runtime } from '../designs/descriptor.ts';
+import type { Runtime, WhatIf } from '../designs/descriptor.ts';
 import type { TokenModelSection } from './model-section.ts';
 import type { MetricName } from './metrics.ts';
 
@@ -30,8 +30,13 @@ export interface Sample {
   /** open file descriptors of the child, and how many of them are sockets, read from /proc/<pid>/fd */
   fds?: number;
   sockets?: number;
-  /** python design: tracemalloc bytes reported by the python child */
+  /** python design's cross-check worker: tracemalloc bytes reported by the python child */
   tracemalloc?: number;
+  /** the same worker: tracemalloc's own bookkeeping */
+  tracemallocOwn?: number;
+  /** python designs' RSS workers: pymalloc's arena bytes, and the bytes glibc's malloc got from the OS */
+  pymallocArenas?: number;
+  mallocHeld?: number;
   /** tokens the worker obtained from Keystone, warm-up included (counted client-side) */
   tokens?: number;
   /** wall time the child spent building the n objects */
@@ -98,14 +103,52 @@ export interface Resolution {
   below?: number;
 }
 
-/** The heap-snapshot cross-check of a node design: retained size of each held entry by the dominator tree. */
+/**
+ * The snapshot cross-check: retained size of each held entry by the dominator tree, of a V8 heap snapshot (node)
+ * or of the python worker's object graph (python).
+ */
 export interface SnapshotCheck {
   n: number;
   retainedPerEntry: number;
-  /** the heapUsed slope minus the snapshot's figure, relative to the snapshot's */
+  /** the heapUsed slope (python: the tracemalloc slope) minus the snapshot's figure, relative to the snapshot's */
   relativeDifference?: number;
   /** where the bytes of one entry go: owner path / constructor, bytes per entry */
   breakdown: Array<{ owner: string; bytesPerEntry: number }>;
+}
+
+/** One allocation site of the python cross-check worker: traced bytes (and blocks) it added per entry. */
+export interface AllocationSite {
+  site: string;
+  bytesPerEntry: number;
+  blocksPerEntry: number;
+}
+
+/**
+ * A python design's cross-check worker (tracemalloc on, never measured for RSS): its readings up to n, from which
+ * perObject.tracemalloc is taken, and the allocation sites that grew the most from N = 0 to n.
+ */
+export interface PythonCrossCheck {
+  n: number;
+  samples: Sample[];
+  topSites: AllocationSite[];
+}
+
+/**
+ * RSS per object of a python design split by who can see the bytes, each part from its own instrument:
+ * retained = the object graph's retained size per entry; allocatorOverhead = tracemalloc slope − retained (bytes
+ * Python's allocators handed out that no object's sys.getsizeof reports); native = the allocators' own slope
+ * in the RSS workers (pymalloc's arenas + what glibc's malloc got from the OS) − the tracemalloc slope (pool and chunk
+ * slack, and malloc'd memory outside Python's allocators: C libraries); unaccounted = RSS slope − the three.
+ * sumRelativeDifference = (retained + allocatorOverhead + native − RSS) / RSS: the allocators' count against RSS.
+ */
+export interface PythonRssSplit {
+  retained: number;
+  allocatorOverhead: number;
+  /** absent when the allocators' count is not resolved at the measured N (then `allocators` says so) */
+  native?: number;
+  unaccounted?: number;
+  sumRelativeDifference?: number;
+  allocators?: Resolution;
 }
 
 /** RSS of a node worker split into live heap, V8 heap slack and memory outside the V8 heap, per object. */
@@ -149,6 +192,8 @@ export interface DesignResult {
   topology?: Topology;
   /** the store the design keeps its records in; its figures are storeUsedMemory and storeRss */
   store?: StoreId;
+  /** a what-if: the design it changes and how (its saving = that design's headline − this one's) */
+  whatIf?: WhatIf;
   /** the sizes this design was measured at */
   sizes?: number[];
   /** trials taken (fewer than asked when the CI reached its target first) */
@@ -157,6 +202,9 @@ export interface DesignResult {
   headline?: { metric: MetricName; bytes: number } | null;
   snapshot?: SnapshotCheck;
   rssBreakdown?: RssBreakdown;
+  /** python: the tracemalloc worker's readings and allocation sites */
+  crossCheck?: PythonCrossCheck;
+  pythonRssSplit?: PythonRssSplit;
   /** wall time of this design's samples, ms */
   wallMs?: number;
   /** "ok" when every sample succeeded, "partial" when some failed, "failed"/"unavailable" when none succeeded */

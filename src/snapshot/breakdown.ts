@@ -6,14 +6,15 @@
 // - property and context (closure variable) edges add a name to the path, up to `depth` names (default 6: the
 //   token catalog of a full client sits at session.auth.accessInfo.body.token.catalog); element, internal
 //   and hidden edges add none (an Array's items belong to the Array's path, a Map's table to the Map's);
-// - symbol-keyed properties are shown by description: V8's "<symbol queue>" becomes "queue";
+// - symbol-keyed properties are shown by description: V8's "<symbol queue>" becomes "queue"; a python dict's
+//   value edge is named by its key, "['token']", and follows its owner without a dot;
 // - the kind is the constructor name for objects, "(string)", "(compiled code)", "(closure)" etc. otherwise; a
 //   V8 backing store reached by an internal edge (an Array's "(object elements)", a property array, a closure's
 //   context) takes its owner's kind, so an Array's header and its elements land in one row;
 // - a row smaller than `minShare` of an entry's bytes is folded into its parent path (same kind), deepest first,
 //   so twenty small "managers.users (Manager)" rows become one "managers (Manager)" row.
-import type { HeapSnapshot } from './parse.ts';
-import { edgeNameOf, nodeNameOf, nodeTypeName, typeIndex } from './parse.ts';
+import type { HeapGraph } from './graph.ts';
+import { edgeNameOf, nodeNameOf, nodeTypeName, typeIndex } from './graph.ts';
 import { ROOT, dominatorChildren, essentialEdgeFilter, type DominatorResult } from './dominators.ts';
 
 export interface BreakdownOptions {
@@ -32,7 +33,7 @@ export interface BreakdownRow {
 
 const STRING_TYPES = new Set(['string', 'concatenated string', 'sliced string']);
 
-function kindOf(s: HeapSnapshot, node: number): string {
+function kindOf(s: HeapGraph, node: number): string {
   const type = nodeTypeName(s, node);
   if (STRING_TYPES.has(type)) return '(string)';
   if (type === 'code') return '(compiled code)';
@@ -47,7 +48,7 @@ function pathName(raw: string): string {
   return m ? m[1] : raw;
 }
 
-export function breakdown(s: HeapSnapshot, doms: DominatorResult, entries: Uint32Array, opts: BreakdownOptions = {}): BreakdownRow[] {
+export function breakdown(s: HeapGraph, doms: DominatorResult, entries: Uint32Array, opts: BreakdownOptions = {}): BreakdownRow[] {
   const { depth = 6, top = 12, minShare = 0.01 } = opts;
   if (entries.length === 0) return [];
   const property = typeIndex(s.edgeTypes, 'property');
@@ -85,7 +86,8 @@ export function breakdown(s: HeapSnapshot, doms: DominatorResult, entries: Uint3
       id = pathLabel.length;
       pathKey.set(key, id);
       pathParent.push(parent);
-      pathLabel.push(parent === 0 ? name : `${pathLabel[parent]}.${name}`);
+      // a subscript (python's ['token'], a dict's key) follows its owner without a dot
+      pathLabel.push(parent === 0 || name.startsWith('[') ? `${pathLabel[parent]}${name}` : `${pathLabel[parent]}.${name}`);
       pathDepth.push(pathDepth[parent] + 1);
     }
     return id;

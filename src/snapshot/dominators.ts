@@ -5,8 +5,8 @@
 // Nodes the root cannot reach are hung under the root, as both tools do, so every node has a dominator.
 // We chose LT over the iterative Cooper–Harvey–Kennedy scheme because memlab dropped the latter after it failed to
 // converge on large heaps; LT is one pass, with no fix-point.
-import type { HeapSnapshot } from './parse.ts';
-import { typeIndex } from './parse.ts';
+import type { HeapGraph } from './graph.ts';
+import { typeIndex } from './graph.ts';
 
 export const ROOT = 0;
 
@@ -20,7 +20,7 @@ export interface DominatorResult {
 }
 
 /** DevTools' _isEssentialEdge plus the self-edge rule: weak edges never retain, shortcut edges only from the root. */
-export function essentialEdgeFilter(s: HeapSnapshot): (from: number, edge: number) => boolean {
+export function essentialEdgeFilter(s: HeapGraph): (from: number, edge: number) => boolean {
   const weak = typeIndex(s.edgeTypes, 'weak');
   const shortcut = typeIndex(s.edgeTypes, 'shortcut');
   return (from, edge) => {
@@ -32,7 +32,7 @@ export function essentialEdgeFilter(s: HeapSnapshot): (from: number, edge: numbe
 }
 
 /** Nodes reachable from the root's non-shortcut edges along non-weak edges (DevTools' and memlab's "page" flag). */
-function markReachable(s: HeapSnapshot): Uint8Array {
+function markReachable(s: HeapGraph): Uint8Array {
   const weak = typeIndex(s.edgeTypes, 'weak');
   const shortcut = typeIndex(s.edgeTypes, 'shortcut');
   const flag = new Uint8Array(s.nodeCount);
@@ -56,7 +56,7 @@ function markReachable(s: HeapSnapshot): Uint8Array {
   return flag;
 }
 
-export function computeDominators(s: HeapSnapshot): DominatorResult {
+export function computeDominators(s: HeapGraph): DominatorResult {
   const n = s.nodeCount;
   const reachable = markReachable(s);
   reachable[ROOT] = 1;

@@ -1,8 +1,8 @@
 // Finds what the worker holds: the single `KcbHeldEntries` object, its `entries` Array, and that Array's elements.
 // Each element's retained size is what would be freed if that one entry were dropped: an object shared between
 // entries (a pool, a prototype) is dominated by the Array or higher up, so it counts in no entry.
-import type { HeapSnapshot } from './parse.ts';
-import { edgeNameOf, nodeNameOf, nodeTypeName, typeIndex } from './parse.ts';
+import type { HeapGraph } from './graph.ts';
+import { edgeNameOf, nodeNameOf, nodeTypeName, typeIndex } from './graph.ts';
 import type { DominatorResult } from './dominators.ts';
 import { computeDominators } from './dominators.ts';
 
@@ -30,7 +30,7 @@ export interface HeldEntries {
 }
 
 /** Node ordinals of the entries (element edges of holder.field), failing loudly if the holder is not unique. */
-export function findHeldEntryNodes(s: HeapSnapshot, opts: HeldOptions): Uint32Array {
+export function findHeldEntryNodes(s: HeapGraph, opts: HeldOptions): Uint32Array {
   const objectType = typeIndex(s.nodeTypes, 'object');
   const holders: number[] = [];
   for (let v = 0; v < s.nodeCount; v++) {
@@ -73,7 +73,7 @@ export function stats(values: Float64Array): RetainedStats {
   return { mean: sum / sorted.length, median, min: sorted[0], max: sorted[sorted.length - 1] };
 }
 
-export function heldEntries(s: HeapSnapshot, opts: HeldOptions, doms: DominatorResult = computeDominators(s)): HeldEntries {
+export function heldEntries(s: HeapGraph, opts: HeldOptions, doms: DominatorResult = computeDominators(s)): HeldEntries {
   const entryNodes = findHeldEntryNodes(s, opts);
   const sizes = new Float64Array(entryNodes.length);
   for (let i = 0; i < entryNodes.length; i++) sizes[i] = doms.retainedSize[entryNodes[i]];

@@ -1,11 +1,18 @@
-// Independent cross-check of per-object memory: from a V8 heap snapshot of a worker holding N entries, the
-// retained size of each entry (dominator tree) and where those bytes go.
+// Independent cross-check of per-object memory: from a snapshot of a worker holding N entries (a V8 heap snapshot,
+// or the python worker's object graph), the retained size of each entry (dominator tree) and where those bytes go.
+import type { HeapGraph } from './graph.ts';
 import { readHeapSnapshot } from './parse.ts';
+import { readPythonGraph } from './python-reader.ts';
 import { computeDominators } from './dominators.ts';
 import { heldEntries, type HeldOptions, type RetainedStats } from './held.ts';
 import { breakdown, type BreakdownOptions, type BreakdownRow } from './breakdown.ts';
 
-export type AnalyseOptions = Partial<HeldOptions> & BreakdownOptions;
+export type AnalyseOptions = Partial<HeldOptions> & BreakdownOptions & {
+  /** which reader: a V8 .heapsnapshot (default) or the python worker's object graph */
+  runtime?: 'node' | 'python';
+};
+
+const READERS: Record<'node' | 'python', (path: string) => HeapGraph> = { node: readHeapSnapshot, python: readPythonGraph };
 
 export interface HeldEntriesAnalysis {
   count: number;
@@ -16,8 +23,8 @@ export interface HeldEntriesAnalysis {
 }
 
 export function analyseHeldEntries(path: string, opts: AnalyseOptions = {}): HeldEntriesAnalysis {
-  const { holderClass = 'KcbHeldEntries', field = 'entries', ...breakdownOpts } = opts;
-  const snapshot = readHeapSnapshot(path);
+  const { holderClass = 'KcbHeldEntries', field = 'entries', runtime = 'node', ...breakdownOpts } = opts;
+  const snapshot = READERS[runtime](path);
   const doms = computeDominators(snapshot);
   const held = heldEntries(snapshot, { holderClass, field }, doms);
   return {
@@ -28,7 +35,9 @@ export function analyseHeldEntries(path: string, opts: AnalyseOptions = {}): Hel
   };
 }
 
-export { readHeapSnapshot, parseHeapSnapshot, type HeapSnapshot } from './parse.ts';
+export type { HeapGraph } from './graph.ts';
+export { readHeapSnapshot, parseHeapSnapshot } from './parse.ts';
+export { readPythonGraph, parsePythonGraph } from './python-reader.ts';
 export { computeDominators, type DominatorResult } from './dominators.ts';
 export { heldEntries, type HeldEntries, type HeldOptions, type RetainedStats } from './held.ts';
 export { breakdown, type BreakdownOptions, type BreakdownRow } from './breakdown.ts';

@@ -1,28 +1,8 @@
-// Reads a V8 .heapsnapshot into flat typed arrays, one column per field. The whole graph of a 10–60 MB snapshot is
-// a few million numbers: typed columns keep it compact and fast to walk, where one JS object per node would not.
+// Reads a V8 .heapsnapshot into the object graph of graph.ts, one typed column per field. The whole graph of a
+// 10–60 MB snapshot is a few million numbers: typed columns keep it compact and fast to walk, where one JS object
+// per node would not.
 import { readFileSync } from 'node:fs';
-
-export interface HeapSnapshot {
-  nodeCount: number;
-  edgeCount: number;
-  /** Per node: index into nodeTypes. */
-  nodeType: Uint8Array;
-  /** Per node: index into strings (constructor or string value, depending on type). */
-  nodeName: Uint32Array;
-  nodeId: Uint32Array;
-  nodeSelfSize: Float64Array;
-  /** Per node i: its outgoing edges are firstEdge[i] .. firstEdge[i + 1] - 1 (length nodeCount + 1). */
-  firstEdge: Uint32Array;
-  /** Per edge: index into edgeTypes. */
-  edgeType: Uint8Array;
-  /** Per edge: index into strings for named edges, the element/hidden index otherwise. */
-  edgeNameOrIndex: Uint32Array;
-  /** Per edge: target node ordinal (already divided by the node field count). */
-  edgeTo: Uint32Array;
-  nodeTypes: string[];
-  edgeTypes: string[];
-  strings: string[];
-}
+import type { HeapGraph } from './graph.ts';
 
 interface RawSnapshot {
   snapshot: {
@@ -38,14 +18,12 @@ interface RawSnapshot {
   strings: string[];
 }
 
-/** Edge types whose name_or_index is an index rather than a string-table entry (as in V8 and DevTools). */
-const INDEXED_EDGE_TYPES = new Set(['element', 'hidden']);
 
-export function readHeapSnapshot(path: string): HeapSnapshot {
+export function readHeapSnapshot(path: string): HeapGraph {
   return parseHeapSnapshot(readFileSync(path, 'utf8'));
 }
 
-export function parseHeapSnapshot(json: string): HeapSnapshot {
+export function parseHeapSnapshot(json: string): HeapGraph {
   // One JSON.parse; its plain number arrays become garbage as soon as the typed columns are filled.
   const raw = JSON.parse(json) as RawSnapshot;
   return fromRaw(raw);
@@ -57,7 +35,7 @@ function fieldIndex(fields: string[], name: string, required = true): number {
   return i;
 }
 
-function fromRaw(raw: RawSnapshot): HeapSnapshot {
+function fromRaw(raw: RawSnapshot): HeapGraph {
   const meta = raw.snapshot.meta;
   const nf = meta.node_fields.length;
   const ef = meta.edge_fields.length;
@@ -119,27 +97,4 @@ function fromRaw(raw: RawSnapshot): HeapSnapshot {
     edgeTypes: meta.edge_types[0],
     strings: raw.strings,
   };
-}
-
-/** Index of a node or edge type name, or -1 when this snapshot does not have it (e.g. no 'shortcut' type). */
-export function typeIndex(types: string[], name: string): number {
-  return types.indexOf(name);
-}
-
-export function nodeTypeName(s: HeapSnapshot, node: number): string {
-  return s.nodeTypes[s.nodeType[node]] ?? 'unknown';
-}
-
-export function nodeNameOf(s: HeapSnapshot, node: number): string {
-  return s.strings[s.nodeName[node]] ?? '';
-}
-
-export function edgeTypeName(s: HeapSnapshot, edge: number): string {
-  return s.edgeTypes[s.edgeType[edge]] ?? 'unknown';
-}
-
-/** The edge's property/variable name, or its index as a string for element and hidden edges. */
-export function edgeNameOf(s: HeapSnapshot, edge: number): string {
-  const v = s.edgeNameOrIndex[edge];
-  return INDEXED_EDGE_TYPES.has(edgeTypeName(s, edge)) ? String(v) : (s.strings[v] ?? String(v));
 }

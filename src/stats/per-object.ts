@@ -8,7 +8,14 @@ import { leastSquares } from './ols.ts';
 import { withoutReleases, type Point } from './releases.ts';
 import { meanWithCi } from './t-dist.ts';
 
-export function metricValue(s: Sample, metric: MetricName | 'heapTotal'): number | undefined {
+/**
+ * A figure a sample can carry: the metrics, and readings that only explain one (V8's heapTotal; python's
+ * allocators: allocatorsHeld = pymalloc's arenas + what glibc's malloc got from the OS).
+ */
+export type SampleFigure = MetricName | 'heapTotal' | 'tracemallocOwn' | 'allocatorsHeld';
+
+export function metricValue(s: Sample, metric: SampleFigure): number | undefined {
+  if (metric === 'allocatorsHeld') return s.pymallocArenas !== undefined && s.mallocHeld !== undefined ? s.pymallocArenas + s.mallocHeld : undefined;
   // V8's external already includes arrayBuffers (Node's docs), so adding them would count Buffers twice.
   if (metric === 'external') return s.external;
   const v = s[metric];
@@ -16,9 +23,9 @@ export function metricValue(s: Sample, metric: MetricName | 'heapTotal'): number
 }
 
 /** The figures that are a process's resident memory, which the OS can take back at any reading. */
-const RELEASE_METRICS: ReadonlyArray<MetricName | 'heapTotal'> = ['rss', 'pidusageRss'];
+const RELEASE_METRICS: ReadonlyArray<SampleFigure> = ['rss', 'pidusageRss'];
 
-export function perObjectSlope(samples: readonly Sample[], metric: MetricName | 'heapTotal'): Slope | undefined {
+export function perObjectSlope(samples: readonly Sample[], metric: SampleFigure): Slope | undefined {
   const all = samples.flatMap((s): Point[] => {
     const v = metricValue(s, metric);
     return v === undefined ? [] : [{ n: s.n, trial: s.trial, v }];

@@ -5,13 +5,16 @@
 //   parent → grow(discard) node: the warm-up, through the path the build takes, entries dropped → reading n = 0
 //   parent → grow(ids)    worker creates one entry per trust id, settles   → reading (n so far)
 //   …                     (one grow per size of the ladder)
-//   parent → snapshot     node only: a heap snapshot of the held entries   → snapshot-written
+//   parent → snapshot     a heap snapshot (node) or object graph (python) of the held entries → snapshot-written
 //   parent → release      worker closes the design and exits 0
 // Readings are taken with every entry alive; the parent adds its outside view (RSS by pidusage, open file
 // descriptors, the store's memory) before it sends the next message.
 import type { StoreId, StoreLocation } from '../designs/contract.ts';
 import type { AuthTarget } from '../keystone/auth.ts';
 import type { InProcessOptions } from '../keystone/in-process-post.ts';
+import type { AllocationSite } from '../results/schema.ts';
+
+export type { AllocationSite } from '../results/schema.ts';
 
 export interface MemoryReading {
   rss: number;
@@ -19,9 +22,15 @@ export interface MemoryReading {
   heapTotal?: number;
   external?: number;
   arrayBuffers?: number;
-  /** python with tracing on */
+  /** python's cross-check worker (tracemalloc on): bytes Python's allocators were asked for, live */
   tracemalloc?: number;
+  /** the same worker: tracemalloc's own bookkeeping */
+  tracemallocOwn?: number;
+  /** python's RSS workers: pymalloc's arena bytes, and what glibc's malloc got from the OS */
+  pymallocArenas?: number;
+  mallocHeld?: number;
 }
+
 
 /** What a worker needs to build the design's context; plain data, so it crosses the process boundary. */
 export interface ContextSpec {
@@ -49,7 +58,7 @@ export interface StartMessage {
   capacity: number;
   /** creations in flight while building (node) */
   concurrency: number;
-  /** python: trace allocations with tracemalloc */
+  /** python: trace allocations with tracemalloc and read the allocators (the cross-check worker only) */
   trace?: boolean;
   /**
    * node: bytes of heap the worker allocates and keeps before its first reading, different in every trial. The
@@ -69,6 +78,7 @@ export type ParentMessage =
 export type WorkerMessage =
   | { type: 'ready'; memory: MemoryReading }
   | { type: 'reading'; n: number; memory: MemoryReading; buildMs: number; tokens: number }
-  | { type: 'snapshot-written' }
+  /** python: with the allocation sites that grew the most, when tracing */
+  | { type: 'snapshot-written'; sites?: AllocationSite[] }
   /** setup: failed before building any entry, so the failure does not depend on n */
   | { type: 'error'; message: string; setup?: boolean };

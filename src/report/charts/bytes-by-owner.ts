@@ -4,13 +4,13 @@ import type { TopLevelSpec } from 'vega-lite';
 import { isResolved } from '../../analysis/headline.ts';
 import type { Results } from '../../results/schema.ts';
 import { formatBytes, formatSlope } from '../format.ts';
-import { bytesLesson, ownerGroups, ownerText } from '../view.ts';
+import { bytesLesson, ownerGroups, ownerText, snapshotSlopeMetric } from '../view.ts';
 import { BYTES_LABEL, COLOURS, CONFIG, SCHEMA_URL, byteTicks, header, type Chart } from './theme.ts';
 
 const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#b279a2', '#eeca3b', '#72b7b2', '#9d755d'];
 const OTHER = '#c7c7c7';
-const SNAPSHOT_ROW = 'one entry (heap snapshot)';
-const SLOPE_ROW = 'heapUsed slope';
+const SNAPSHOT_ROW = 'one entry (snapshot)';
+const SLOPE_ROW = 'slope';
 
 export function bytesByOwnerChart(r: Results): Chart | undefined {
   const designs = r.designs.filter((d) => d.snapshot && d.snapshot.breakdown.length);
@@ -22,13 +22,14 @@ export function bytesByOwnerChart(r: Results): Chart | undefined {
       row: SNAPSHOT_ROW, rank: i, owner: `${ownerText(g)}: ${formatBytes(g.bytes)}`, bytes: g.bytes,
       share: `${Math.round((g.bytes / s.retainedPerEntry) * 100)} %`,
     }));
-    const heap = d.perObject.heapUsed;
+    const metric = snapshotSlopeMetric(d);
+    const heap = d.perObject[metric];
     const resolved = isResolved(heap);
     const slope = resolved ? [{ row: SLOPE_ROW, bytes: heap.bytes, lo: heap.ci95[0], hi: heap.ci95[1], label: formatBytes(heap.bytes) }] : [];
     const notes = [
       { row: SNAPSHOT_ROW, at: s.retainedPerEntry, label: `${formatBytes(s.retainedPerEntry)} retained` },
       resolved ? { row: SLOPE_ROW, at: heap.ci95[1], label: formatBytes(heap.bytes) }
-        : { row: SLOPE_ROW, at: 0, label: heap ? formatSlope(heap, 'heapUsed') : 'not measured' },
+        : { row: SLOPE_ROW, at: 0, label: heap ? formatSlope(heap, metric) : 'not measured' },
     ];
     const max = Math.max(s.retainedPerEntry, resolved ? heap.ci95[1] : 0);
     const top = max * 1.4;
@@ -40,7 +41,7 @@ export function bytesByOwnerChart(r: Results): Chart | undefined {
     const domain = segments.map((g) => g.owner);
     const range = groups.map((g, i) => (g.owner === 'other' ? OTHER : PALETTE[i % PALETTE.length]));
     return {
-      title: { text: `${d.id}`, fontSize: 12.5, anchor: 'start' as const },
+      title: { text: `${d.id} (lower bar: ${metric === 'heapUsed' ? 'heapUsed' : 'tracemalloc'} slope)`, fontSize: 12.5, anchor: 'start' as const },
       width: 440, height: { step: 24 },
       layer: [
         {
@@ -57,7 +58,7 @@ export function bytesByOwnerChart(r: Results): Chart | undefined {
         {
           data: { values: slope },
           layer: [
-            { mark: { type: 'bar', height: { band: 0.75 }, color: COLOURS.heapUsed, opacity: 0.55 }, encoding: { y, x: { ...x, field: 'bytes' } } },
+            { mark: { type: 'bar', height: { band: 0.75 }, color: COLOURS[metric], opacity: 0.55 }, encoding: { y, x: { ...x, field: 'bytes' } } },
             { mark: { type: 'rule', color: '#222' }, encoding: { y, x: { ...x, field: 'lo' }, x2: { field: 'hi' } } },
           ],
         },
@@ -72,14 +73,14 @@ export function bytesByOwnerChart(r: Results): Chart | undefined {
   const spec = {
     $schema: SCHEMA_URL,
     title: header(r, 'Where the bytes of one cached entry go',
-      `retained size of one entry by owner (V8 heap snapshot of ${[...new Set(designs.map((d) => d.snapshot!.n))].join(' / ')} entries, dominator tree) beside the heapUsed slope`),
+      `retained size of one entry by owner (V8 heap snapshot or python object graph of ${[...new Set(designs.map((d) => d.snapshot!.n))].join(' / ')} entries, dominator tree) beside the heapUsed or tracemalloc slope`),
     config: { ...CONFIG, legend: { ...CONFIG.legend, orient: 'right' as const } },
     vconcat: panels,
     spacing: 18,
     resolve: { scale: { color: 'independent', x: 'independent' }, legend: { color: 'independent' } },
   } as unknown as TopLevelSpec;
-  const caption = 'Per node design, the upper bar is one entry of the heap snapshot split by the property path that owns the bytes ' +
-    '(constructors of one path summed; the smaller owners as "other"), the lower bar the heapUsed slope with its 95 % CI: when the two ' +
+  const caption = 'Per design, the upper bar is one entry of the heap snapshot (python: the object graph) split by the property path that owns the bytes ' +
+    '(constructors of one path summed; the smaller owners as "other"), the lower bar the heapUsed slope (python: the tracemalloc slope) with its 95 % CI: when the two ' +
     'agree, the snapshot accounts for what the slope measures. Each design has its own linear scale.';
   return { name: 'bytes-by-owner', title: 'Where the bytes go', caption, lesson: bytesLesson(r), spec };
 }

@@ -7,6 +7,7 @@ THE MODULE CONTRACT (a python design is one .py file):
   REQUIRES  optional list of importable module names (checked before the module runs: a missing one is named)
   NEEDS     optional list of stores, each 'redis' or 'memcached'; ctx.stores[name] says where the store is
   PLANNING_BYTES_PER_ENTRY  optional int, RSS estimate per entry for the harness's memory guard
+  WHAT_IF   optional (design id, change): this design is that one with one change (its saving is measured)
   create(trust_id, ctx) -> entry     authenticate with the trust (a real token request, or a store hit for a
                                      shared design) and return what the cache keeps for it
   token(entry, ctx) -> str           a usable token id from the entry, re-authenticating near expiry
@@ -22,11 +23,16 @@ MODES
   python3 -u worker.py           (sample mode; line-delimited JSON; stdout carries protocol lines ONLY)
       <- {"type":"start","module","ctx":{auth_url,username,password,user_domain_name,timeout_s,retries,stores},
           "warmup_trust_id","warmup","capacity","trace"}
-      -> {"type":"ready","memory":{"rss","tracemalloc"}}               after warm-up and gc settling
+      -> {"type":"ready","memory":{"rss",...}}                         after warm-up and gc settling; memory also
+                                           has pymalloc_arenas and malloc_held, or with trace (the cross-check
+                                           worker only) tracemalloc and tracemalloc_own (kcb_memstats.py)
       <- {"type":"grow","trust_ids":[...]}
       -> {"type":"reading","n","memory":{...},"build_ms","tokens","auth_requests"}
          tokens = ctx.authenticate calls so far; auth_requests = every POST .../auth/tokens the process sent
          through http.client (also counts library designs that do not use ctx.authenticate)
+      <- {"type":"snapshot","path"}        the cross-check worker, after its last reading: the object graph
+                                           (kcb_graph.py) written to path; with trace, the top allocation sites
+      -> {"type":"snapshot-written","sites":[{"site","bytes_per_entry","blocks_per_entry"}...]}
       <- {"type":"release"}                                             flush, os._exit(0)
       -> {"type":"error","message","setup"} and exit 1 on any failure (scrubbed: no password, no token id)
 Credentials arrive on stdin only, never argv/env.
@@ -50,11 +56,22 @@ if HERE not in sys.path:
 from kcb_stdio import emit, flush  # noqa: E402  (first: it moves library output off the protocol channel)
 
 import kcb_context  # noqa: E402  (after the stdout swap: nothing it does may print on the protocol)
+import kcb_graph  # noqa: E402
+import kcb_memstats  # noqa: E402
 from kcb_context import scrub, rss_bytes, settle  # noqa: E402
 
 STORES = ('redis', 'memcached')
 TOPOLOGIES = ('per-worker', 'shared')
 
+
+
+class KcbHeldEntries:
+    """What the worker holds its entries in: the object-graph analysis finds the entries as this object's
+    `entries` list, as it finds a node worker's KcbHeldEntries in a V8 heap snapshot."""
+    __slots__ = ('entries',)
+
+    def __init__(self, capacity):
+        self.entries = [None] * capacity  # pre-sized: the list's growth is not a per-entry cost
 
 
 class Problem(Exception):
@@ -134,11 +151,15 @@ def load_design(path):
     bad = [s for s in needs if s not in STORES]
     if bad:
         raise Problem('%s: NEEDS names unknown store(s) %s (known: %s)' % (name, ', '.join(map(repr, bad)), ', '.join(STORES)))
+    what_if = getattr(mod, 'WHAT_IF', None)
+    if what_if is not None and not (isinstance(what_if, (tuple, list)) and len(what_if) == 2 and all(isinstance(x, str) and x for x in what_if)):
+        raise Problem('%s: WHAT_IF must be (design id, change)' % name)
     planning = getattr(mod, 'PLANNING_BYTES_PER_ENTRY', None)
     if planning is not None and (isinstance(planning, bool) or not isinstance(planning, int) or planning <= 0):
         raise Problem('%s: PLANNING_BYTES_PER_ENTRY must be a positive int' % name)
     return mod, {'id': mod.ID, 'title': mod.TITLE, 'topology': mod.TOPOLOGY, 'requires': list(requires),
-                 'needs': list(needs), 'planning_bytes_per_entry': planning}
+                 'needs': list(needs), 'planning_bytes_per_entry': planning,
+                 'what_if': {'of': what_if[0], 'change': what_if[1]} if what_if else None}
 
 
 def describe(path):
@@ -154,8 +175,10 @@ def describe(path):
     return 0
 
 
-def memory(trace):
-    return {'rss': rss_bytes(), 'tracemalloc': tracemalloc.get_traced_memory()[0] if trace else None}
+def memory():
+    out = {'rss': rss_bytes()}
+    out.update(kcb_memstats.readings())
+    return out
 
 
 def _raise_fd_limit():
@@ -207,9 +230,12 @@ def _sample(state):
         del t
     del warm
     settle()
-    emit({'type': 'ready', 'memory': memory(trace)})
+    emit({'type': 'ready', 'memory': memory()})
+    # the cross-check's baseline for the allocation sites; held aside, a constant that does not grow with N
+    traced_before = tracemalloc.take_snapshot() if trace else None
 
-    entries = [None] * capacity  # pre-sized: the list's growth is not a per-entry cost
+    held = KcbHeldEntries(capacity)
+    entries = held.entries
     n = 0
     while True:
         line = sys.stdin.readline()
@@ -221,6 +247,15 @@ def _sample(state):
         if kind == 'release':
             flush()
             os._exit(0)  # skip teardown of 10^4 cyclic clients: nothing is left to flush
+        if kind == 'snapshot':
+            sites = []
+            if trace:
+                sites = kcb_memstats.top_sites(traced_before, tracemalloc.take_snapshot(), n)
+                traced_before = None
+                tracemalloc.stop()  # its traces are not the entries'; the graph walk need not be traced either
+            kcb_graph.write_graph(msg['path'], skip=(msg, sites))
+            emit({'type': 'snapshot-written', 'sites': [dict(s, site=scrub(s['site'])) for s in sites]})
+            continue
         if kind != 'grow':
             raise RuntimeError('unknown message type %r' % kind)
         state['setup'] = False
@@ -236,7 +271,7 @@ def _sample(state):
         build_ms = (time.perf_counter() - t0) * 1000
         del ids, tid
         settle()
-        emit({'type': 'reading', 'n': n, 'memory': memory(trace), 'build_ms': build_ms,
+        emit({'type': 'reading', 'n': n, 'memory': memory(), 'build_ms': build_ms,
               'tokens': ctx.authentications, 'auth_requests': kcb_context.AUTH_POSTS[0]})
 
 
