@@ -11,6 +11,7 @@ import type { KeystoneEnv } from './env.ts';
 import { interruptedBy } from '../util/processes.ts';
 import { registerSecret } from '../util/redact.ts';
 import { authenticate, KeystoneError, type AuthTarget } from './auth.ts';
+import { firstLine } from '../util/text.ts';
 
 /**
  * Trust requests (create, delete) in flight at once. Measured on scripts/keystone-local.sh (uWSGI, 4 processes,
@@ -203,7 +204,7 @@ export async function connectRealKeystone(url: string, env: NodeJS.ProcessEnv, o
             throw new UsageError(`Keystone at ${authUrl} did not answer while creating trust ${created.length + 1} of ${count}: ${(err as { code?: string }).code ?? (err as Error).message}`);
           }
           if (res.status !== 201 || typeof res.body?.trust?.id !== 'string') {
-            const why = res.body?.error?.message ? `: ${String(res.body.error.message).split('\n')[0]}` : '';
+            const why = res.body?.error?.message ? `: ${firstLine(String(res.body.error.message))}` : '';
             throw new UsageError(`Keystone refused to create trust ${created.length + 1} of ${count} (HTTP ${res.status}${why}); the run needs ${count} distinct trusts`);
           }
           created.push(res.body.trust.id);

@@ -14,26 +14,20 @@ import type { KeystoneEnv } from '../keystone/env.ts';
 import type { InProcessOptions } from '../keystone/in-process-post.ts';
 import type { SnapshotCheck } from '../results/schema.ts';
 import { perObjectSlope } from '../stats/per-object.ts';
-import { storeDriver } from '../stores/index.ts';
+import type { ExternalStore } from '../stores/index.ts';
+import { openStores } from '../stores/open.ts';
 import { onHarnessExit } from '../util/processes.ts';
 import { redact } from '../util/redact.ts';
-import { trialRuns, type PlannedRun, type Protocol } from './plan.ts';
+import { trustsNeeded, type DesignPlan, type TrialPolicy } from './run-plan.ts';
+import { trialRuns, type PlannedRun, type Protocol } from './runs.ts';
 import { launcherFor } from './runtimes.ts';
 import { stopBundling } from './node-bundle.ts';
 import { pickNext, type RunTiming } from './schedule.ts';
 import { runWorker, type RunOutcome, type StoreInUse } from './session.ts';
+import { errorLine } from '../util/text.ts';
 
-export interface CampaignDesign {
-  descriptor: DesignDescriptor;
-  sizes: number[];
-}
-
-export interface TrialPolicy {
-  min: number;
-  max: number;
-  /** stop adding trials once the deciding slope's 95 % CI half-width is at most this share of the slope */
-  targetRelHalfWidth: number;
-}
+/** A design as the campaign runs it: its descriptor, sizes, warm-up and heap limit, from the run plan. */
+export type CampaignDesign = DesignPlan;
 
 export interface CampaignOptions {
   protocol: Protocol;
@@ -43,16 +37,12 @@ export interface CampaignOptions {
   timeoutS: number;
   keystoneTimeoutMs: number;
   keystoneRetries: number;
-  /** creations each worker runs before its first reading */
-  warmup: (d: DesignDescriptor, maxN: number) => number;
   /** node workers take tokens from the stand-in's issuer in-process (src/keystone/in-process-post.ts) */
   inProcess?: InProcessOptions;
   /** stores the user owns, used instead of a private server */
-  externalStores: Partial<Record<StoreId, StoreLocation>>;
+  externalStores: Partial<Record<StoreId, ExternalStore>>;
   /** key prefix for every store, run-unique */
   keyPrefix: string;
-  /** V8 old-space limit of node workers, MB, by design id ("*" = every node design) */
-  workerMaxOldSpaceMb?: Record<string, number>;
   trace?: boolean;
   /** heap-snapshot cross-check of node designs: the size it is taken at, and the analysis */
   snapshot?: { n: number; analyse: (path: string) => Promise<Omit<SnapshotCheck, 'n'>> };
@@ -88,45 +78,14 @@ function precise(tally: DesignTally, d: DesignDescriptor, target: number): boole
   return (s.ci95[1] - s.ci95[0]) / 2 <= target * s.bytes;
 }
 
-async function openStores(d: DesignDescriptor, opts: CampaignOptions, keyPrefix: string): Promise<{ stores: Partial<Record<StoreId, StoreLocation>>; measured?: StoreInUse; close: () => Promise<void> }> {
-  const stores: Partial<Record<StoreId, StoreLocation>> = {};
-  const closers: Array<() => Promise<unknown>> = [];
-  let measured: StoreInUse | undefined;
-  try {
-    for (const id of d.needs) {
-      const driver = storeDriver(id);
-      const external = opts.externalStores[id];
-      let use: StoreInUse;
-      if (external) {
-        use = { driver, location: { ...external, keyPrefix } };
-        // The user's store: delete exactly this run's keys afterwards (never a flush); they carry TTLs anyway.
-        closers.push(() => driver.deleteKeys(use.location, opts.keystoneTimeoutMs).catch(() => 0));
-      } else {
-        const server = await driver.startPrivate(keyPrefix);
-        opts.onStoreVersion?.(id, server.version);
-        use = { driver, location: server.location, server };
-        closers.push(() => server.stop());
-      }
-      stores[id] = use.location;
-      measured ??= use;
-    }
-  } catch (err) {
-    for (const c of closers) await c();
-    throw err;
-  }
-  return { stores, measured, close: async () => { for (const c of closers) await c(); } };
-}
-
 /**
  * Runs the campaign. `tallies` is filled as runs complete (not only at the end), so whoever holds it — the CLI's
  * exit hook writing the partial file — sees every finished sample even if the process is ending.
  */
 export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneEnv, opts: CampaignOptions,
   tallies: Map<string, DesignTally> = new Map()): Promise<Map<string, DesignTally>> {
-  const maxN = Math.max(0, ...designs.flatMap((d) => d.sizes), opts.snapshot?.n ?? 0);
   // node designs warm up with distinct trusts (the first ones, reused by the build afterwards)
-  const warmupMax = Math.max(0, ...designs.map((d) => opts.warmup(d.descriptor, Math.max(0, ...d.sizes))));
-  const trustIds = await keystone.trustIds(Math.max(maxN, warmupMax) + 1);
+  const trustIds = await keystone.trustIds(trustsNeeded(designs, opts.snapshot?.n));
   const setupFailures = new Map<string, number>();
   const giveUpAfter = opts.giveUpAfter ?? 3;
   const jobs = Math.max(1, opts.jobs ?? 1);
@@ -138,7 +97,8 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
     return t;
   };
 
-  const runOne = async (d: DesignDescriptor, run: PlannedRun, snapshotPath?: string): Promise<RunOutcome> => {
+  const runOne = async (plan: CampaignDesign, run: PlannedRun, snapshotPath?: string): Promise<RunOutcome> => {
+    const d = plan.descriptor;
     const tally = tallyOf(d.id);
     if ((setupFailures.get(d.id) ?? 0) >= giveUpAfter) {
       const failure = { n: run.ladder.at(-1) ?? 0, trial: run.trial, reason: `not run: the previous ${giveUpAfter} runs of ${d.id} failed before building anything` };
@@ -149,24 +109,28 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
     const t0 = Date.now();
     let outcome: RunOutcome;
     let stores: Awaited<ReturnType<typeof openStores>> | undefined;
+    let ctxStores: Partial<Record<StoreId, StoreLocation>> = {};
     try {
       // A prefix of the run's own, so workers that run together on a store the user owns never delete each other's
       // keys. Fixed width: designs keep keys in memory, and run 10's one-character-longer prefix made every key
       // of a Redis design 8 B larger than run 9's (210 against 202 B per entry).
-      stores = await openStores(d, opts, `${opts.keyPrefix}${String(++runCount).padStart(6, '0')}:`);
-      const limits = opts.workerMaxOldSpaceMb ?? {};
+      stores = await openStores(d.needs, { external: opts.externalStores, keyPrefix: `${opts.keyPrefix}${String(++runCount).padStart(6, '0')}:`, timeoutMs: opts.keystoneTimeoutMs });
+      for (const [id, s] of stores.open) {
+        ctxStores[id] = s.location;
+        if (s.server) opts.onStoreVersion?.(id, s.server.version);
+      }
       outcome = await runWorker({
         design: d, trial: run.trial, ladder: run.ladder, trustIds,
         ctx: {
-          keystone: keystone.target, timeoutMs: opts.keystoneTimeoutMs, retries: opts.keystoneRetries, stores: stores.stores,
+          keystone: keystone.target, timeoutMs: opts.keystoneTimeoutMs, retries: opts.keystoneRetries, stores: ctxStores,
           ...(opts.inProcess && d.runtime === 'node' ? { inProcess: opts.inProcess } : {}),
         },
-        warmup: opts.warmup(d, Math.max(...run.ladder)), concurrency: opts.concurrency, timeoutMs: opts.timeoutS * 1000,
-        store: stores.measured, snapshotPath, trace: opts.trace,
-      }, launcherFor(d.runtime, { maxOldSpaceMb: limits[d.id] ?? limits['*'] }));
+        warmup: plan.warmup, concurrency: opts.concurrency, timeoutMs: opts.timeoutS * 1000,
+        store: stores.open.values().next().value, snapshotPath, trace: opts.trace,
+      }, launcherFor(d.runtime, { maxOldSpaceMb: plan.maxOldSpaceMb }));
     } catch (err) {
       // the run could not even start (a store server would not start): does not depend on n either
-      outcome = { samples: [], failure: { n: 0, trial: run.trial, reason: redact((err as Error).message.split('\n')[0]) }, setup: true };
+      outcome = { samples: [], failure: { n: 0, trial: run.trial, reason: redact(errorLine(err)) }, setup: true };
     } finally {
       await stores?.close();
     }
@@ -248,7 +212,7 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
     const { d, run, snapshotPath } = job;
     opts.onStart?.(run);
     const t0 = Date.now();
-    const outcome = await runOne(d.descriptor, run, snapshotPath);
+    const outcome = await runOne(d, run, snapshotPath);
     if (outcome.failure && opts.shouldStop()) return;
     opts.onDone?.(run, outcome, Date.now() - t0);
     if (snapshotPath) {
@@ -256,7 +220,7 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
       try {
         tallyOf(d.descriptor.id).snapshot = { n: run.ladder[0], ...(await opts.snapshot!.analyse(snapshotPath)) };
       } catch (err) {
-        opts.note?.(redact(`${d.descriptor.id}: heap snapshot not analysed: ${(err as Error).message.split('\n')[0]}`));
+        opts.note?.(redact(`${d.descriptor.id}: heap snapshot not analysed: ${errorLine(err)}`));
       } finally {
         rmSync(snapshotPath, { force: true });
       }
@@ -297,7 +261,7 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
           const t = job.run.trial > 0 ? timingOf(job.d.descriptor.id) : undefined;
           const started = Date.now();
           t?.running.push(started);
-          execute(job).catch((err) => opts.note?.(redact(`${job.d.descriptor.id}: ${(err as Error).message.split('\n')[0]}`)))
+          execute(job).catch((err) => opts.note?.(redact(`${job.d.descriptor.id}: ${errorLine(err)}`)))
             .finally(() => {
               active--;
               if (t) {

@@ -1,29 +1,21 @@
-// Writes every derived file of a results object. All outputs are built in memory first and only then written
+// Writes every exporter's files of a results object. All outputs are built in memory first and only then written
 // (each atomically), so a rendering error leaves the previous report untouched.
 import { join } from 'node:path';
 import type { Results } from '../results/schema.ts';
 import { writeFileAtomic } from '../results/write.ts';
-import { samplesCsv } from './csv.ts';
 import { allCharts } from './charts.ts';
-import { renderSvg, svgToPng } from './render.ts';
-import { reportHtml, type ChartSvg } from './html.ts';
-import { reportReadme, summaryMarkdown } from './markdown.ts';
+import { renderSvg } from './render.ts';
+import { EXPORTERS } from './exporters.ts';
+import type { ChartSvg } from './html.ts';
 
-export async function writeReport(r: Results, outDir: string): Promise<string[]> {
-  const charts = allCharts(r);
+/** `charts: false` (the bench's --no-report): only the exporters that need no chart. Returns the paths written. */
+export async function writeReport(r: Results, outDir: string, opts: { charts?: boolean } = {}): Promise<string[]> {
+  const exporters = EXPORTERS.filter((e) => opts.charts !== false || !e.charts);
   const svgs: ChartSvg[] = [];
-  for (const c of charts) svgs.push({ name: c.name, title: c.title, caption: c.caption, lesson: c.lesson, svg: await renderSvg(c.spec) });
-  const files: Array<[string, string | Uint8Array]> = [];
-  for (const c of svgs) {
-    files.push([join(outDir, 'charts', `${c.name}.svg`), c.svg]);
-    files.push([join(outDir, 'charts', `${c.name}.png`), svgToPng(c.svg)]);
+  if (exporters.some((e) => e.charts)) {
+    for (const c of allCharts(r)) svgs.push({ name: c.name, title: c.title, caption: c.caption, lesson: c.lesson, svg: await renderSvg(c.spec) });
   }
-  files.push(
-    [join(outDir, 'index.html'), reportHtml(r, svgs)],
-    [join(outDir, 'README.md'), reportReadme(r, svgs)],
-    [join(outDir, 'summary.md'), summaryMarkdown(r)],
-    [join(outDir, 'samples.csv'), samplesCsv(r)],
-  );
-  for (const [path, data] of files) writeFileAtomic(path, data);
-  return files.map(([path]) => path);
+  const files = exporters.flatMap((e) => e.files(r, svgs)).map((f) => ({ ...f, path: join(outDir, f.path) }));
+  for (const f of files) writeFileAtomic(f.path, f.data);
+  return files.map((f) => f.path);
 }

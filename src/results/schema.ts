@@ -201,8 +201,17 @@ export interface Meta {
   jobs?: number;
   /** wall time of each phase of the run, ms */
   phases?: Record<string, number>;
-  /** creations each worker runs before its first reading */
+  /** creations each worker runs before its first reading, when --warmup set it for every design */
   warmup?: number;
+  /** the run plan the run measured: trusts, trial policy, and each design's sizes, warm-up and heap limit */
+  plan?: {
+    trusts: number;
+    minTrials: number;
+    /** the CI half-width, as a share of the slope, at which no more trials were added */
+    targetCi: number;
+    snapshotN: number;
+    designs: Record<string, { sizes: number[]; warmup: number; maxOldSpaceMb?: number }>;
+  };
   /** environment variables set for the sample workers */
   workerEnv?: Record<string, string>;
   /** node flags of the sample workers */

@@ -52,7 +52,8 @@ from kcb_stdio import emit, flush  # noqa: E402  (first: it moves library output
 import kcb_context  # noqa: E402  (after the stdout swap: nothing it does may print on the protocol)
 from kcb_context import scrub, rss_bytes, settle  # noqa: E402
 
-STORES = ('redis', 'memcached')
+# the harness's registered stores (src/stores/index.ts), handed over by the parent
+STORES = tuple(s for s in os.environ.get('KCB_STORE_IDS', '').split(',') if s)
 TOPOLOGIES = ('per-worker', 'shared')
 
 
