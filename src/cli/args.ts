@@ -7,6 +7,7 @@ import { UsageError } from './errors.ts';
 import { int, num, oneOf, parseFlags } from './flags.ts';
 import { checkOutDir } from './out-dir.ts';
 import { STORE_DRIVERS } from '../stores/index.ts';
+import { exportedFiles } from '../report/exporters.ts';
 
 /** Everything `npm run bench` was told: the run plan's flags (src/measure/run-plan.ts) and how to run and report. */
 export interface BenchOptions extends PlanOptions {
@@ -67,7 +68,7 @@ Options:
                          token issuer runs inside the worker, the same bytes without the HTTP round
                          trip) or http; a real Keystone is always http
 ${STORE_DRIVERS.map((d) => `  ${`--${d.flag.name} ${d.flag.value}`.padEnd(22)} ${d.flag.help}\n`).join('')}  --no-latency           skip the tinybench latency benchmarks
-  --no-report            write JSON/CSV/Markdown only, no charts or HTML
+  --no-report            write the JSON and ${exportedFiles(false)} only, no charts or HTML
   --seed S               seed of the sample order shuffle (fresh protocol; default 1)
   --json                 print the results JSON on stdout instead of the summary table
   --quiet                no progress output

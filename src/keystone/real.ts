@@ -14,9 +14,9 @@ import { authenticate, KeystoneError, type AuthTarget } from './auth.ts';
 import { firstLine } from '../util/text.ts';
 
 /**
- * Trust requests (create, delete) in flight at once. Measured on scripts/keystone-local.sh (uWSGI, 4 processes,
- * sqlite), 100 trusts: 1 in flight 9.5 s create + 6.9 s delete, 2: 5.3 s + 7.3 s, 4: 6.0 s + 6.1 s — more only
- * adds "database is locked" collisions (each costs a retry after TRUST_REQUEST_TIMEOUT_MS).
+ * Trust requests (create, delete) in flight at once: two is fastest on scripts/keystone-local.sh (sqlite); more
+ * only adds "database is locked" collisions, each costing a retry after TRUST_REQUEST_TIMEOUT_MS (README, "Why
+ * the workers run as they do").
  */
 export const TRUST_LANES = 2;
 /** Trusts created per batch; between batches the creation stops if the run is interrupted. */

@@ -112,8 +112,8 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
     let ctxStores: Partial<Record<StoreId, StoreLocation>> = {};
     try {
       // A prefix of the run's own, so workers that run together on a store the user owns never delete each other's
-      // keys. Fixed width: designs keep keys in memory, and run 10's one-character-longer prefix made every key
-      // of a Redis design 8 B larger than run 9's (210 against 202 B per entry).
+      // keys; of fixed width, because designs keep keys in memory and a longer prefix would make later runs' entries
+      // larger.
       stores = await openStores(d.needs, { external: opts.externalStores, keyPrefix: `${opts.keyPrefix}${String(++runCount).padStart(6, '0')}:`, timeoutMs: opts.keystoneTimeoutMs });
       for (const [id, s] of stores.open) {
         ctxStores[id] = s.location;

@@ -8,10 +8,6 @@ import { plannerSummaryMarkdown } from './planner-render.ts';
 
 const table = (t: Table) => mdTable(t.head, t.rows.map((row) => row.cells));
 
-export function methodLine(v: ReportView): string {
-  return v.method;
-}
-
 export function referenceLine(v: ReportView): string {
   return `Reference: ${v.reference.label} = **${v.reference.value} per object**.`;
 }

@@ -3,12 +3,17 @@
 
 import type { StoreId, Topology } from '../designs/contract.ts';
 import type { Runtime } from '../designs/descriptor.ts';
+import type { DesignStatus } from './design-status.ts';
 import type { TokenModelSection } from './model-section.ts';
 import type { MetricName } from './metrics.ts';
 
 export type { MetricName } from './metrics.ts';
+export type { DesignStatus } from './design-status.ts';
 
 export const SCHEMA_VERSION = 2 as const;
+
+/** incremental: one worker per trial, read as it grows; fresh: one worker per (N, trial). */
+export type Protocol = 'incremental' | 'fresh';
 
 /** One memory reading of one fresh child process holding `n` cached objects. All values in bytes. */
 export interface Sample {
@@ -160,7 +165,7 @@ export interface DesignResult {
   /** wall time of this design's samples, ms */
   wallMs?: number;
   /** "ok" when every sample succeeded, "partial" when some failed, "failed"/"unavailable" when none succeeded */
-  status: 'ok' | 'partial' | 'failed' | 'unavailable';
+  status: DesignStatus;
   /** why the design is unavailable/failed, with the command that fixes it when there is one */
   note?: string;
   samples: Sample[];
@@ -196,7 +201,7 @@ export interface Meta {
   /** the stores the run used: private (one server per sample) or the user's */
   stores: Partial<Record<StoreId, { kind: 'private' | 'external'; version: string }>>;
   /** incremental: one worker per trial, read as it grows; fresh: one worker per (N, trial) */
-  protocol?: 'incremental' | 'fresh';
+  protocol?: Protocol;
   /** workers measured at once */
   jobs?: number;
   /** wall time of each phase of the run, ms */

@@ -12,16 +12,10 @@
 import type { StoreId, StoreLocation } from '../designs/contract.ts';
 import type { AuthTarget } from '../keystone/auth.ts';
 import type { InProcessOptions } from '../keystone/in-process-post.ts';
+import type { Sample } from '../results/schema.ts';
 
-export interface MemoryReading {
-  rss: number;
-  heapUsed?: number;
-  heapTotal?: number;
-  external?: number;
-  arrayBuffers?: number;
-  /** python with tracing on */
-  tracemalloc?: number;
-}
+/** What a worker reads of its own memory: the inside part of a Sample (tracemalloc: python with tracing on). */
+export type MemoryReading = Pick<Sample, 'rss' | 'heapUsed' | 'heapTotal' | 'external' | 'arrayBuffers' | 'tracemalloc'>;
 
 /** What a worker needs to build the design's context; plain data, so it crosses the process boundary. */
 export interface ContextSpec {
