@@ -1,82 +1,24 @@
-// Takes the planned worker runs one after another: for each, the stores the design needs (a private server per
-// run, or the user's with a run-unique key prefix), a fresh worker, its readings, and the tokens Keystone
-// issued meanwhile. Trials go on until the design's deciding figure is precise enough (as pyperf's and Fluid's
-// runners do) or the most trials are taken. It never aborts on a failed run; it stops early only when told to
-// (Ctrl-C), keeping everything measured so far.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// Takes the planned worker runs: a worker per run (./worker-runs.ts), from a queue that grows trial by trial until
+// each design's figure is precise enough (./trial-queue.ts), --jobs at a time. It never aborts on a failed run; it
+// stops early only when told to (Ctrl-C), keeping everything measured so far.
+import { rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { emptyTally, type DesignTally } from '../analysis/design-result.ts';
-import type { StoreId, StoreLocation } from '../designs/contract.ts';
-import type { DesignDescriptor } from '../designs/descriptor.ts';
+import type { StoreId } from '../designs/contract.ts';
 import type { KeystoneEnv } from '../keystone/env.ts';
-import type { InProcessOptions } from '../keystone/in-process-post.ts';
-import type { SnapshotCheck } from '../results/schema.ts';
-import { perObjectSlope } from '../stats/per-object.ts';
-import type { ExternalStore } from '../stores/index.ts';
-import { openStores } from '../stores/open.ts';
-import { onHarnessExit } from '../util/processes.ts';
 import { redact } from '../util/redact.ts';
-import { trustsNeeded, type DesignPlan, type TrialPolicy } from './run-plan.ts';
-import { trialRuns, type PlannedRun, type Protocol } from './runs.ts';
-import { launcherFor } from './runtimes.ts';
-import { stopBundling } from './node-bundle.ts';
-import { pickNext, type RunTiming } from './schedule.ts';
-import { runWorker, type RunOutcome, type StoreInUse } from './session.ts';
 import { errorLine } from '../util/text.ts';
+import { stopBundling } from './node-bundle.ts';
+import type { CampaignDesign, CampaignOptions } from './campaign-options.ts';
+import { trustsNeeded } from './run-plan.ts';
+import { pickNext, type RunTiming } from './schedule.ts';
+import { TrialQueue, type Job } from './trial-queue.ts';
+import { WorkerRuns } from './worker-runs.ts';
 
-/** A design as the campaign runs it: its descriptor, sizes, warm-up and heap limit, from the run plan. */
-export type CampaignDesign = DesignPlan;
-
-export interface CampaignOptions {
-  protocol: Protocol;
-  seed: number;
-  trials: TrialPolicy;
-  concurrency: number;
-  timeoutS: number;
-  keystoneTimeoutMs: number;
-  keystoneRetries: number;
-  /** node workers take tokens from the stand-in's issuer in-process (src/keystone/in-process-post.ts) */
-  inProcess?: InProcessOptions;
-  /** stores the user owns, used instead of a private server */
-  externalStores: Partial<Record<StoreId, ExternalStore>>;
-  /** key prefix for every store, run-unique */
-  keyPrefix: string;
-  trace?: boolean;
-  /** heap-snapshot cross-check of node designs: the size it is taken at, and the analysis */
-  snapshot?: { n: number; analyse: (path: string) => Promise<Omit<SnapshotCheck, 'n'>> };
-  shouldStop: () => boolean;
-  /**
-   * Workers measured at once (default 1). Each worker is its own process, so one's memory readings do not see
-   * another's; only build times change. Above 1, tokens are counted by each worker's client (Keystone's own
-   * count cannot be split between workers that run together).
-   */
-  jobs?: number;
-  /**
-   * After this many runs of a design in a row failed during set-up (Keystone or a store unusable) and none
-   * succeeded, its remaining runs are recorded as failed without starting: a misconfigured run fails in seconds.
-   */
-  giveUpAfter?: number;
-  /** a private store server started: its version, for the results' meta */
-  onStoreVersion?: (id: StoreId, version: string) => void;
-  onPlan?: (runs: PlannedRun[]) => void;
-  onStart?: (r: PlannedRun) => void;
-  onDone?: (r: PlannedRun, outcome: RunOutcome, ms: number) => void;
-  note?: (text: string) => void;
-}
+export type { CampaignDesign, CampaignOptions } from './campaign-options.ts';
 
 /** A run-unique prefix, so a shared store never sees two runs' keys collide and cleanup deletes only ours. */
 export const runKeyPrefix = () => `kcb:${randomBytes(6).toString('hex')}:`;
-
-/** The figure whose precision decides whether another trial is needed: the heap for node, RSS for python. */
-const decidingMetric = (d: DesignDescriptor): 'heapUsed' | 'rss' => (d.runtime === 'node' ? 'heapUsed' : 'rss');
-
-function precise(tally: DesignTally, d: DesignDescriptor, target: number): boolean {
-  const s = perObjectSlope(tally.samples, decidingMetric(d));
-  if (!s || s.trialSlopes.length < 2 || !(s.bytes > 0)) return false;
-  return (s.ci95[1] - s.ci95[0]) / 2 <= target * s.bytes;
-}
 
 /**
  * Runs the campaign. `tallies` is filled as runs complete (not only at the end), so whoever holds it — the CLI's
@@ -86,200 +28,90 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
   tallies: Map<string, DesignTally> = new Map()): Promise<Map<string, DesignTally>> {
   // node designs warm up with distinct trusts (the first ones, reused by the build afterwards)
   const trustIds = await keystone.trustIds(trustsNeeded(designs, opts.snapshot?.n));
-  const setupFailures = new Map<string, number>();
-  const giveUpAfter = opts.giveUpAfter ?? 3;
-  const jobs = Math.max(1, opts.jobs ?? 1);
-  let runCount = 0;
-  const finished = new Set<string>();
   const tallyOf = (id: string) => {
     let t = tallies.get(id);
     if (!t) tallies.set(id, (t = emptyTally()));
     return t;
   };
-
-  const runOne = async (plan: CampaignDesign, run: PlannedRun, snapshotPath?: string): Promise<RunOutcome> => {
-    const d = plan.descriptor;
-    const tally = tallyOf(d.id);
-    if ((setupFailures.get(d.id) ?? 0) >= giveUpAfter) {
-      const failure = { n: run.ladder.at(-1) ?? 0, trial: run.trial, reason: `not run: the previous ${giveUpAfter} runs of ${d.id} failed before building anything` };
-      tally.failures.push(failure);
-      return { samples: [], failure };
-    }
-    const before = keystone.tokensIssued();
-    const t0 = Date.now();
-    let outcome: RunOutcome;
-    let stores: Awaited<ReturnType<typeof openStores>> | undefined;
-    let ctxStores: Partial<Record<StoreId, StoreLocation>> = {};
-    try {
-      // A prefix of the run's own, so workers that run together on a store the user owns never delete each other's
-      // keys; of fixed width, because designs keep keys in memory and a longer prefix would make later runs' entries
-      // larger.
-      stores = await openStores(d.needs, { external: opts.externalStores, keyPrefix: `${opts.keyPrefix}${String(++runCount).padStart(6, '0')}:`, timeoutMs: opts.keystoneTimeoutMs });
-      for (const [id, s] of stores.open) {
-        ctxStores[id] = s.location;
-        if (s.server) opts.onStoreVersion?.(id, s.server.version);
-      }
-      outcome = await runWorker({
-        design: d, trial: run.trial, ladder: run.ladder, trustIds,
-        ctx: {
-          keystone: keystone.target, timeoutMs: opts.keystoneTimeoutMs, retries: opts.keystoneRetries, stores: ctxStores,
-          ...(opts.inProcess && d.runtime === 'node' ? { inProcess: opts.inProcess } : {}),
-        },
-        warmup: plan.warmup, concurrency: opts.concurrency, timeoutMs: opts.timeoutS * 1000,
-        store: stores.open.values().next().value, snapshotPath, trace: opts.trace,
-      }, launcherFor(d.runtime, { maxOldSpaceMb: plan.maxOldSpaceMb }));
-    } catch (err) {
-      // the run could not even start (a store server would not start): does not depend on n either
-      outcome = { samples: [], failure: { n: 0, trial: run.trial, reason: redact(errorLine(err)) }, setup: true };
-    } finally {
-      await stores?.close();
-    }
-    tally.wallMs += Date.now() - t0;
-    // Stopping kills the run in flight: its failure says nothing about the design, so it is not recorded.
-    if (outcome.failure && opts.shouldStop()) return outcome;
-    const after = keystone.tokensIssued();
-    // Keystone's own count when it can be read (the stand-in), no other worker ran meanwhile and every token came
-    // from it, otherwise the worker's client-side count.
-    const served = !(opts.inProcess && d.runtime === 'node');
-    if (jobs === 1 && served && before !== undefined && after !== undefined) tally.tokensIssued += after - before;
-    else tally.tokensIssued += Math.max(0, ...outcome.samples.map((s) => s.tokens ?? 0));
-    if (!snapshotPath) tally.samples.push(...outcome.samples);
-    if (outcome.failure) tally.failures.push(outcome.failure);
-    const setupFailed = !!outcome.failure && outcome.setup && tally.samples.length === 0;
-    setupFailures.set(d.id, setupFailed ? (setupFailures.get(d.id) ?? 0) + 1 : 0);
-    return outcome;
-  };
-
-  // The queue: every design's trials up to the fewest (those run whatever they show, so they are queued at once
-  // and two of one design may run together); a design's next trial beyond them (or its snapshot run) joins the
-  // queue when its trials so far are complete. Every first trial starts before any other run (src/measure/
-  // schedule.ts), so an interrupted run still has whole sweeps of most designs.
-  interface Job { d: CampaignDesign; run: PlannedRun; snapshotPath?: string }
-  const queue: Job[] = [];
-  /** runs still to finish, by design and trial */
-  const pending = new Map<string, number>();
-  /** the highest trial queued, and the trials complete, by design */
-  const queued = new Map<string, number>();
-  const complete = new Map<string, number>();
-  let snapshotDir: string | undefined;
-  let removeSnapshotDir: (() => void) | undefined;
-  const enqueueTrial = (d: CampaignDesign, trial: number) => {
-    const runs = trialRuns(d.descriptor.id, d.sizes, trial, opts.protocol, opts.seed);
-    pending.set(`${d.descriptor.id}#${trial}`, runs.length);
-    queued.set(d.descriptor.id, trial);
-    for (const run of runs) queue.push({ d, run });
-  };
-  const enqueueSnapshot = (d: CampaignDesign) => {
-    if (!opts.snapshot || d.descriptor.runtime !== 'node' || tallyOf(d.descriptor.id).samples.length === 0) return;
-    if (!snapshotDir) {
-      const dir = (snapshotDir = mkdtempSync(join(tmpdir(), 'kcb-snapshot-')));
-      removeSnapshotDir = onHarnessExit(() => rmSync(dir, { recursive: true, force: true }));
-    }
-    queue.push({ d, run: { design: d.descriptor.id, trial: 0, ladder: [opts.snapshot.n] }, snapshotPath: join(snapshotDir, `${d.descriptor.id}.heapsnapshot`) });
-  };
-  /** What is still to run, as far as it can be known now: for the progress line's ETA. */
-  const announce = () => {
-    const rest = queue.map((j) => j.run);
-    for (const d of designs) {
-      const id = d.descriptor.id;
-      if (finished.has(id)) continue;
-      // (reading, not creating, the tally: a design not reached must have none, so the results say so)
-      for (let t = (queued.get(id) ?? 0) + 1; t <= opts.trials.max; t++) rest.push(...trialRuns(id, d.sizes, t, opts.protocol, opts.seed));
-      if (opts.snapshot && d.descriptor.runtime === 'node') rest.push({ design: id, trial: 0, ladder: [opts.snapshot.n] });
-    }
-    opts.onPlan?.(rest);
-  };
-  /**
-   * A trial of a design is complete. Once every queued trial is: another trial, or (precise enough, or the most
-   * trials taken) its snapshot run.
-   */
-  const trialDone = (d: CampaignDesign) => {
-    const id = d.descriptor.id;
-    const tally = tallyOf(id);
-    const done = (complete.get(id) ?? 0) + 1;
-    complete.set(id, done);
-    tally.trials = done;
-    // stopping: the trial counts, nothing more is queued
-    if (opts.shouldStop() || done < (queued.get(id) ?? 0)) return;
-    const more = done < opts.trials.max && !(done >= opts.trials.min && precise(tally, d.descriptor, opts.trials.targetRelHalfWidth));
-    if (more) enqueueTrial(d, done + 1);
-    else {
-      finished.add(id);
-      enqueueSnapshot(d);
-    }
-  };
+  const runs = new WorkerRuns(keystone, opts, trustIds, tallyOf);
+  const queue = new TrialQueue(designs, opts, tallyOf);
   const execute = async (job: Job) => {
     const { d, run, snapshotPath } = job;
     opts.onStart?.(run);
     const t0 = Date.now();
-    const outcome = await runOne(d, run, snapshotPath);
+    const outcome = await runs.run(d, run, snapshotPath);
     if (outcome.failure && opts.shouldStop()) return;
     opts.onDone?.(run, outcome, Date.now() - t0);
     if (snapshotPath) {
-      if (!outcome.snapshotWritten) return;
-      try {
-        tallyOf(d.descriptor.id).snapshot = { n: run.ladder[0], ...(await opts.snapshot!.analyse(snapshotPath)) };
-      } catch (err) {
-        opts.note?.(redact(`${d.descriptor.id}: heap snapshot not analysed: ${errorLine(err)}`));
-      } finally {
-        rmSync(snapshotPath, { force: true });
-      }
+      if (outcome.snapshotWritten) await analyseSnapshot(job, opts, tallyOf(d.descriptor.id));
       return;
     }
-    const key = `${d.descriptor.id}#${run.trial}`;
-    const left = (pending.get(key) ?? 1) - 1;
-    pending.set(key, left);
-    if (left === 0) trialDone(d);
-    announce();
+    queue.runDone(job);
   };
-
-  for (let t = 1; t <= Math.max(1, opts.trials.min); t++) for (const d of designs) enqueueTrial(d, t);
-  announce();
   try {
-    await new Promise<void>((resolve) => {
-      let active = 0;
-      // A store the user owns is one server for every worker: its memory reading would count another worker's
-      // keys, so workers that use it run one at a time (private stores are one per worker anyway).
-      const busy = new Set<StoreId>();
-      const shared = (job: Job) => job.d.descriptor.needs.filter((id) => opts.externalStores[id]);
-      const timing = new Map<string, RunTiming>();
-      const timingOf = (id: string) => {
-        let t = timing.get(id);
-        if (!t) timing.set(id, (t = { finished: [], running: [] }));
-        return t;
-      };
-      const pump = () => {
-        // stopped: nothing new starts; designs not reached keep no tally, so the results say they were not measured
-        while (!opts.shouldStop() && active < jobs) {
-          const at = pickNext(queue.map((j) => ({ design: j.d.descriptor.id, trial: j.run.trial, job: j })),
-            (q) => shared(q.job).every((id) => !busy.has(id)), timing, Date.now());
-          if (at < 0) break;
-          const [job] = queue.splice(at, 1);
-          const holds = shared(job);
-          for (const id of holds) busy.add(id);
-          active++;
-          const t = job.run.trial > 0 ? timingOf(job.d.descriptor.id) : undefined;
-          const started = Date.now();
-          t?.running.push(started);
-          execute(job).catch((err) => opts.note?.(redact(`${job.d.descriptor.id}: ${errorLine(err)}`)))
-            .finally(() => {
-              active--;
-              if (t) {
-                t.running.splice(t.running.indexOf(started), 1);
-                t.finished.push(Date.now() - started);
-              }
-              for (const id of holds) busy.delete(id);
-              pump();
-            });
-        }
-        if (active === 0 && (queue.length === 0 || opts.shouldStop())) resolve();
-      };
-      pump();
-    });
+    await drain(queue.jobs, execute, opts);
   } finally {
-    if (snapshotDir) rmSync(snapshotDir, { recursive: true, force: true });
-    removeSnapshotDir?.();
+    queue.dispose();
     await stopBundling();
   }
   return tallies;
+}
+
+async function analyseSnapshot(job: Job, opts: CampaignOptions, tally: DesignTally): Promise<void> {
+  const path = job.snapshotPath!;
+  try {
+    tally.snapshot = { n: job.run.ladder[0], ...(await opts.snapshot!.analyse(path)) };
+  } catch (err) {
+    opts.note?.(redact(`${job.d.descriptor.id}: heap snapshot not analysed: ${errorLine(err)}`));
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
+/**
+ * Starts queued jobs, --jobs at a time, in the order src/measure/schedule.ts picks, until the queue is empty (jobs
+ * that finish may queue more) or the run is told to stop: then nothing new starts, and designs not reached keep no
+ * tally, so the results say they were not measured.
+ */
+function drain(queue: Job[], execute: (job: Job) => Promise<void>, opts: CampaignOptions): Promise<void> {
+  const jobs = Math.max(1, opts.jobs ?? 1);
+  // A store the user owns is one server for every worker: its memory reading would count another worker's keys,
+  // so workers that use it run one at a time (private stores are one per worker anyway).
+  const busy = new Set<StoreId>();
+  const shared = (job: Job) => job.d.descriptor.needs.filter((id) => opts.externalStores[id]);
+  const timing = new Map<string, RunTiming>();
+  const timingOf = (id: string) => {
+    let t = timing.get(id);
+    if (!t) timing.set(id, (t = { finished: [], running: [] }));
+    return t;
+  };
+  return new Promise<void>((resolve) => {
+    let active = 0;
+    const pump = () => {
+      while (!opts.shouldStop() && active < jobs) {
+        const at = pickNext(queue.map((j) => ({ design: j.d.descriptor.id, trial: j.run.trial, job: j })),
+          (q) => shared(q.job).every((id) => !busy.has(id)), timing, Date.now());
+        if (at < 0) break;
+        const [job] = queue.splice(at, 1);
+        const holds = shared(job);
+        for (const id of holds) busy.add(id);
+        active++;
+        const t = job.run.trial > 0 ? timingOf(job.d.descriptor.id) : undefined;
+        const started = Date.now();
+        t?.running.push(started);
+        execute(job).catch((err) => opts.note?.(redact(`${job.d.descriptor.id}: ${errorLine(err)}`)))
+          .finally(() => {
+            active--;
+            if (t) {
+              t.running.splice(t.running.indexOf(started), 1);
+              t.finished.push(Date.now() - started);
+            }
+            for (const id of holds) busy.delete(id);
+            pump();
+          });
+      }
+      if (active === 0 && (queue.length === 0 || opts.shouldStop())) resolve();
+    };
+    pump();
+  });
 }
