@@ -10,7 +10,8 @@ import type { DesignTally } from '../../analysis/design-result.ts';
 import { exitCodeFor, interruptedBy, onHarnessExit, onInterrupt } from '../../util/processes.ts';
 import { runEntries } from '../../measure/runs.ts';
 import { writeFileAtomic } from '../../results/write.ts';
-import { closeRun, loadAndPlan, measureExtras, measureMemory, openKeystone, probeExternalStores, resultsOf, type Run } from './phases.ts';
+import { closeRun, loadAndPlan, measureExtras, measureMemory, openKeystone, probeExternalStores, resultsOf } from './phases.ts';
+import type { Run } from './run.ts';
 import { printOutcome, writeOutputs } from './outputs.ts';
 
 /** The whole run for `argv`; tests call it in-process (through runMain) to check its usage errors. */

@@ -3,7 +3,7 @@
 import { WORKER_NODE_ENV, WORKER_NODE_FLAGS } from '../../measure/runtimes.ts';
 import { baseMeta } from '../../results/meta.ts';
 import type { Meta } from '../../results/schema.ts';
-import type { Run } from './phases.ts';
+import type { Run } from './run.ts';
 
 export function runMeta(run: Run, partial: boolean): Meta {
   const { opts, plan, keystone } = run;

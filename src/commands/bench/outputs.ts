@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../../results/write.ts';
 import { writeReport } from '../../report/index.ts';
 import { summaryMarkdown } from '../../report/markdown.ts';
 import { redact } from '../../util/redact.ts';
-import { timed, type Run } from './phases.ts';
+import { timed, type Run } from './run.ts';
 
 /**
  * Writes `<out>/<name>.json` (then `written()`: the partial file's exit hook is no longer needed), removes a stale

@@ -1,56 +1,23 @@
-// The bench command's phases, in the order main.ts runs them. A Run carries what they share: the options, the
-// plan, Keystone, the tallies the campaign fills, and the phases' wall times for the results' metadata.
+// The bench command's phases, in the order main.ts runs them; a Run (./run.ts) carries what they share.
 import type { BenchOptions } from '../../cli/args.ts';
 import { UsageError } from '../../cli/errors.ts';
 import type { Progress } from '../../cli/progress.ts';
 import { designResult, type DesignTally } from '../../analysis/design-result.ts';
 import type { DesignDescriptor } from '../../designs/descriptor.ts';
 import { BUILTIN_MODULES } from '../../catalog/builtin.ts';
-import { loadDesigns, type DesignSet } from '../../catalog/registry.ts';
-import { startStandInEnv, type KeystoneEnv } from '../../keystone/env.ts';
+import { loadDesigns } from '../../catalog/registry.ts';
+import { startStandInEnv } from '../../keystone/env.ts';
 import { runCampaign, runKeyPrefix } from '../../measure/campaign.ts';
 import { stopPidusage } from '../../measure/outside.ts';
-import { planRun, type RunPlan } from '../../measure/run-plan.ts';
+import { planRun } from '../../measure/run-plan.ts';
 import { assembleResults } from '../../results/assemble.ts';
 import { readResults } from '../../results/read.ts';
-import type { LatencyResult, Meta, NotifierBaseline, Results } from '../../results/schema.ts';
-import { storeDriver, type ExternalStore, type StoreId } from '../../stores/index.ts';
+import type { Meta, Results } from '../../results/schema.ts';
+import { storeDriver } from '../../stores/index.ts';
 import { firstLine } from '../../util/text.ts';
 import { redact } from '../../util/redact.ts';
 import { runMeta } from './meta.ts';
-
-export interface Planned {
-  set: DesignSet;
-  plan: RunPlan;
-  baseline?: Results;
-  phases: Record<string, number>;
-  startedAt: Date;
-}
-
-export interface Run extends Planned {
-  opts: BenchOptions;
-  argv: string[];
-  keystone: KeystoneEnv;
-  /** node workers take their tokens from the stand-in's issuer in-process (when asked for and offered) */
-  inProcess?: KeystoneEnv['inProcess'];
-  keyPrefix: string;
-  external: Partial<Record<StoreId, ExternalStore>>;
-  stores: Meta['stores'];
-  progress: Progress;
-  tallies: Map<string, DesignTally>;
-  latency?: LatencyResult[];
-  notifier?: NotifierBaseline;
-}
-
-/** Times a phase into `phases` (ms, summed when a phase runs more than once). */
-export async function timed<T>(phases: Record<string, number>, name: string, f: () => Promise<T>): Promise<T> {
-  const t0 = Date.now();
-  try {
-    return await f();
-  } finally {
-    phases[name] = (phases[name] ?? 0) + Date.now() - t0;
-  }
-}
+import { timed, type Planned, type Run } from './run.ts';
 
 /** The designs loaded through the one door, and the run's plan; a baseline file is read now, before anything starts. */
 export async function loadAndPlan(opts: BenchOptions): Promise<Planned> {
