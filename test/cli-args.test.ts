@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync, readFileSync, chmodSync, readdirSync, rmSyn
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkDesigns, oldSpaceLimits, parseBenchArgs, type BenchOptions } from '../src/cli/args.ts';
+import { oldSpaceLimits, parseBenchArgs, type BenchOptions } from '../src/cli/args.ts';
+import { chooseDesigns, planRun } from '../src/measure/run-plan.ts';
 import { UsageError } from '../src/cli/errors.ts';
 import { loadDesigns, type DesignSet } from '../src/catalog/registry.ts';
 import { runScript } from './helpers/run-cli.ts';
@@ -65,19 +66,16 @@ describe('bench CLI validation', () => {
   it('takes a heap limit for every node design or per design (fault tests), checked against the designs of the run', () => {
     const all = parseBenchArgs(['--worker-max-old-space', '64']);
     const one = parseBenchArgs(['--designs', 'full-client,token-record', '--worker-max-old-space', 'full-client=16']);
-    expect(all !== 'help' && all.workerMaxOldSpace).toBe('64');
-    expect(one !== 'help' && one.workerMaxOldSpace).toBe('full-client=16');
-    expect(oldSpaceLimits('64', ['full-client'])).toEqual({ '*': 64 });
-    expect(oldSpaceLimits('full-client=16', ['full-client', 'token-record'])).toEqual({ 'full-client': 16 });
-    expect(oldSpaceLimits(undefined, ['full-client'])).toBeUndefined();
-    const bad: Array<[string, string[], RegExp]> = [
-      ['full-client=16', ['token-record'], /--worker-max-old-space names design "full-client", which is not in --designs/],
-      ['full-client=4', ['full-client'], /--worker-max-old-space must be at least 8/],
-      ['full-client=lots', ['full-client'], /--worker-max-old-space must be a whole number|--worker-max-old-space needs a number/],
+    expect(all !== 'help' && all.workerMaxOldSpace).toEqual({ '*': 64 });
+    expect(one !== 'help' && one.workerMaxOldSpace).toEqual({ 'full-client': 16 });
+    expect(oldSpaceLimits(undefined)).toBeUndefined();
+    const bad: Array<[string, RegExp]> = [
+      ['full-client=4', /--worker-max-old-space must be at least 8/],
+      ['full-client=lots', /--worker-max-old-space must be a whole number|--worker-max-old-space needs a number/],
     ];
-    for (const [raw, ids, message] of bad) {
-      expect(() => oldSpaceLimits(raw, ids), raw).toThrowError(UsageError);
-      expect(() => oldSpaceLimits(raw, ids), raw).toThrowError(message);
+    for (const [raw, message] of bad) {
+      expect(() => oldSpaceLimits(raw), raw).toThrowError(UsageError);
+      expect(() => oldSpaceLimits(raw), raw).toThrowError(message);
     }
   });
 
@@ -91,7 +89,7 @@ describe('bench CLI validation', () => {
     expect(o.protocol).toBe('fresh');
     expect(o.warmup).toBe(0);
     expect(o.snapshotN).toBe(0);
-    expect(o.memcachedServers).toEqual(['127.0.0.1:11211', '/run/mc.sock']);
+    expect(o.externalStores.memcached).toEqual({ servers: ['127.0.0.1:11211', '/run/mc.sock'] });
     expect(o.designModules).toEqual(['a.ts', 'b.py']);
     expect(o.baseline).toBe('old.json');
   });
@@ -148,10 +146,10 @@ describe('bench CLI validation', () => {
   });
 });
 
-describe('checkDesigns: the design list, once the modules are loaded', () => {
+describe('the run plan: the design list, once the modules are loaded', () => {
   let set: DesignSet;
   const opts = (argv: string[]) => parseBenchArgs(argv) as BenchOptions;
-  const check = (argv: string[]) => checkDesigns(opts(argv), set.designs, set.unavailable);
+  const check = (argv: string[]) => chooseDesigns(opts(argv), set);
 
   it('every built-in by default, full-client first', async () => {
     set = await loadDesigns();
@@ -178,6 +176,16 @@ describe('checkDesigns: the design list, once the modules are loaded', () => {
       .toThrowError(/in its private store/);
     // one design, one trial: never two of its workers at once, whatever --jobs says
     expect(check(['--designs', 'token-record', '--maxsize', String(n), '--jobs', '2', '--trials', '1'])).toHaveLength(1);
+  });
+
+  it('the plan gives each design its sizes, warm-up and heap limit, and the trusts the run needs', () => {
+    const p = planRun(opts(['--designs', 'token-record,full-client', '--maxsize', '2000', '--worker-max-old-space', 'full-client=64']), set);
+    expect(p.designs.map((d) => [d.descriptor.id, d.sizes.at(-1), d.sizes.length, d.warmup, d.maxOldSpaceMb]))
+      .toEqual([['token-record', 2000, 11, 500, undefined], ['full-client', 1000, 9, 500, 64]]);
+    expect(p.trusts).toBe(2001);
+    expect(p.listed).toEqual(['token-record', 'full-client']);
+    expect(() => planRun(opts(['--designs', 'token-record', '--worker-max-old-space', 'full-client=16']), set))
+      .toThrowError(/--worker-max-old-space names design "full-client", which is not in --designs/);
   });
 
   it('the ones named, in the order named', () => {

@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkDesigns, parseBenchArgs, type BenchOptions } from '../src/cli/args.ts';
+import { parseBenchArgs, type BenchOptions } from '../src/cli/args.ts';
+import { chooseDesigns } from '../src/measure/run-plan.ts';
 import { BUILTIN_MODULES } from '../src/catalog/builtin.ts';
 import { idFromFile, loadDesigns } from '../src/catalog/registry.ts';
 import { UsageError } from '../src/cli/errors.ts';
@@ -124,7 +125,7 @@ describe.skipIf(!HAS_PYTHON && !CI)('the python examples beside python-token-rec
 describe('which designs a run measures with --design-module', () => {
   it('every built-in and every module when --designs is not given; the modules after the built-ins', async () => {
     const set = await loadDesigns(['examples/node-token-only.ts', 'examples/python_token_only.py']);
-    const chosen = checkDesigns(parseBenchArgs([]) as BenchOptions, set.designs, set.unavailable).map((d) => d.id);
+    const chosen = chooseDesigns(parseBenchArgs([]) as BenchOptions, set).map((d) => d.id);
     expect(chosen.slice(-2)).toEqual(['example-node-token-only', 'example-python-token-only']);
     expect(chosen).toContain('full-client');
     const mod = set.designs.find((d) => d.id === 'example-node-token-only')!;
@@ -145,7 +146,7 @@ describe('which designs a run measures with --design-module', () => {
   it('a module is checked by the memory guard with its own planning estimate', async () => {
     const set = await loadDesigns(['examples/python_payload.py'], []);
     // 70,000 B per entry × 10^8 entries does not fit in any machine this runs on
-    expect(() => checkDesigns(parseBenchArgs(['--maxsize', '100000000', '--python-maxsize', '100000000']) as BenchOptions, set.designs, set.unavailable))
+    expect(() => chooseDesigns(parseBenchArgs(['--maxsize', '100000000', '--python-maxsize', '100000000']) as BenchOptions, set))
       .toThrowError(/^--maxsize 100000000 is too large: example-python-payload would need about 6519\.3 GB in one worker \(68\.4 KB per entry/);
   }, 60_000);
 });

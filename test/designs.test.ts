@@ -13,9 +13,9 @@ import { designIdPattern, type DesignDescriptor } from '../src/designs/descripto
 import { loadDesigns, type DesignSet } from '../src/catalog/registry.ts';
 import { KeystoneV3Client } from '../src/keystone/client.ts';
 import { startStandIn, type StandIn } from '../src/keystone/standin.ts';
-import { startMemcachedServer, type MemcachedServer } from '../src/memcached/server.ts';
-import { connectRedis } from '../src/redis/client.ts';
-import { startRedisServer, type RedisServer } from '../src/redis/server.ts';
+import { startMemcachedServer, type MemcachedServer } from '../src/stores/memcached/server.ts';
+import { connectRedis } from '../src/stores/redis/client.ts';
+import { startRedisServer, type RedisServer } from '../src/stores/redis/server.ts';
 import { makeContext } from '../src/worker/node/context.ts';
 
 const CI = process.env.CI === 'true';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectMemcached, stats, type MemcachedClient } from '../src/memcached/client.ts';
+import { connectMemcached, stats, type MemcachedClient } from '../src/stores/memcached/client.ts';
 import { readResults } from '../src/results/read.ts';
 import type { Results } from '../src/results/schema.ts';
 import { startMemcached } from './helpers/memcached.ts';

@@ -15,7 +15,7 @@ import { runCampaign, runKeyPrefix } from '../src/measure/campaign.ts';
 import { startStandInEnv, type KeystoneEnv } from '../src/keystone/env.ts';
 import { launcherFor } from '../src/measure/runtimes.ts';
 import { runWorker } from '../src/measure/session.ts';
-import { startRedisServer } from '../src/redis/server.ts';
+import { startRedisServer } from '../src/stores/redis/server.ts';
 import type { Results } from '../src/results/schema.ts';
 import { childrenOf, leftoverDirs, redisDirOf, startScript, survivors, watchChildren, type Finished, killStrays } from './helpers/procs.ts';
 import { filesUnder, leaks, readDump } from './helpers/secrets.ts';
@@ -221,11 +221,11 @@ describe('redis-server dying or freezing in the middle of a sample', () => {
     try {
       // two trials, designs in turn: redis-handle (killed), token-record, redis-handle (a fresh server), token-record
       await runCampaign(
-        [{ descriptor: redisHandle, sizes: [60] }, { descriptor: tokenRecord, sizes: [5] }],
+        [{ descriptor: redisHandle, sizes: [60], warmup: 2 }, { descriptor: tokenRecord, sizes: [5], warmup: 2 }],
         keystone,
         {
           protocol: 'incremental', seed: 1, trials: { min: 2, max: 2, targetRelHalfWidth: 0.01 },
-          concurrency: 2, timeoutS: 30, keystoneTimeoutMs: 5000, keystoneRetries: 0, warmup: () => 2,
+          concurrency: 2, timeoutS: 30, keystoneTimeoutMs: 5000, keystoneRetries: 0,
           externalStores: {}, keyPrefix: runKeyPrefix(), shouldStop: () => false,
           onDone: (r, o) => {
             // the map handed in is filled as runs finish (the CLI's exit hook relies on it)

@@ -3,8 +3,8 @@
 import { readdirSync, readFileSync, readlinkSync, statSync, existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
-import { startMemcachedServer, type MemcachedServer } from '../src/memcached/server.ts';
-import { connectMemcached, deleteKeys, probe, stats, streamLines, type MemcachedLocation } from '../src/memcached/client.ts';
+import { startMemcachedServer, type MemcachedServer } from '../src/stores/memcached/server.ts';
+import { connectMemcached, deleteKeys, probe, stats, streamLines, type MemcachedLocation } from '../src/stores/memcached/client.ts';
 import { startStandIn, type StandIn } from '../src/keystone/standin.ts';
 import { authenticate } from '../src/keystone/auth.ts';
 import type { CacheInstance, DesignContext } from '../src/designs/contract.ts';

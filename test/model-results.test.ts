@@ -5,7 +5,7 @@ import { cacheOf, modelSectionOf, tokenModelSection } from '../src/model/results
 import { modelScenario } from '../src/model/tokens.ts';
 import { summaryMarkdown } from '../src/report/markdown.ts';
 import { reportHtml } from '../src/report/html.ts';
-import { reportReadme } from '../src/report/readme.ts';
+import { reportReadme } from '../src/report/markdown.ts';
 import { allCharts, tokenModelChart } from '../src/report/charts.ts';
 import { renderSvg } from '../src/report/render.ts';
 import { syntheticResults, UNAVAILABLE_DESIGN } from './fixtures/synthetic-results.ts';

@@ -13,7 +13,7 @@ import { agreement, lossAgrees, overlappingMints } from '../src/model/sim-agreem
 import { runSimulation, SIM_DEFAULTS, type SimOptions } from '../src/simulate/run.ts';
 import type { DesignContext } from '../src/designs/contract.ts';
 import memcachedHandle, { type MemcachedHandle } from '../src/designs/memcached-handle.ts';
-import { startMemcachedServer } from '../src/memcached/server.ts';
+import { startMemcachedServer } from '../src/stores/memcached/server.ts';
 import { simulateMain } from '../src/cli/simulate-cli.ts';
 import { runInProcess } from './helpers/in-process.ts';
 

@@ -4,9 +4,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { firstLine } from '../util/text.ts';
 import { UsageError } from '../util/usage-error.ts';
 import { PYTHON, pythonEnv, PYTHON_WORKER } from '../worker/python/paths.ts';
-import { STORE_IDS, TOPOLOGIES, type NodeDesignModule } from '../designs/contract.ts';
+import { TOPOLOGIES, type NodeDesignModule } from '../designs/contract.ts';
+import { STORE_IDS } from '../stores/index.ts';
 import { DEFAULT_PLANNING_BYTES, designIdPattern, type DesignDescriptor } from '../designs/descriptor.ts';
 
 const NODE_EXT = new Set(['.ts', '.mts', '.js', '.mjs']);
@@ -18,7 +20,6 @@ export class DesignUnavailable extends Error {
   }
 }
 
-const firstLine = (text: string) => text.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
 /** The line of an import error that says what is wrong: esbuild (under tsx) puts it after "Transform failed with 1 error:". */
 const importProblem = (text: string) => {
   const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);

@@ -1,54 +1,30 @@
 // Parsing and validating `npm run bench` flags. Every check happens before anything is started or written, and
 // every failure is a UsageError: one line, exit code 2, no stack trace, no file touched. The design list is
 // checked in two steps: the flags here, the designs themselves once their modules are loaded (checkDesigns).
-import { cpus, totalmem } from 'node:os';
-import type { DesignDescriptor } from '../designs/descriptor.ts';
+import { cpus } from 'node:os';
+import type { PlanOptions } from '../measure/run-plan.ts';
 import { UsageError } from './errors.ts';
 import { int, num, oneOf, parseFlags } from './flags.ts';
 import { checkOutDir } from './out-dir.ts';
-import { formatBytes } from '../util/units.ts';
+import { STORE_DRIVERS } from '../stores/index.ts';
+import { exportedFiles } from '../report/exporters.ts';
 
-export interface BenchOptions {
-  maxsize: number;
-  pythonMaxsize: number;
-  /** largest N of node designs planned at LARGE_ENTRY_BYTES or more */
-  largeMaxsize: number;
-  /** sizes read per worker; undefined: stepsFor() decides per design */
-  steps?: number;
-  trials: number;
-  minTrials: number;
-  /** stop adding trials at this CI half-width, share of the slope */
-  targetCi: number;
-  protocol: 'incremental' | 'fresh';
-  /** creations before the first reading; undefined: chosen per design */
-  warmup?: number;
-  /** N of node designs' heap-snapshot cross-check; 0: off */
-  snapshotN: number;
-  /** N of python designs' cross-check worker (tracemalloc and the object graph); 0: off */
-  pythonSnapshotN: number;
-  /** design ids asked for; undefined: every built-in and every --design-module */
-  designs?: string[];
+/** Everything `npm run bench` was told: the run plan's flags (src/measure/run-plan.ts) and how to run and report. */
+export interface BenchOptions extends PlanOptions {
   designModules: string[];
   out: string;
   name: string;
-  seed: number;
   concurrency: number;
-  /** workers measured at once */
-  jobs: number;
   timeoutS: number;
   catalogServices: number;
   keystoneUrl?: string;
   /** how node workers get their tokens from the stand-in: its issuer in-process, or over HTTP */
   tokenPath: 'in-process' | 'http';
-  redisUrl?: string;
-  memcachedServers?: string[];
   baseline?: string;
   latency: boolean;
   report: boolean;
   quiet: boolean;
   json: boolean;
-  /** V8 old-space limit for node workers, MB, by design id ("*" = every node design); fault tests */
-  workerMaxOldSpace?: string;
   /** per Keystone request, seconds */
   keystoneTimeoutS: number;
 }
@@ -91,10 +67,8 @@ Options:
   --token-path P         how node workers get tokens from the stand-in: in-process (default; its
                          token issuer runs inside the worker, the same bytes without the HTTP round
                          trip) or http; a real Keystone is always http
-  --redis-url URL        use an existing Redis instead of a private redis-server
-  --memcached-servers L  use an existing memcached pool (host:port or /socket, comma-separated)
-  --no-latency           skip the tinybench latency benchmarks
-  --no-report            write JSON/CSV/Markdown only, no charts or HTML
+${STORE_DRIVERS.map((d) => `  ${`--${d.flag.name} ${d.flag.value}`.padEnd(22)} ${d.flag.help}\n`).join('')}  --no-latency           skip the tinybench latency benchmarks
+  --no-report            write the JSON and ${exportedFiles(false)} only, no charts or HTML
   --seed S               seed of the sample order shuffle (fresh protocol; default 1)
   --json                 print the results JSON on stdout instead of the summary table
   --quiet                no progress output
@@ -116,18 +90,6 @@ function checkUrl(flag: string, url: string | undefined, schemes: string[]): voi
   if (!schemes.includes(u.protocol)) throw new UsageError(`--${flag} must start with ${schemes.join(' or ')}, got "${url}"`);
 }
 
-function memcachedServers(raw: string | undefined): string[] | undefined {
-  if (raw === undefined) return undefined;
-  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const s of list) {
-    if (!(s.startsWith('/') || /^[A-Za-z0-9.-]+:\d{1,5}$/.test(s) || /^\[[0-9a-f:]+\]:\d{1,5}$/i.test(s))) {
-      throw new UsageError(`--memcached-servers takes host:port or /path/to.sock entries, got "${s}"`);
-    }
-  }
-  if (!list.length) throw new UsageError('--memcached-servers names no server');
-  return list;
-}
-
 export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   const { values: v } = parseFlags(argv, {
     maxsize: { type: 'string' }, 'python-maxsize': { type: 'string' }, 'large-maxsize': { type: 'string' }, steps: { type: 'string' },
@@ -136,7 +98,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     designs: { type: 'string' }, 'design-module': { type: 'string', multiple: true }, out: { type: 'string' }, name: { type: 'string' },
     baseline: { type: 'string' }, seed: { type: 'string' }, concurrency: { type: 'string' }, jobs: { type: 'string' }, timeout: { type: 'string' },
     'keystone-timeout': { type: 'string' }, 'catalog-services': { type: 'string' }, 'keystone-url': { type: 'string' },
-    'token-path': { type: 'string' }, 'redis-url': { type: 'string' }, 'memcached-servers': { type: 'string' },
+    'token-path': { type: 'string' }, ...Object.fromEntries(STORE_DRIVERS.map((d) => [d.flag.name, { type: 'string' as const }])),
     latency: { type: 'boolean', default: true }, report: { type: 'boolean', default: true },
     quiet: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
     'worker-max-old-space': { type: 'string' },
@@ -154,7 +116,6 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   const name = v.name ?? 'latest';
   if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new UsageError(`--name may contain only letters, digits, ".", "_" and "-", got "${name}"`);
   checkUrl('keystone-url', v['keystone-url'], ['http:', 'https:']);
-  checkUrl('redis-url', v['redis-url'], ['redis:', 'rediss:', 'unix:']);
   const tokenPath = oneOf('token-path', v['token-path'], ['in-process', 'http'] as const) ?? (v['keystone-url'] ? 'http' : 'in-process');
   if (tokenPath === 'in-process' && v['keystone-url']) throw new UsageError('--token-path in-process needs the embedded stand-in: a real Keystone (--keystone-url) is reached over HTTP');
 
@@ -182,78 +143,25 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     catalogServices: int('catalog-services', v['catalog-services'], 13, 1, 500),
     keystoneUrl: v['keystone-url'],
     tokenPath,
-    redisUrl: v['redis-url'],
-    memcachedServers: memcachedServers(v['memcached-servers']),
+    externalStores: Object.fromEntries(STORE_DRIVERS.flatMap((d) => {
+      const raw = (v as Record<string, unknown>)[d.flag.name] as string | undefined;
+      return raw === undefined ? [] : [[d.id, d.flag.parse(raw)]];
+    })),
     latency: v.latency as boolean,
     report: v.report as boolean,
     quiet: v.quiet as boolean,
     json: v.json as boolean,
-    workerMaxOldSpace: v['worker-max-old-space'],
+    workerMaxOldSpace: oldSpaceLimits(v['worker-max-old-space'] as string | undefined),
     keystoneTimeoutS: int('keystone-timeout', v['keystone-timeout'], 10, 1, 600),
   };
 }
 
-/**
- * What a private store server holds per key, for the memory guard: the node designs' records measured 540–690 B.
- * (python-auth-state's 8.5 KB records are bounded by --python-maxsize, 1000 by default.)
- */
-export const STORE_PLANNING_BYTES_PER_KEY = 1024;
-
-/** An entry planned at this size or more is "large": few readings, and (node) its own largest N. */
-export const LARGE_ENTRY_BYTES = 4096;
-
-/**
- * Sizes read per worker. A settled heap reading scatters by well under 1 KB about its trial's line, so a small
- * entry's heap slope is precise with few readings; RSS scatters by 40–110 KB (V8's pages, malloc) and gains a
- * little from each, at ~50 ms a reading. A large entry's heap is large, every reading costs a compacting
- * collection of it, and its slope is precise anyway.
- */
-export const stepsFor = (o: BenchOptions, d: Pick<DesignDescriptor, 'planningBytesPerEntry'>) => o.steps ?? (d.planningBytesPerEntry < LARGE_ENTRY_BYTES ? 11 : 9);
-
-/**
- * The largest N a design is measured at: python designs build slowly (~2–3 ms each); a large node entry grows
- * the heap by tens of MB per thousand, which resolves its slope long before --maxsize and costs a second per
- * compacting collection at 10,000.
- */
-export const maxsizeFor = (o: BenchOptions, d: Pick<DesignDescriptor, 'runtime' | 'planningBytesPerEntry'>) =>
-  d.runtime === 'python' ? o.pythonMaxsize : d.planningBytesPerEntry >= LARGE_ENTRY_BYTES ? o.largeMaxsize : o.maxsize;
-
-/**
- * The designs of the run, once their modules are loaded: the ones named in --designs (each must exist), else
- * every design; refused with its prediction when one would not fit in this machine's memory.
- */
-export function checkDesigns(o: BenchOptions, all: DesignDescriptor[], unavailable: Map<string, string>, knownIds?: string[]): DesignDescriptor[] {
-  const known = knownIds ?? [...all.map((d) => d.id), ...unavailable.keys()];
-  const unknown = (o.designs ?? []).filter((id) => !known.includes(id));
-  if (unknown.length) throw new UsageError(`unknown design ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${known.join(', ')}`);
-  const chosen = o.designs ? o.designs.flatMap((id) => all.filter((d) => d.id === id)) : all;
-  // Refuse sizes the machine cannot hold, with the prediction, instead of swapping or being OOM-killed later:
-  // --jobs workers run at once (two trials of one design may), each with the private store its design needs.
-  const budget = totalmem() * 0.7;
-  // (no more than the runs that can overlap: one design's trials run together only up to --min-trials)
-  const workers = Math.max(1, Math.min(o.jobs, chosen.length * o.minTrials));
-  for (const d of chosen) {
-    const n = maxsizeFor(o, d);
-    const worker = n * d.planningBytesPerEntry;
-    const privateStores = d.needs.filter((id) => !(id === 'redis' ? o.redisUrl : o.memcachedServers));
-    const store = privateStores.length * n * STORE_PLANNING_BYTES_PER_KEY;
-    const predicted = workers * (worker + store);
-    if (predicted > budget) {
-      const storeText = store ? ` and ${formatBytes(store)} in its private store (${formatBytes(STORE_PLANNING_BYTES_PER_KEY)} per key)` : '';
-      const jobsText = workers > 1 ? `, ${workers} such workers at once (--jobs ${o.jobs}): ${formatBytes(predicted)}` : '';
-      throw new UsageError(`--maxsize ${n} is too large: ${d.id} would need about ${formatBytes(worker)} in one worker (${formatBytes(d.planningBytesPerEntry)} per entry, a planning estimate)${storeText}${jobsText}; this machine has ${formatBytes(totalmem())}, 70 % of it usable`);
-    }
-  }
-  return chosen;
-}
-
-/** "512" (every node design) or "full-client=16,token-record=64". */
-export function oldSpaceLimits(raw: string | undefined, designs: string[]): Record<string, number> | undefined {
+/** "512" (every node design) or "full-client=16,token-record=64": MB by design id, "*" for every node design. */
+export function oldSpaceLimits(raw: string | undefined): Record<string, number> | undefined {
   if (raw === undefined) return undefined;
   const limits: Record<string, number> = {};
   for (const part of raw.split(',')) {
     const [id, mb] = part.includes('=') ? part.split('=') : ['*', part];
-    if (id !== '*' && !designs.includes(id)) throw new UsageError(`--worker-max-old-space names design "${id}", which is not in --designs`);
     limits[id] = int('worker-max-old-space', mb, 0, 8, 1 << 20);
   }
   return limits;

@@ -2,7 +2,7 @@
 // worker, one plain line per worker otherwise (CI logs, pipes), nothing with --quiet. Always on stderr, so
 // stdout stays machine-readable. The ETA is learnt from the finished workers: milliseconds per entry built,
 // per design (a full client costs more than a token record), applied to the entries still to build.
-import type { PlannedRun } from '../measure/plan.ts';
+import type { PlannedRun } from '../measure/runs.ts';
 
 export interface Progress {
   /** what is left to run (called again when adaptive trials shorten the plan) */

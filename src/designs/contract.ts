@@ -2,32 +2,16 @@
 // export is a NodeDesignModule: its descriptor fields say what it is, open() builds the cache it stands for.
 // Workers only call create/token/close; measuring and statistics never look inside an entry.
 import type { AuthTarget, TokenBody } from '../keystone/auth.ts';
+import type { StoreId } from '../stores/index.ts';
+import type { StoreLocation } from '../stores/store.ts';
 
 /** per-worker: every notifier process keeps its own cache; shared: one cache (a store) serves all of them. */
 export type Topology = 'per-worker' | 'shared';
 export const TOPOLOGIES: readonly Topology[] = ['per-worker', 'shared'];
 
-/** The stores the harness can start privately (one per sample) or point at an existing one. */
-export type StoreId = 'redis' | 'memcached';
-export const STORE_IDS: readonly StoreId[] = ['redis', 'memcached'];
-
-/** Where a store is: a private server's unix socket, or an existing server the user named. */
-export interface StoreLocation {
-  /** unix socket of the private server */
-  socketPath?: string;
-  /** redis: an existing Redis URL (redis://, rediss://, unix://) */
-  url?: string;
-  /** memcached: an existing pool, host:port or /path/to.sock, hashed client-side */
-  servers?: string[];
-  /**
-   * memcached pool: a server that fails a request is skipped and its keys rehash to the next one (a miss there,
-   * so the trust authenticates again), as oslo.cache / pymemcache's HashClient treat a dead server. Set only by
-   * the simulation's pool run; off everywhere else, so a dead server fails a bench sample clearly.
-   */
-  failover?: boolean;
-  /** prefix of every key a design writes; run-unique on an existing store so exactly this run's keys are deleted */
-  keyPrefix: string;
-}
+/** The stores the harness can start privately (one per sample) or point at an existing one, and where one is. */
+export type { StoreId } from '../stores/index.ts';
+export type { StoreLocation } from '../stores/store.ts';
 
 /** What ctx.authenticate resolves to. */
 export interface Authenticated {

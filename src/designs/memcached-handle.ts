@@ -15,7 +15,7 @@
 // Written against the design contract only.
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { REFRESH_MARGIN_MS } from '../keystone/auth.ts';
-import { connectMemcached } from '../memcached/client.ts';
+import { connectMemcached } from '../stores/memcached/client.ts';
 import { defineDesign, type DesignContext } from './contract.ts';
 import { endpointOf } from './endpoint.ts';
 

@@ -4,7 +4,7 @@
 // already refresh. An optional Sealer protects the values.
 import { createHash } from 'node:crypto';
 import { REFRESH_MARGIN_MS, needsRefresh } from '../keystone/auth.ts';
-import { bounded, connectRedis } from '../redis/client.ts';
+import { boundedRedis, connectRedis } from '../stores/redis/client.ts';
 import type { CacheInstance, DesignContext } from './contract.ts';
 import { endpointOf } from './endpoint.ts';
 import type { Sealer } from './seal.ts';
@@ -17,7 +17,7 @@ export interface RedisHandle {
 /**
  * The key names the design (so two designs can share a server) and hides the trust id behind SHA-256. Built by
  * join(), which gives one flat string: a template literal gives a cons string that the client flattens, or not,
- * depending on when collections ran, so trials differed by 8 B per entry (210 against 218).
+ * depending on when collections run, which would make an entry's size depend on GC timing.
  */
 export const redisKey = (design: string, trustId: string, prefix = 'kcb:') =>
   [prefix, design, ':', createHash('sha256').update(trustId).digest('hex')].join('');
@@ -44,7 +44,7 @@ export async function openRedisCache(ctx: DesignContext, id: string, sealer?: Se
     const expiration = ctx.clock && ctx.clock.speedup !== 1
       ? { type: 'PX' as const, value: Math.max(1, Math.round((ttlS * 1000) / ctx.clock.speedup)) }
       : { type: 'EX' as const, value: ttlS };
-    if (ttlS > 0) await bounded(redis.set(handle.key, value, { expiration }), ms, 'SET');
+    if (ttlS > 0) await boundedRedis(redis.set(handle.key, value, { expiration }), ms, 'SET');
     return r.tokenId;
   };
 
@@ -67,7 +67,7 @@ export async function openRedisCache(ctx: DesignContext, id: string, sealer?: Se
     // no authentication here: the first token() finds another worker's token in Redis, or stores one
     attach: async (trustId) => ({ trustId, key: redisKey(id, trustId, where.keyPrefix) }),
     async token(handle) {
-      const value = await bounded(redis.get(handle.key), ms, 'GET');
+      const value = await boundedRedis(redis.get(handle.key), ms, 'GET');
       // A value that fails to open is never used: treat it as a miss, authenticate again and overwrite it
       // (keystonemiddleware does the same with a value whose MAC does not verify).
       const rec = value === null ? undefined : read(value, handle.key);

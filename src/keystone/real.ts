@@ -5,38 +5,13 @@
 // concurrency and deleted again when the run ends (also after a fault or Ctrl-C). Without a trustor only
 // OS_TRUST_ID is available: one trust, so a run that needs more is refused (UsageError) — entries never share a
 // trust (and so a cache key) silently.
-import { Pool, request } from 'undici';
 import { UsageError } from '../util/usage-error.ts';
 import type { KeystoneEnv } from './env.ts';
-import { interruptedBy } from '../util/processes.ts';
 import { registerSecret } from '../util/redact.ts';
 import { authenticate, KeystoneError, type AuthTarget } from './auth.ts';
 
-/**
- * Trust requests (create, delete) in flight at once. Measured on scripts/keystone-local.sh (uWSGI, 4 processes,
- * sqlite), 100 trusts: 1 in flight 9.5 s create + 6.9 s delete, 2: 5.3 s + 7.3 s, 4: 6.0 s + 6.1 s — more only
- * adds "database is locked" collisions (each costs a retry after TRUST_REQUEST_TIMEOUT_MS).
- */
-export const TRUST_LANES = 2;
-/** Trusts created per batch; between batches the creation stops if the run is interrupted. */
-export const TRUST_BATCH = 200;
-/**
- * Attempts per trust request. Keystone on sqlite with several worker processes answers 500 "database is locked"
- * when two writes collide (WAL: a writer whose snapshot is stale gets SQLITE_BUSY at once, no busy wait); the
- * transaction was rolled back, so the request is simply repeated after a short, jittered back-off.
- */
-export const TRUST_ATTEMPTS = 6;
-/**
- * Per attempt. A trust request takes well under a second; uWSGI's HTTP router keeps a keep-alive connection open
- * without an answer when the worker fails a request without a response (Keystone's 500 on "database is
- * locked"), so a short timeout turns that hang into a quick retry.
- */
-export const TRUST_REQUEST_TIMEOUT_MS = 5_000;
-
-interface Trustor extends AuthTarget {
-  projectName: string;
-  projectDomainName: string;
-}
+export { TRUST_ATTEMPTS, TRUST_BATCH, TRUST_LANES, TRUST_REQUEST_TIMEOUT_MS } from './trusts.ts';
+import { keystoneJson, TRUST_LANES, TrustMaker } from './trusts.ts';
 
 export interface RealKeystoneOptions {
   /** distinct trusts the run is expected to need (maxsize + 1): refused now if they cannot be had */
@@ -78,33 +53,13 @@ export async function connectRealKeystone(url: string, env: NodeJS.ProcessEnv, o
   }
   if (!hasTrustor && (opts.trusts ?? 1) > 1) throw oneTrustRefusal(opts.trusts!);
 
-  const lanesMax = opts.lanes ?? TRUST_LANES;
-  const pool = new Pool(new URL(authUrl).origin, { connections: lanesMax, keepAliveTimeout: 4_000 });
-  async function json(path: string, init: { method?: string; token?: string; body?: unknown; timeoutMs?: number }): Promise<{ status: number; body: any; server?: string }> {
-    const res = await request(`${authUrl}${path}`, {
-      dispatcher: pool,
-      method: (init.method ?? 'GET') as 'GET',
-      headers: { accept: 'application/json', 'content-type': 'application/json', ...(init.token ? { 'x-auth-token': init.token } : {}) },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      headersTimeout: init.timeoutMs ?? 15_000,
-      bodyTimeout: init.timeoutMs ?? 15_000,
-    });
-    const text = await res.body.text();
-    let body: any;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
-    }
-    return { status: res.statusCode, body, server: res.headers.server as string | undefined };
-  }
-
+  const http = keystoneJson(authUrl, opts.lanes ?? TRUST_LANES);
   let connected = false;
   try {
     let version: string;
     let serverHeader: string | undefined;
     try {
-      const doc = await json('', {});
+      const doc = await http.json('', {});
       version = doc.body?.version?.id ?? `HTTP ${doc.status}`;
       serverHeader = doc.server;
     } catch (err) {
@@ -124,93 +79,9 @@ export async function connectRealKeystone(url: string, env: NodeJS.ProcessEnv, o
       if (err instanceof KeystoneError) throw new UsageError(`the trustee in OS_USERNAME cannot authenticate: ${err.message}`);
       throw err;
     }
-
-    const trustor: Trustor | undefined = hasTrustor
-      ? { authUrl, username: trustorName!, password: trustorPassword!, userDomainName: env.OS_TRUSTOR_USER_DOMAIN_NAME ?? domain, projectName, projectDomainName }
+    const trusts = hasTrustor
+      ? new TrustMaker(http, { authUrl, username: trustorName!, password: trustorPassword!, userDomainName: env.OS_TRUSTOR_USER_DOMAIN_NAME ?? domain, projectName, projectDomainName }, trusteeId, opts.note)
       : undefined;
-    const created: string[] = [];
-    let trustorToken: string | undefined;
-    let trustorSession: { userId: string; projectId: string; roles: Array<{ name: string }> } | undefined;
-
-    async function trustorLogin(): Promise<void> {
-      let r;
-      try {
-        r = await authenticate(trustor!, { project: { name: trustor!.projectName, domainName: trustor!.projectDomainName }, nocatalog: true });
-      } catch (err) {
-        if (err instanceof KeystoneError) throw new UsageError(`the trustor in OS_TRUSTOR_USERNAME cannot authenticate: ${err.message}`);
-        throw err;
-      }
-      trustorToken = r.tokenId;
-      const t = r.body.token as any;
-      trustorSession = { userId: t.user.id, projectId: t.project.id, roles: (t.roles as Array<{ name: string }>).map((x) => ({ name: x.name })) };
-    }
-
-    /** A trust request, repeated on 5xx or a network error (TRUST_ATTEMPTS in all); 4xx is final. */
-    async function retried(path: string, init: { method: string; token?: string; body?: unknown }): Promise<{ status: number; body: any }> {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const res = await json(path, { ...init, timeoutMs: TRUST_REQUEST_TIMEOUT_MS });
-          if (res.status < 500 || attempt >= TRUST_ATTEMPTS) return res;
-        } catch (err) {
-          if (attempt >= TRUST_ATTEMPTS) throw err;
-        }
-        await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random())));
-      }
-    }
-
-    /**
-     * Runs `total` jobs, TRUST_LANES at a time. After a job fails no lane starts another one, and the failure is
-     * raised only once every lane has settled, so `created` is complete when close() deletes it.
-     */
-    async function lanes(total: number, job: (i: number) => Promise<void>): Promise<void> {
-      let next = 0;
-      let failed = false;
-      const lane = async () => {
-        while (!failed && next < total) {
-          try {
-            await job(next++);
-          } catch (err) {
-            failed = true;
-            throw err;
-          }
-        }
-      };
-      const settled = await Promise.allSettled(Array.from({ length: Math.min(lanesMax, total) }, lane));
-      const rejected = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (rejected) throw rejected.reason;
-    }
-
-    async function createTrusts(count: number): Promise<void> {
-      const missing = count - created.length;
-      if (missing <= 0) return;
-      if (!trustorToken) await trustorLogin();
-      const s = trustorSession!;
-      const t0 = Date.now();
-      if (missing > TRUST_BATCH) opts.note?.(`creating ${missing} trusts in Keystone (${lanesMax} at a time)…`);
-      while (created.length < count) {
-        // Ctrl-C: stop between batches; what exists is deleted by close().
-        if (interruptedBy()) throw new Error(`interrupted while creating trusts (${created.length} of ${count} created)`);
-        const batch = Math.min(TRUST_BATCH, count - created.length);
-        await lanes(batch, async () => {
-          let res;
-          try {
-            res = await retried('/OS-TRUST/trusts', {
-              method: 'POST',
-              token: trustorToken,
-              body: { trust: { trustor_user_id: s.userId, trustee_user_id: trusteeId, project_id: s.projectId, impersonation: false, roles: s.roles } },
-            });
-          } catch (err) {
-            throw new UsageError(`Keystone at ${authUrl} did not answer while creating trust ${created.length + 1} of ${count}: ${(err as { code?: string }).code ?? (err as Error).message}`);
-          }
-          if (res.status !== 201 || typeof res.body?.trust?.id !== 'string') {
-            const why = res.body?.error?.message ? `: ${String(res.body.error.message).split('\n')[0]}` : '';
-            throw new UsageError(`Keystone refused to create trust ${created.length + 1} of ${count} (HTTP ${res.status}${why}); the run needs ${count} distinct trusts`);
-          }
-          created.push(res.body.trust.id);
-        });
-      }
-      if (missing > TRUST_BATCH) opts.note?.(`created ${missing} trusts in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    }
 
     // trustIds() calls are serialised: two callers never create the same trusts twice.
     let queue: Promise<unknown> = Promise.resolve();
@@ -223,36 +94,26 @@ export async function connectRealKeystone(url: string, env: NodeJS.ProcessEnv, o
       trustIds(count) {
         const run = queue.then(async () => {
           if (!Number.isInteger(count) || count < 0) throw new RangeError(`trustIds: count must be a non-negative integer, got ${count}`);
-          if (!trustor) {
+          if (!trusts) {
             if (count > 1) throw oneTrustRefusal(count);
             return count === 1 ? [env.OS_TRUST_ID!] : [];
           }
-          await createTrusts(count);
-          return created.slice(0, count);
+          return trusts.ensure(count);
         });
         queue = run.catch(() => undefined);
         return run;
       },
       tokensIssued: () => undefined,
-      trustsCreated: () => created.length,
+      trustsCreated: () => trusts?.count ?? 0,
       async close() {
-        // Delete what this run created; a failure here must not lose the results, so it only warns.
         await queue;
-        const ids = created.splice(0);
-        let failed = 0;
-        if (ids.length > TRUST_BATCH) opts.note?.(`deleting the ${ids.length} trusts this run created…`);
-        await lanes(ids.length, async (i) => {
-          const res = await retried(`/OS-TRUST/trusts/${ids[i]}`, { method: 'DELETE', token: trustorToken }).catch(() => ({ status: 0 }));
-          // 404 after a retry: an earlier attempt deleted it but its answer was lost
-          if (res.status !== 204 && res.status !== 404) failed++;
-        });
-        await pool.close().catch(() => undefined);
-        if (failed) process.stderr.write(`warning: ${failed} of ${ids.length} trust(s) created by this run could not be deleted\n`);
+        await trusts?.deleteAll();
+        await http.close();
       },
     };
     connected = true;
     return env2;
   } finally {
-    if (!connected) await pool.close().catch(() => undefined);
+    if (!connected) await http.close();
   }
 }

@@ -87,57 +87,80 @@ async function readBody(req: IncomingMessage, limit = 1 << 20): Promise<string> 
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function startStandIn(options: StandInOptions = {}): Promise<StandIn> {
-  const now = options.now ?? Date.now;
-  const lifetimeMs = (options.tokenLifetimeS ?? 3600) * 1000;
-  const projectId = hexId();
-  const secret = () => randomBytes(18).toString('base64url');
-  const trustee: User = { id: hexId(), name: 'bench-trustee', password: secret() };
-  const trustor: User = { id: hexId(), name: 'bench-trustor', password: secret() };
-  const users = new Map([trustee, trustor].map((u) => [u.name, u]));
-  const project = { id: projectId, name: 'bench', domain: DOMAIN };
-  const roles = [{ id: hexId(), name: 'reader' }, { id: hexId(), name: 'member' }];
-  const identity: StandInIdentity = identityOf(buildCatalog(options.services ?? 13, options.catalogHost, projectId), {
-    project: { id: project.id, name: project.name }, trustee: { id: trustee.id, name: trustee.name },
-    trustor: { id: trustor.id, name: trustor.name }, roles, lifetimeMs,
-  });
-  const trusts = new Map<string, Trust>();
-  const tokens = new Map<string, TokenFields>();
-  const recorded: string[] = [];
-  let issued = 0;
-  let authRequests = 0;
-  let fault: Fault | null = null;
-  let base = '';
+/** The stand-in's state and its answers to each route; the HTTP server around it is startStandIn's. */
+class StandInKeystone {
+  readonly identity: StandInIdentity;
+  readonly issuer: Issuer;
+  readonly trustee: User;
+  readonly trustor: User;
+  readonly project: { id: string; name: string; domain: typeof DOMAIN };
+  readonly trusts = new Map<string, Trust>();
+  private readonly tokens = new Map<string, TokenFields>();
+  readonly recorded: string[] = [];
+  issued = 0;
+  authRequests = 0;
+  fault: Fault | null = null;
+  base = '';
 
-  const createTrusts = (count: number): string[] => {
+  constructor(private readonly options: StandInOptions) {
+    const now = options.now ?? Date.now;
+    const lifetimeMs = (options.tokenLifetimeS ?? 3600) * 1000;
+    const secret = () => randomBytes(18).toString('base64url');
+    this.trustee = { id: hexId(), name: 'bench-trustee', password: secret() };
+    this.trustor = { id: hexId(), name: 'bench-trustor', password: secret() };
+    this.project = { id: hexId(), name: 'bench', domain: DOMAIN };
+    const roles = [{ id: hexId(), name: 'reader' }, { id: hexId(), name: 'member' }];
+    this.identity = identityOf(buildCatalog(options.services ?? 13, options.catalogHost, this.project.id), {
+      project: { id: this.project.id, name: this.project.name }, trustee: { id: this.trustee.id, name: this.trustee.name },
+      trustor: { id: this.trustor.id, name: this.trustor.name }, roles, lifetimeMs,
+    });
+    this.issuer = {
+      identity: this.identity, users: new Map([this.trustee, this.trustor].map((u) => [u.name, u])), now, render: tokenDocs(this.identity),
+      trusteeOf: (id) => {
+        const t = this.trusts.get(id);
+        return t && !t.deleted ? t.trusteeId : undefined;
+      },
+    };
+  }
+
+  createTrusts(count: number): string[] {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
-      const t: Trust = { id: hexId(), trustorId: trustor.id, trusteeId: trustee.id, projectId: project.id, deleted: false };
-      trusts.set(t.id, t);
+      const t: Trust = { id: hexId(), trustorId: this.trustor.id, trusteeId: this.trustee.id, projectId: this.project.id, deleted: false };
+      this.trusts.set(t.id, t);
       ids.push(t.id);
     }
     return ids;
-  };
+  }
 
-  const versionDoc = () => ({
-    id: 'v3.14',
-    status: 'stable',
-    updated: '2020-04-07T00:00:00Z',
-    links: [{ rel: 'self', href: `${base}/v3/` }],
-    'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
-  });
+  async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.base);
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (req.method === 'GET' && path === '/') return send(res, 300, { versions: { values: [this.versionDoc()] } });
+    if (req.method === 'GET' && path === '/v3') return send(res, 200, { version: this.versionDoc() });
+    if (path === '/v3/auth/tokens' && req.method === 'POST') {
+      this.authRequests++;
+      return this.issue(req, res, url);
+    }
+    if (path === '/v3/auth/tokens' && (req.method === 'GET' || req.method === 'HEAD')) return this.validate(req, res, url);
+    if (path.startsWith('/v3/OS-TRUST/trusts')) return this.trustApi(req, res, path);
+    sendError(res, 404, 'Not Found', 'The resource could not be found.');
+  }
 
-  const issuer: Issuer = {
-    identity, users, now, render: tokenDocs(identity),
-    trusteeOf: (id) => {
-      const t = trusts.get(id);
-      return t && !t.deleted ? t.trusteeId : undefined;
-    },
-  };
+  private versionDoc() {
+    return {
+      id: 'v3.14',
+      status: 'stable',
+      updated: '2020-04-07T00:00:00Z',
+      links: [{ rel: 'self', href: `${this.base}/v3/` }],
+      'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
+    };
+  }
 
-  async function issue(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  private async issue(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const fault = this.fault;
     if (fault?.kind === 'hang') return; // never answers: the client's timeout must fire
-    if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, (fault as { ms: number }).ms));
+    if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
     if (fault?.kind === 'status') {
       return sendError(res, fault.status, 'Injected fault', `The stand-in was told to answer ${fault.status}.`);
     }
@@ -147,13 +170,13 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     } catch {
       return sendError(res, 400, 'Bad Request', 'Expecting to find valid JSON in request body.');
     }
-    const r = issueToken(issuer, requestText, !url.searchParams.has('nocatalog'));
+    const r = issueToken(this.issuer, requestText, !url.searchParams.has('nocatalog'));
     if (r.status !== 201) return send(res, r.status, r.text);
-    issued++;
-    if (options.recordTokens) recorded.push(r.tokenId);
-    tokens.set(r.tokenId, r.fields);
-    if (tokens.size > MAX_REMEMBERED_TOKENS) tokens.delete(tokens.keys().next().value as string);
-    if (fault?.kind === 'malformed') {
+    this.issued++;
+    if (this.options.recordTokens) this.recorded.push(r.tokenId);
+    this.tokens.set(r.tokenId, r.fields);
+    if (this.tokens.size > MAX_REMEMBERED_TOKENS) this.tokens.delete(this.tokens.keys().next().value as string);
+    if (this.fault?.kind === 'malformed') {
       res.writeHead(201, { 'content-type': 'application/json', 'x-subject-token': r.tokenId });
       res.end('{"token": {"methods": ["password"], "expires_at": ');
       return;
@@ -161,32 +184,31 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     send(res, 201, r.body.join(''), { 'x-subject-token': r.tokenId });
   }
 
-  function authToken(req: IncomingMessage): TokenFields | undefined {
+  private authToken(req: IncomingMessage): TokenFields | undefined {
     const id = req.headers['x-auth-token'];
-    const t = typeof id === 'string' ? tokens.get(id) : undefined;
-    return t && t.expiresAt > now() ? t : undefined;
+    const t = typeof id === 'string' ? this.tokens.get(id) : undefined;
+    return t && t.expiresAt > this.issuer.now() ? t : undefined;
   }
 
-  function validateToken(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    if (!authToken(req)) return unauthorized(res);
+  private validate(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    if (!this.authToken(req)) return unauthorized(res);
     const subject = req.headers['x-subject-token'];
-    const t = typeof subject === 'string' ? tokens.get(subject) : undefined;
-    if (!t || t.expiresAt <= now() || (t.trustId && trusts.get(t.trustId)?.deleted)) {
+    const t = typeof subject === 'string' ? this.tokens.get(subject) : undefined;
+    if (!t || t.expiresAt <= this.issuer.now() || (t.trustId && this.trusts.get(t.trustId)?.deleted)) {
       return sendError(res, 404, 'Not Found', 'Could not find token.');
     }
-    send(res, 200, issuer.render(t, !url.searchParams.has('nocatalog')).join(''), { 'x-subject-token': subject as string });
+    send(res, 200, this.issuer.render(t, !url.searchParams.has('nocatalog')).join(''), { 'x-subject-token': subject as string });
   }
 
-  async function trustApi(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    const caller = authToken(req);
-    if (!caller) return unauthorized(res);
+  private async trustApi(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    if (!this.authToken(req)) return unauthorized(res);
     if (req.method === 'POST' && path === '/v3/OS-TRUST/trusts') {
       await readBody(req);
-      const [id] = createTrusts(1);
-      return send(res, 201, { trust: { id, impersonation: false, project_id: project.id } });
+      const [id] = this.createTrusts(1);
+      return send(res, 201, { trust: { id, impersonation: false, project_id: this.project.id } });
     }
     const m = /^\/v3\/OS-TRUST\/trusts\/([0-9a-f]+)$/.exec(path);
-    const trust = m ? trusts.get(m[1]) : undefined;
+    const trust = m ? this.trusts.get(m[1]) : undefined;
     if (req.method === 'DELETE' && trust && !trust.deleted) {
       trust.deleted = true;
       res.writeHead(204).end();
@@ -194,26 +216,12 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     }
     sendError(res, 404, 'Not Found', 'Could not find trust.');
   }
+}
 
+export async function startStandIn(options: StandInOptions = {}): Promise<StandIn> {
+  const ks = new StandInKeystone(options);
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', base);
-    const path = url.pathname.replace(/\/+$/, '') || '/';
-    const route = async () => {
-      if (req.method === 'GET' && path === '/') {
-        return send(res, 300, { versions: { values: [versionDoc()] } });
-      }
-      if (req.method === 'GET' && path === '/v3') return send(res, 200, { version: versionDoc() });
-      if (path === '/v3/auth/tokens' && req.method === 'POST') {
-        authRequests++;
-        return issue(req, res, url);
-      }
-      if (path === '/v3/auth/tokens' && (req.method === 'GET' || req.method === 'HEAD')) {
-        return validateToken(req, res, url);
-      }
-      if (path.startsWith('/v3/OS-TRUST/trusts')) return trustApi(req, res, path);
-      sendError(res, 404, 'Not Found', 'The resource could not be found.');
-    };
-    route().catch(() => {
+    ks.route(req, res).catch(() => {
       if (!res.headersSent) sendError(res, 500, 'Internal Server Error', 'An unexpected error occurred.');
       else res.destroy();
     });
@@ -223,32 +231,31 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const base = (ks.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
   const creds = (u: User): Credentials => ({
     username: u.name,
     password: u.password,
     userDomainName: DOMAIN.name,
-    projectName: project.name,
+    projectName: ks.project.name,
     projectDomainName: DOMAIN.name,
   });
-
   return {
     url: base,
     authUrl: `${base}/v3`,
-    trustee: creds(trustee),
-    trustor: creds(trustor),
-    trustIds: createTrusts(options.trusts ?? 0),
-    identity,
-    tokensIssued: () => issued,
-    authRequests: () => authRequests,
-    issuedTokens: () => [...recorded],
-    createTrusts,
+    trustee: creds(ks.trustee),
+    trustor: creds(ks.trustor),
+    trustIds: ks.createTrusts(options.trusts ?? 0),
+    identity: ks.identity,
+    tokensIssued: () => ks.issued,
+    authRequests: () => ks.authRequests,
+    issuedTokens: () => [...ks.recorded],
+    createTrusts: (count) => ks.createTrusts(count),
     deleteTrust: (id) => {
-      const t = trusts.get(id);
+      const t = ks.trusts.get(id);
       if (t) t.deleted = true;
     },
     setFault: (f) => {
-      fault = f;
+      ks.fault = f;
     },
     close: () =>
       new Promise<void>((resolve) => {

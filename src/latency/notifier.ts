@@ -7,6 +7,7 @@ import { supervise } from '../measure/child.ts';
 import type { NotifierBaseline } from '../results/schema.ts';
 import { redact } from '../util/redact.ts';
 import { PYTHON, pythonEnv } from '../worker/python/paths.ts';
+import { errorLine } from '../util/text.ts';
 
 const SCRIPT = fileURLToPath(new URL('../worker/python/notifier_baseline.py', import.meta.url));
 
@@ -48,7 +49,7 @@ export async function measureNotifier(keystone: KeystoneEnv, notifications = 50,
   } catch (err) {
     child.kill();
     await child.exited;
-    throw new Error(redact((err as Error).message.split('\n')[0]));
+    throw new Error(redact(errorLine(err)));
   } finally {
     clearTimeout(timer);
   }

@@ -5,15 +5,16 @@ import type { LatencyResult } from '../results/schema.ts';
 import type { KeystoneEnv } from '../keystone/env.ts';
 import type { StoreId, StoreLocation } from '../designs/contract.ts';
 import type { DesignDescriptor } from '../designs/descriptor.ts';
-import type { PrivateStore } from '../stores/store.ts';
-import { storeDriver } from '../stores/index.ts';
+import type { ExternalStore } from '../stores/index.ts';
+import { openStore, type OpenStore } from '../stores/open.ts';
 import { redact } from '../util/redact.ts';
 import { designTasks, noCacheTask, type LatencyTask } from './tasks.ts';
 import { pythonDesignLatency } from './python.ts';
+import { errorLine } from '../util/text.ts';
 
 export interface LatencyOptions {
   /** stores the user owns, used instead of private servers; this run's keys are deleted afterwards */
-  externalStores: Partial<Record<StoreId, StoreLocation>>;
+  externalStores: Partial<Record<StoreId, ExternalStore>>;
   keyPrefix: string;
   /** per Keystone or store request, ms, and extra attempts after a 5xx or timeout: as in the memory phase */
   timeoutMs: number;
@@ -30,14 +31,13 @@ const PYTHON_MISSES = 60;
 
 export async function runLatency(keystone: KeystoneEnv, designs: DesignDescriptor[], opts: LatencyOptions): Promise<LatencyResult[]> {
   const trustIds = await keystone.trustIds(opts.trusts ?? 200);
-  const servers = new Map<StoreId, PrivateStore>();
+  // one store of each kind for every design's tasks, opened when a design first needs it
+  const opened = new Map<StoreId, OpenStore>();
   const closers: Array<() => Promise<void>> = [];
   const results: LatencyResult[] = [];
   const storeOf = async (id: StoreId): Promise<StoreLocation> => {
-    const external = opts.externalStores[id];
-    if (external) return { ...external, keyPrefix: opts.keyPrefix };
-    let s = servers.get(id);
-    if (!s) servers.set(id, (s = await storeDriver(id).startPrivate(opts.keyPrefix)));
+    let s = opened.get(id);
+    if (!s) opened.set(id, (s = await openStore(id, { external: opts.externalStores[id], keyPrefix: opts.keyPrefix, timeoutMs: opts.timeoutMs })));
     return s.location;
   };
   try {
@@ -53,7 +53,7 @@ export async function runLatency(keystone: KeystoneEnv, designs: DesignDescripto
         tasks.push(...own);
         closers.push(close);
       } catch (err) {
-        opts.note?.(redact(`latency: ${d.id} skipped: ${(err as Error).message.split('\n')[0]}`));
+        opts.note?.(redact(`latency: ${d.id} skipped: ${errorLine(err)}`));
       }
     }
     opts.note?.(`timing ${tasks.length} operations with tinybench…`);
@@ -95,10 +95,7 @@ export async function runLatency(keystone: KeystoneEnv, designs: DesignDescripto
     }
   } finally {
     for (const close of closers) await close().catch(() => {});
-    for (const s of servers.values()) await s.stop();
-    for (const [id, loc] of Object.entries(opts.externalStores)) {
-      await storeDriver(id as StoreId).deleteKeys({ ...loc, keyPrefix: opts.keyPrefix }, opts.timeoutMs).catch(() => 0);
-    }
+    for (const s of opened.values()) await s.close();
   }
   return results;
 }

@@ -7,27 +7,20 @@ import { nodeWorkerBundle } from './node-bundle.ts';
 import type { Launcher } from './session.ts';
 
 /**
- * Flags of every node worker (recorded in the results' meta). --min/--max-semi-space-size=4 pin V8's young
- * generation: by default it grows with the allocation rate up to 3 × 16 MB and stays committed, a step in RSS that
- * depends on how fast the build allocated, not on how many objects it keeps. Pinned at 4 MB rather than 1 MB: a
- * token's ~30 KB of garbage (its body and the parsed document) filled 1 MB every ~30 creations, and the
- * scavenges took a fifth of a build's time; slopes and snapshots came out the same either way. --single-threaded
- * keeps the compilers and the GC on the main thread, so no background thread holds malloc'd memory at one reading
- * and not at the next.
- * --no-opt --no-maglev stop V8 from compiling optimised code as call counts grow: that code (and its deopt data)
- * kept appearing thousands of entries into a build, a per-N growth that was not the entries' (measured with heap
- * snapshots: ~260 B per entry of a 416 B token record between N = 300 and 1300). --no-sparkplug does the same for
- * baseline code, which came and went in 150–220 KB steps of code space between readings of the same worker; turning
- * it off made no measurable difference to build time. What an entry retains does not depend on which tier ran the
- * code that built it. --no-memory-reducer: the memory reducer's idle-time collections shrink the heap at moments of
- * its own choosing, between readings; each reading runs its own compacting collections (src/worker/node/settle.ts).
- * --no-inline-new: with allocation inlined into generated code, heapUsed after a full collection moved in a
- * sawtooth of ±70–120 KB as the build went on (a stand-alone loop holding plain objects showed it as well: 72 KB
- * scatter about its line, 1.4 KB without inline allocation), noise that cost trials; the per-entry slope and the
- * heap snapshot's retained size are the same either way. --no-lazy-feedback-allocation: V8 gives a function its
- * feedback vector only after several calls, so functions that run once per reading (settling, the reading, its
- * message) got theirs between the 5th and the 12th reading: ~10 KB that made the slope at --maxsize 2000 2–5 %
- * larger than at 10000. Allocated at the first call, they are in place before the first reading.
+ * Flags of every node worker (recorded in the results' meta): each removes a growth or a scatter of memory that is
+ * not the entries', and none changes what an entry retains (README, "Why the workers run as they do", has the
+ * measurements behind each).
+ * - --min/--max-semi-space-size=4: a young generation of fixed size, so RSS does not step with the allocation rate;
+ *   4 MB, not 1, so scavenges stay a small part of a build.
+ * - --single-threaded: compilers and GC on the main thread, so no background thread holds malloc'd memory at one
+ *   reading and not at the next.
+ * - --no-opt --no-maglev --no-sparkplug: no code tier appears as call counts grow, so no code or deopt data grows
+ *   with N, and code space does not come and go between readings.
+ * - --no-memory-reducer: no idle-time collections at moments of their own choosing; each reading runs its own
+ *   compacting collections (src/worker/node/settle.ts).
+ * - --no-inline-new: heapUsed after a full collection without the sawtooth inline allocation leaves.
+ * - --no-lazy-feedback-allocation: functions that run once per reading get their feedback vectors at their first
+ *   call, before the first reading, not between readings.
  */
 export const WORKER_NODE_FLAGS = ['--expose-gc', '--min-semi-space-size=4', '--max-semi-space-size=4', '--single-threaded', '--no-opt', '--no-maglev', '--no-sparkplug', '--no-memory-reducer', '--no-inline-new', '--no-lazy-feedback-allocation'];
 

@@ -4,7 +4,7 @@
 // failure are kept.
 import type { DesignDescriptor } from '../designs/descriptor.ts';
 import type { FailedSample, Sample } from '../results/schema.ts';
-import type { PrivateStore, StoreDriver } from '../stores/store.ts';
+import type { OpenStore } from '../stores/open.ts';
 import type { StoreId, StoreLocation } from '../designs/contract.ts';
 import { storeDriver } from '../stores/index.ts';
 import { mulberry32 } from '../stats/bootstrap.ts';
@@ -12,13 +12,10 @@ import { redact } from '../util/redact.ts';
 import type { Supervised } from './child.ts';
 import { openFds, rssOf } from './outside.ts';
 import type { AllocationSite, ContextSpec, MemoryReading, ParentMessage, WorkerMessage } from '../worker/protocol.ts';
+import { errorLine } from '../util/text.ts';
 
-export interface StoreInUse {
-  driver: StoreDriver;
-  location: StoreLocation;
-  /** a private server (its RSS is read too); absent for a store the user owns */
-  server?: PrivateStore;
-}
+/** The store whose memory a sample reads beside the worker's: the first the design needs. */
+export type StoreInUse = Pick<OpenStore, 'driver' | 'location' | 'server'>;
 
 export interface RunJob {
   design: DesignDescriptor;
@@ -141,7 +138,7 @@ export async function runWorker(job: RunJob, launch: Launcher): Promise<RunOutco
     child?.kill();
     await child?.exited;
     const e = err as Error & { setup?: boolean };
-    const reason = timedOut ? `timed out after ${Math.round(job.timeoutMs / 1000)} s` : e.message.split('\n')[0];
+    const reason = timedOut ? `timed out after ${Math.round(job.timeoutMs / 1000)} s` : errorLine(e);
     return { samples, failure: { n, trial: job.trial, reason: redact(reason).slice(0, 400) }, setup: e.setup ?? !building };
   } finally {
     clearTimeout(timer);

@@ -1,4 +1,4 @@
-// Token economics of the 2015 post (see /work/shared/seed-post.md): how many Keystone tokens a day the alarm
+// Token economics of the 2015 post (its scenario opens the README): how many Keystone tokens a day the alarm
 // notifier mints with no cache, with one cache per notifier worker, and with one cache shared by all workers,
 // and how much memory those caches hold. Pure arithmetic, no I/O: the CLI (bench/model.ts), the report and a
 // later simulation all call the same functions, so every figure has one derivation.

@@ -10,10 +10,7 @@ import { rssSplitChart } from './charts/rss-split.ts';
 import type { Chart } from './charts/theme.ts';
 import { tokenModelChart } from './charts/token-model.ts';
 
-export type { Chart } from './charts/theme.ts';
-export { bytesByOwnerChart, latencyChart, memoryVsNChart, perObjectChart, projectionChart, rssSplitChart, tokenModelChart };
-export { PROJECTION_SIZES } from './charts/projection.ts';
-export { formatTokens } from './charts/token-model.ts';
+export { bytesByOwnerChart, perObjectChart, projectionChart, rssSplitChart, tokenModelChart };
 
 /** Charts about how the figures were made rather than which design to pick: the report's appendix. */
 const METHOD_CHARTS = new Set(['memory-vs-n', 'rss-split']);

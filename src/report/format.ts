@@ -2,6 +2,7 @@
 // KB = 1024 B and MB = 1024 KB everywhere (the post's `ps` figures are KiB too), so numbers line up.
 import { metricInfo } from '../results/metrics.ts';
 import type { Meta, MetricName, Results, Sample, Slope } from '../results/schema.ts';
+import { findStoreDriver } from '../stores/index.ts';
 
 export { GB, KB, MB, UNIT_NOTE, formatBytes, formatBytesCI, formatSignedBytesCI, unitFor } from '../util/units.ts';
 import { KB, formatBytes, formatBytesCI } from '../util/units.ts';
@@ -33,7 +34,7 @@ export function formatSlope(s: Slope | undefined, metric: MetricName = 'heapUsed
 
 /** "Redis", "memcached": the store a design keeps its records in, in words ("store" when it names none). */
 export function storeName(d: { store?: string } | undefined): string {
-  return d?.store === 'redis' ? 'Redis' : d?.store === 'memcached' ? 'memcached' : d?.store ?? 'store';
+  return findStoreDriver(d?.store)?.name ?? d?.store ?? 'store';
 }
 
 /** "Redis" or "Redis or memcached": the stores the designs of a run use, for store-neutral prose. */

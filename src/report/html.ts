@@ -1,6 +1,7 @@
 // results/index.html: one self-contained page (inline SVG and CSS, no script, no network) that can be mailed
 // or opened from disk: the view model (./view.ts) laid out as HTML. Every piece of text goes through esc().
 import type { Results } from '../results/schema.ts';
+import { esc } from './html-escape.ts';
 import { reportView, type Cell, type ReportOptions, type Table } from './view.ts';
 import { plannerHtml } from './planner-html.ts';
 import { isMethodChart } from './charts.ts';
@@ -14,9 +15,7 @@ export interface ChartSvg {
   svg: string;
 }
 
-export function esc(s: unknown): string {
-  return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+export { esc };
 
 /** `code` spans and **bold** of the view's prose (Markdown-style marks) as <code> and <b>, the rest escaped. */
 function prose(s: string): string {

@@ -7,11 +7,13 @@ import { readKeystoneLoad } from '../keystone-load/read.ts';
 import { keystoneCharts } from './keystone-load.ts';
 import { keystoneSectionHtml, keystoneSectionMarkdown } from './keystone-section.ts';
 import { renderSvg, svgToPng } from './render.ts';
+import type { ExportFile } from './exporters.ts';
 
 export interface BenchKeystoneSection {
   markdown: string;
   html: string;
-  files: Array<[string, string | Uint8Array]>;
+  /** its charts, relative to the output directory */
+  files: ExportFile[];
 }
 
 export async function keystoneBenchSection(outDir: string): Promise<BenchKeystoneSection | null> {
@@ -22,7 +24,6 @@ export async function keystoneBenchSection(outDir: string): Promise<BenchKeyston
   const charts = keystoneCharts(r, source);
   const svgs: string[] = [];
   for (const c of charts) svgs.push(await renderSvg(c.spec));
-  const files: BenchKeystoneSection['files'] = charts.flatMap((c, i) => [
-    [join(outDir, 'charts', `${c.name}.svg`), svgs[i]] as [string, string], [join(outDir, 'charts', `${c.name}.png`), svgToPng(svgs[i])] as [string, Uint8Array]]);
+  const files = charts.flatMap((c, i) => [{ path: `charts/${c.name}.svg`, data: svgs[i] }, { path: `charts/${c.name}.png`, data: svgToPng(svgs[i]) }]);
   return { markdown: keystoneSectionMarkdown(r, source, charts).join('\n\n'), html: keystoneSectionHtml(r, source, svgs), files };
 }

@@ -10,10 +10,6 @@ import { decisionBlockMarkdown, decisionBlockTerminal } from './decision-render.
 
 const table = (t: Table) => mdTable(t.head, t.rows.map((row) => row.cells));
 
-export function methodLine(v: ReportView): string {
-  return v.method;
-}
-
 export function referenceLine(v: ReportView): string {
   return `Reference: ${v.reference.label} = **${v.reference.value} per object**.`;
 }

@@ -4,10 +4,7 @@
 import { PLANNER_HEAD, PLANNER_NOTE, deploymentLine, noCacheLine, plannerCells, presetPlans, recommendationLine } from './planner-render.ts';
 import { scenarioText } from '../model/planner.ts';
 import type { Results } from '../results/schema.ts';
-
-function esc(s: unknown): string {
-  return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+import { esc } from './html-escape.ts';
 
 const NUMERIC = new Set([3, 4, 5, 6]);
 

@@ -1,5 +1,5 @@
 // The report's content, built once from a results object: every table (cells already formatted), every paragraph
-// and every metadata row. The renderers (Markdown: src/report/markdown.ts and src/report/readme.ts; HTML:
+// and every metadata row. The renderers (Markdown: src/report/markdown.ts; HTML:
 // src/report/html.ts; terminal) only lay this out: they take no figure from the results themselves, so the
 // summary, the page and the README cannot say different things.
 import { isResolved } from '../analysis/headline.ts';

@@ -1,6 +1,7 @@
 // Every per-object metric, once: its name in samples and results, its label, unit, whether it is counted per
 // entry in the worker or per key in a store, and its colour in every chart. Exporters, charts and statistics
 // take the list from here.
+import { findStoreDriver } from '../stores/index.ts';
 export const METRICS = [
   { name: 'heapUsed', label: 'heapUsed', unit: 'bytes', per: 'object', colour: '#4c78a8' },
   { name: 'external', label: 'external', unit: 'bytes', per: 'object', colour: '#72b7b2' },
@@ -21,7 +22,8 @@ export const BYTE_METRICS: MetricName[] = METRICS.filter((m) => m.unit === 'byte
 
 /** Store metrics are labelled with the store they were read from: "Redis used_memory", "memcached bytes". */
 export function metricLabel(name: MetricName, store?: string): string {
-  if (name === 'storeUsedMemory') return store === 'memcached' ? 'memcached bytes' : store === 'redis' ? 'Redis used_memory' : 'store memory';
-  if (name === 'storeRss') return store ? `${store === 'redis' ? 'Redis' : store} server RSS` : 'store server RSS';
+  const driver = findStoreDriver(store);
+  if (name === 'storeUsedMemory') return driver?.usedMemoryLabel ?? 'store memory';
+  if (name === 'storeRss') return `${driver?.name ?? store ?? 'store'} server RSS`;
   return metricInfo(name).label;
 }

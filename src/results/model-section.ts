@@ -1,5 +1,6 @@
 // The model section of a results file: tokens/day and cache memory per design in the post's scenario. Its shape
 // belongs to the results contract; src/model/results-model.ts computes it.
+import type { DesignStatus } from './design-status.ts';
 
 /** none: a new client per notification; per-worker: one cache per notifier process; shared: one store for all. */
 export type Design = 'none' | 'per-worker' | 'shared';
@@ -11,7 +12,7 @@ export interface TokenModelRow {
   /** the cache topology the design has: none, one cache per worker, one cache shared by all workers */
   cache: Design;
   /** the design's status in this run; absent for the rows that are not measured designs */
-  status?: 'ok' | 'partial' | 'failed' | 'unavailable';
+  status?: DesignStatus;
   tokensPerDay: number;
   /** when every alarm repeats its action at every evaluation (the post's worst case) */
   worstCaseTokensPerDay: number;

@@ -3,12 +3,17 @@
 
 import type { StoreId, Topology } from '../designs/contract.ts';
 import type { Runtime, WhatIf } from '../designs/descriptor.ts';
+import type { DesignStatus } from './design-status.ts';
 import type { TokenModelSection } from './model-section.ts';
 import type { MetricName } from './metrics.ts';
 
 export type { MetricName } from './metrics.ts';
+export type { DesignStatus } from './design-status.ts';
 
 export const SCHEMA_VERSION = 2 as const;
+
+/** incremental: one worker per trial, read as it grows; fresh: one worker per (N, trial). */
+export type Protocol = 'incremental' | 'fresh';
 
 /** One memory reading of one fresh child process holding `n` cached objects. All values in bytes. */
 export interface Sample {
@@ -208,7 +213,7 @@ export interface DesignResult {
   /** wall time of this design's samples, ms */
   wallMs?: number;
   /** "ok" when every sample succeeded, "partial" when some failed, "failed"/"unavailable" when none succeeded */
-  status: 'ok' | 'partial' | 'failed' | 'unavailable';
+  status: DesignStatus;
   /** why the design is unavailable/failed, with the command that fixes it when there is one */
   note?: string;
   samples: Sample[];
@@ -244,13 +249,22 @@ export interface Meta {
   /** the stores the run used: private (one server per sample) or the user's */
   stores: Partial<Record<StoreId, { kind: 'private' | 'external'; version: string }>>;
   /** incremental: one worker per trial, read as it grows; fresh: one worker per (N, trial) */
-  protocol?: 'incremental' | 'fresh';
+  protocol?: Protocol;
   /** workers measured at once */
   jobs?: number;
   /** wall time of each phase of the run, ms */
   phases?: Record<string, number>;
-  /** creations each worker runs before its first reading */
+  /** creations each worker runs before its first reading, when --warmup set it for every design */
   warmup?: number;
+  /** the run plan the run measured: trusts, trial policy, and each design's sizes, warm-up and heap limit */
+  plan?: {
+    trusts: number;
+    minTrials: number;
+    /** the CI half-width, as a share of the slope, at which no more trials were added */
+    targetCi: number;
+    snapshotN: number;
+    designs: Record<string, { sizes: number[]; warmup: number; maxOldSpaceMb?: number }>;
+  };
   /** environment variables set for the sample workers */
   workerEnv?: Record<string, string>;
   /** node flags of the sample workers */

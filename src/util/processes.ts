@@ -14,10 +14,6 @@ export function trackChild(child: ChildProcess): () => void {
   return untrack;
 }
 
-export function liveChildPids(): number[] {
-  return [...children].filter((c) => c.exitCode === null && c.signalCode === null && c.pid).map((c) => c.pid!);
-}
-
 /** Synchronous: safe to call from 'exit' handlers. */
 export function killAllChildren(signal: NodeJS.Signals = 'SIGKILL'): void {
   for (const c of children) {

@@ -12,24 +12,15 @@
 import type { StoreId, StoreLocation } from '../designs/contract.ts';
 import type { AuthTarget } from '../keystone/auth.ts';
 import type { InProcessOptions } from '../keystone/in-process-post.ts';
-import type { AllocationSite } from '../results/schema.ts';
+import type { AllocationSite, Sample } from '../results/schema.ts';
 
 export type { AllocationSite } from '../results/schema.ts';
 
-export interface MemoryReading {
-  rss: number;
-  heapUsed?: number;
-  heapTotal?: number;
-  external?: number;
-  arrayBuffers?: number;
-  /** python's cross-check worker (tracemalloc on): bytes Python's allocators were asked for, live */
-  tracemalloc?: number;
-  /** the same worker: tracemalloc's own bookkeeping */
-  tracemallocOwn?: number;
-  /** python's RSS workers: pymalloc's arena bytes, and what glibc's malloc got from the OS */
-  pymallocArenas?: number;
-  mallocHeld?: number;
-}
+/**
+ * What a worker reads of its own memory: the inside part of a Sample (tracemalloc and its own bookkeeping: python's
+ * cross-check worker; pymalloc's arenas and malloc's heap: python's RSS workers).
+ */
+export type MemoryReading = Pick<Sample, 'rss' | 'heapUsed' | 'heapTotal' | 'external' | 'arrayBuffers' | 'tracemalloc' | 'tracemallocOwn' | 'pymallocArenas' | 'mallocHeld'>;
 
 
 /** What a worker needs to build the design's context; plain data, so it crosses the process boundary. */

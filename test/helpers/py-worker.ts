@@ -4,19 +4,14 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { pythonEnv } from '../../src/worker/python/paths.ts';
 
 export const PYTHON = '/usr/bin/python3';
 export const WORKER = fileURLToPath(new URL('../../src/worker/python/worker.py', import.meta.url));
 export const BASELINE = fileURLToPath(new URL('../../src/worker/python/notifier_baseline.py', import.meta.url));
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const pyEnv = (): NodeJS.ProcessEnv => ({
-  PATH: '/usr/bin:/bin',
-  PYTHONNOUSERSITE: '1',
-  PYTHONDONTWRITEBYTECODE: '1',
-  LC_ALL: 'C.UTF-8',
-  no_proxy: '127.0.0.1,localhost',
-  NO_PROXY: '127.0.0.1,localhost',
-});
+/** The environment the harness gives its python workers (the registered stores among it). */
+export const pyEnv = (): NodeJS.ProcessEnv => pythonEnv();
 
 export interface PyDescribe {
   stdout: string;

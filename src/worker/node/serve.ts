@@ -6,6 +6,7 @@ import { tokensObtained } from '../../keystone/auth.ts';
 import type { ParentMessage, StartMessage, WorkerMessage } from '../protocol.ts';
 import { makeContext } from './context.ts';
 import { readMemory, settleGc } from './settle.ts';
+import { errorLine } from '../../util/text.ts';
 
 /**
  * The entries live here and nowhere else. A class of its own, so a heap snapshot finds exactly them
@@ -47,7 +48,7 @@ export function serveSamples(design: NodeDesignModule): void {
   let pad: number[] = [];
 
   const fail = async (err: unknown) => {
-    await send({ type: 'error', message: ((err as Error)?.message ?? String(err)).split('\n')[0], setup: !building });
+    await send({ type: 'error', message: errorLine(err), setup: !building });
     process.exit(1);
   };
 

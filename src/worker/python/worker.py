@@ -60,7 +60,8 @@ import kcb_graph  # noqa: E402
 import kcb_memstats  # noqa: E402
 from kcb_context import scrub, rss_bytes, settle  # noqa: E402
 
-STORES = ('redis', 'memcached')
+# the harness's registered stores (src/stores/index.ts), handed over by the parent
+STORES = tuple(s for s in os.environ.get('KCB_STORE_IDS', '').split(',') if s)
 TOPOLOGIES = ('per-worker', 'shared')
 
 

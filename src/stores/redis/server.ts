@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ownProcess } from '../util/owned-process.ts';
+import { ownProcess } from '../../util/owned-process.ts';
 
 export interface RedisServer {
   pid: number;

@@ -4,7 +4,9 @@
 // its own, sizes shuffled (seeded) within a trial so slow drift of the machine does not line up with n.
 import { mulberry32 } from '../stats/bootstrap.ts';
 
-export type Protocol = 'incremental' | 'fresh';
+import type { Protocol } from '../results/schema.ts';
+
+export type { Protocol };
 
 export interface PlannedRun {
   design: string;

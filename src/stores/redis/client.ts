@@ -1,8 +1,8 @@
-// Connecting to Redis with bounded waits everywhere: a dead server must fail a sample in seconds, not hang it.
-// node-redis's own command timeout only covers a command until it is written to the socket; a server that is
-// stopped (SIGSTOP, swapped out, overloaded) would then hang the caller forever, so every call that matters goes
-// through bounded() instead.
+// Redis with bounded waits everywhere (src/stores/bounded.ts): a dead or stopped server fails a sample in
+// seconds, never hangs it.
 import { createClient } from 'redis';
+import { bounded } from '../bounded.ts';
+import { errorLine } from '../../util/text.ts';
 
 export type Redis = ReturnType<typeof createClient>;
 
@@ -18,22 +18,11 @@ export interface RedisLocation {
   keyPrefix?: string;
 }
 
-/** Rejects with a message naming the operation when Redis does not answer within `ms`. */
-export function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  // One promise and one timer per call (no Promise.race, no finally): a store design's worker makes one per entry.
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Redis did not answer ${what} within ${ms} ms`)), ms);
-    p.then((value) => {
-      clearTimeout(timer);
-      resolve(value);
-    }, (err: Error) => {
-      clearTimeout(timer);
-      // node-redis says "The client is closed" for every command after the server went away: say that instead
-      const why = err.message === 'The client is closed' ? 'connection lost (the server closed it or died)' : err.message.split('\n')[0];
-      reject(new Error(`Redis ${what} failed: ${why}`));
-    });
-  });
-}
+// node-redis says "The client is closed" for every command after the server went away: say that instead
+const explain = (m: string) => (m === 'The client is closed' ? 'connection lost (the server closed it or died)' : m);
+
+/** A Redis call, bounded (src/stores/bounded.ts). */
+export const boundedRedis = <T>(p: Promise<T>, ms: number, what: string): Promise<T> => bounded('Redis', p, ms, what, explain);
 
 /** node-redis parses only redis: and rediss: URLs; a unix: URL becomes a socket path (+ database). */
 function socketOptions(loc: RedisLocation): { url?: string; path?: string; database?: number } {
@@ -66,21 +55,21 @@ export async function connectRedis(loc: RedisLocation, timeoutMs = 3000): Promis
   const what = `connect to ${path ?? 'the --redis-url server'}`;
   try {
     // connect() also sends the handshake commands: a stopped server would accept the socket and never answer.
-    await bounded(client.connect(), timeoutMs, what);
+    await boundedRedis(client.connect(), timeoutMs, what);
   } catch (err) {
     try {
       client.destroy();
     } catch {
       /* already closed */
     }
-    throw socketError ? new Error(`Redis ${what} failed: ${socketError.message.split('\n')[0]}`) : err;
+    throw socketError ? new Error(`Redis ${what} failed: ${errorLine(socketError)}`) : err;
   }
   return client as Redis;
 }
 
 /** used_memory from INFO memory, bytes. */
 export async function usedMemory(client: Redis, timeoutMs = 3000): Promise<number> {
-  const info = await bounded(client.info('memory'), timeoutMs, 'INFO memory');
+  const info = await boundedRedis(client.info('memory'), timeoutMs, 'INFO memory');
   const m = /used_memory:(\d+)/.exec(info);
   if (!m) throw new Error('INFO memory has no used_memory');
   return Number(m[1]);
@@ -94,7 +83,7 @@ export async function usedMemory(client: Redis, timeoutMs = 3000): Promise<numbe
  */
 export async function usedMemoryWithoutClients(client: Redis, timeoutMs = 3000): Promise<number> {
   const read = async () => {
-    const info = await bounded(client.info('memory'), timeoutMs, 'INFO memory');
+    const info = await boundedRedis(client.info('memory'), timeoutMs, 'INFO memory');
     const num = (k: string) => Number(new RegExp(`${k}:(\\d+)`).exec(info)?.[1] ?? NaN);
     return num('used_memory') - (num('mem_clients_normal') || 0);
   };
@@ -109,7 +98,7 @@ export async function usedMemoryWithoutClients(client: Redis, timeoutMs = 3000):
 }
 
 export async function redisVersion(client: Redis, timeoutMs = 3000): Promise<string> {
-  return /redis_version:([^\r\n]+)/.exec(await bounded(client.info('server'), timeoutMs, 'INFO server'))?.[1] ?? 'unknown';
+  return /redis_version:([^\r\n]+)/.exec(await boundedRedis(client.info('server'), timeoutMs, 'INFO server'))?.[1] ?? 'unknown';
 }
 
 /** Deletes every key under `prefix` (SCAN + UNLINK, never FLUSHDB): how a run cleans up an existing Redis. */
@@ -120,9 +109,9 @@ export async function deleteKeys(loc: RedisLocation, prefix: string, timeoutMs =
   try {
     let cursor = '0';
     do {
-      const r = await bounded(client.scan(cursor, { MATCH: `${prefix}*`, COUNT: 1000 }), timeoutMs, 'SCAN');
+      const r = await boundedRedis(client.scan(cursor, { MATCH: `${prefix}*`, COUNT: 1000 }), timeoutMs, 'SCAN');
       cursor = String(r.cursor);
-      if (r.keys.length) deleted += await bounded(client.unlink(r.keys), timeoutMs, 'UNLINK');
+      if (r.keys.length) deleted += await boundedRedis(client.unlink(r.keys), timeoutMs, 'UNLINK');
     } while (cursor !== '0');
   } finally {
     client.destroy();

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { connect, type NetConnectOpts, type Socket } from 'node:net';
 import memjs from 'memjs';
+import { bounded } from '../bounded.ts';
 
 export interface MemcachedLocation {
   /** unix socket of the private server */
@@ -42,19 +43,8 @@ export interface MemcachedClient {
   close(): void;
 }
 
-/** Rejects with a message naming the operation when memcached does not answer within `ms`. */
-export function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`memcached did not answer ${what} within ${ms} ms`)), ms);
-  });
-  return Promise.race([
-    p.catch((err: Error) => {
-      throw new Error(`memcached ${what} failed: ${String(err?.message ?? err).split('\n')[0]}`);
-    }),
-    timeout,
-  ]).finally(() => clearTimeout(timer));
-}
+/** A memcached call, bounded (src/stores/bounded.ts). */
+const boundedMc = <T>(p: Promise<T>, ms: number, what: string): Promise<T> => bounded('memcached', p, ms, what);
 
 /** The pool a location names: the private socket, or the user's servers. */
 export function serversOf(loc: MemcachedLocation): string[] {
@@ -168,15 +158,15 @@ export async function connectMemcached(loc: MemcachedLocation, opts: ClientOptio
     servers,
     serverFor: (key) => servers[ring(key)],
     async get(key) {
-      const r = await bounded(client.get(key), bound, 'GET');
+      const r = await boundedMc(client.get(key), bound, 'GET');
       return r.value === null ? null : r.value.toString('utf8');
     },
     async set(key, value, ttlS) {
       const expires = Math.max(1, Math.floor(ttlS));
       if (expires > 30 * 24 * 3600) throw new Error('memcached TTLs over 30 days are read as absolute times');
-      await bounded(client.set(key, value, { expires }), bound, 'SET');
+      await boundedMc(client.set(key, value, { expires }), bound, 'SET');
     },
-    delete: (key) => bounded(client.delete(key), bound, 'DELETE'),
+    delete: (key) => boundedMc(client.delete(key), bound, 'DELETE'),
     close: () => client.close(),
   };
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ownProcess } from '../util/owned-process.ts';
+import { ownProcess } from '../../util/owned-process.ts';
 
 export interface MemcachedServer {
   pid: number;
