@@ -90,6 +90,8 @@ export interface Decision {
   workers: number;
   alarmsWithTrustActions: number;
   trusts: number;
+  /** the firing model and eviction the figures assume (every output names them) */
+  assumptions: Plan['assumptions'];
   noCacheTokensPerDay: number;
   noCacheKeystoneCores?: number;
   keystoneSource?: string;
@@ -151,7 +153,7 @@ export function decide(results: Pick<Results, 'designs'>, d: Deployment, keyston
   }
   const any = plans.any;
   return {
-    deployment: { ...d }, workers: any.workers, alarmsWithTrustActions: any.alarmsWithTrustActions, trusts: any.trusts, noCacheTokensPerDay: any.noCache.tokensPerDay,
+    deployment: { ...d }, workers: any.workers, alarmsWithTrustActions: any.alarmsWithTrustActions, trusts: any.trusts, assumptions: any.assumptions, noCacheTokensPerDay: any.noCache.tokensPerDay,
     ...(keystone ? { noCacheKeystoneCores: keystoneCores(keystone, any.noCache.tokensPerDay, any.noCache.validationsPerDay), keystoneSource: keystone.source } : {}),
     choices, losers,
   };
