@@ -107,7 +107,9 @@ export function lossOf(row: PlanRow, best: PlanRow | undefined, budget: number):
   if (!row.resolved || row.memoryPerWorker === null) return { kind: 'not-resolved', why: row.why ?? 'per-entry memory not resolved' };
   if (row.fits === false) {
     return row.memoryPerWorker > budget ? { kind: 'over-budget', memoryPerWorker: row.memoryPerWorker, budget }
-      : { kind: 'does-not-fit', why: row.why ?? 'does not fit the deployment' };
+      : { kind: 'does-not-fit', why: row.why ?? (row.fdsFit === false
+        ? `${Math.round(row.fdsPerWorker!).toLocaleString('en-US')} open descriptors per worker, over the descriptor limit`
+        : 'does not fit the deployment') };
   }
   if (best && !SAME(row.tokensPerDay, best.tokensPerDay)) {
     return { kind: 'more-tokens', tokensPerDay: row.tokensPerDay, than: best.id, thanTokensPerDay: best.tokensPerDay };
