@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decide, keystoneCores, lossOf, plansByRuntime, socketsPerEntry, type Choice } from '../src/model/decision.ts';
-import type { Deployment } from '../src/model/planner.ts';
+import { PRESETS, plan, type Deployment } from '../src/model/planner.ts';
 import { decisionMarkdown, decisionTerminal } from '../src/report/decision-render.ts';
 import { keystoneCpuOf, keystoneLoadBeside, readKeystoneCpu } from '../src/results/keystone-load.ts';
 import { UsageError } from '../src/util/usage-error.ts';
@@ -34,14 +34,20 @@ const DESIGNS: DesignResult[] = [
 ];
 const results = { designs: DESIGNS };
 
-// As in test/planner.test.ts: 50 trusts, half firing every hour, 2 workers, 3600 s usable token periods.
-// By hand: no cache 600 tokens/day; per-worker caches 480; shared 400; entries/worker 50 × (1 − e^−6) = 49.876;
-// shared keys alive 50 / 3 = 16.67.
+// As in test/planner.test.ts: 50 trusts, half of them firing at each evaluation (random), every 1200 s
+// (72 evaluations a day), 2 workers, 3600 s usable token periods (a token serves the 2 evaluations after its own).
+// By hand:
+//   no cache: 50 × 0.5 × 72 = 1800 tokens/day
+//   shared: cycle = 1 + 2 covered + a geometric wait (p = 0.5, mean 2) − 1 = 4 evaluations → 50 × 72 / 4 = 900;
+//     a live token 3 evaluations of 4 → 37.5 keys alive
+//   per-worker: a worker sees the trust with p = 0.25 per evaluation (mean wait 4): cycle 6 → 50 × 2 × 72 / 6 = 1200
+//   entries/worker (no eviction, a day) = 50 × (1 − 0.75^72) ≈ 50
 const SMALL: Deployment = {
-  scenario: 'trust-per-alarm', alarms: 100, trustShare: 0.5, firingFraction: 0.5, evaluationIntervalS: 3600,
-  hosts: 1, workersPerHost: 2, budgetBytes: 40_000, tokenLifetimeS: 3720, refreshMarginS: 120,
+  ...PRESETS['trust-per-alarm'],
+  scenario: 'trust-per-alarm', alarms: 100, trustShare: 0.5, firingFraction: 0.5, evaluationIntervalS: 1200,
+  hosts: 1, workersPerHost: 2, budgetBytes: 40_000, tokenLifetimeS: 3720, refreshMarginS: 120, firingModel: 'random',
 };
-const ENTRIES = 50 * (1 - Math.exp(-6));
+const ENTRIES = 50 * (1 - 0.75 ** 72);
 
 describe('decision: one choice per runtime', () => {
   const d = decide(results, SMALL);
@@ -51,11 +57,11 @@ describe('decision: one choice per runtime', () => {
     const py = d.choices.python as Choice;
     expect(py.id).toBe('py-shared');
     expect(py.runtime).toBe('python');
-    expect(py.tokensPerDay).toBeCloseTo(400, 6);
-    expect(py.tokensSavedPerDay).toBeCloseTo(200, 6);
-    expect(py.savedShare).toBeCloseTo(1 / 3, 9);
-    expect(py.memoryPerWorker).toBeCloseTo(ENTRIES * 600, 3);
-    expect(py.storeBytes).toBeCloseTo((50 / 3) * 8000, 3);
+    expect(py.tokensPerDay).toBeCloseTo(900, 6);
+    expect(py.tokensSavedPerDay).toBeCloseTo(900, 6); // 1800 − 900
+    expect(py.savedShare).toBeCloseTo(1 / 2, 9);
+    expect(py.memoryPerWorker).toBeCloseTo(ENTRIES * 600, 3); // 30,000 B, within the 40,000 budget
+    expect(py.storeBytes).toBeCloseTo(37.5 * 8000, 3); // 300,000 B once
     expect(py.store).toBe('memcached');
     expect(py.socketsPerEntry).toBe(0);
     expect(py.keystoneCores).toBeUndefined();
@@ -64,9 +70,9 @@ describe('decision: one choice per runtime', () => {
 
   it('says why each other design loses, against its own runtime\'s choice', () => {
     const loss = (id: string) => d.losers.find((l) => l.id === id)!;
-    expect(loss('py-big').loss).toEqual({ kind: 'over-budget', memoryPerWorker: ENTRIES * 1000, budget: 40_000 });
+    expect(loss('py-big').loss).toEqual({ kind: 'over-budget', memoryPerWorker: ENTRIES * 1000, budget: 40_000 }); // 50,000 B
     expect(loss('py-big').socketsPerWorker).toBeCloseTo(ENTRIES, 6);
-    expect(loss('py-record').loss).toMatchObject({ kind: 'more-tokens', than: 'py-shared' });
+    expect(loss('py-record').loss).toMatchObject({ kind: 'more-tokens', than: 'py-shared' }); // 1200 vs 900, 25,000 B fits
     expect(loss('node-shared-2').loss).toMatchObject({ kind: 'more-memory', than: 'node-shared' });
     expect(loss('node-unresolved').loss.kind).toBe('not-resolved');
     // a design loses once, in its own runtime, never against the other runtime's choice
@@ -77,11 +83,16 @@ describe('decision: one choice per runtime', () => {
   it('a design the planner rules out for a reason other than memory keeps that reason', () => {
     const plans = plansByRuntime(results, SMALL);
     expect(plans.python.rows.find((x) => x.id === 'py-record')!.fits).toBe(true);
-    // as a planner that also checks file descriptors would mark it: fits false, memory within budget
+    // as the planner marks a design over the descriptor limit: fits false, memory within budget
     const row = plans.python.rows.find((x) => x.id === 'py-record')!;
     const marked = { ...row, fits: false, why: '50 sockets per worker, over the fd limit' };
     expect(marked.memoryPerWorker!).toBeLessThan(SMALL.budgetBytes);
     expect(lossOf(marked, undefined, SMALL.budgetBytes)).toEqual({ kind: 'does-not-fit', why: '50 sockets per worker, over the fd limit' });
+    // the planner's own descriptor check: 50 entries × 1 descriptor = 50 over a limit of 40, 25,000 B within budget
+    const fds = plan({ designs: [design('py-fds', 'python', 'per-worker', { rss: slope(500), fds: slope(1) })] }, { ...SMALL, fdLimit: 40 }).rows[0];
+    expect(fds).toMatchObject({ fits: false, fdsFit: false });
+    expect(fds.memoryPerWorker!).toBeLessThan(SMALL.budgetBytes);
+    expect(lossOf(fds, undefined, SMALL.budgetBytes)).toEqual({ kind: 'does-not-fit', why: '50 open descriptors per worker, over the descriptor limit' });
   });
 
   it('a runtime without designs has no choice, and says so', () => {
@@ -93,11 +104,12 @@ describe('decision: one choice per runtime', () => {
   it('Keystone cores, when Keystone CPU per operation is given: tokens/s × ms per token + validations/s × ms per validation', () => {
     const k = { msPerToken: 100, msPerValidation: 20, source: 'test' };
     const withK = decide(results, SMALL, k);
-    // (400 × 100 + 400 × 20) ms a day = 48 CPU-s a day
-    expect((withK.choices.python as Choice).keystoneCores).toBeCloseTo(48 / 86_400, 12);
-    expect(withK.noCacheKeystoneCores).toBeCloseTo(72 / 86_400, 12);
+    // (900 × 100 + 900 × 20) ms a day = 108 CPU-s a day; no cache (1800 × 100 + 1800 × 20) ms = 216 CPU-s
+    expect((withK.choices.python as Choice).keystoneCores).toBeCloseTo(108 / 86_400, 12);
+    expect(withK.noCacheKeystoneCores).toBeCloseTo(216 / 86_400, 12);
     expect(keystoneCores({ ...k, msPerValidation: null }, 864, 864)).toBeCloseTo(1e-3, 12);
-    expect(decisionMarkdown(withK)).toMatch(/Keystone 0\.00056 cores on average against 0\.00083 without a cache/);
+    // 108 / 86,400 = 0.00125, 216 / 86,400 = 0.0025
+    expect(decisionMarkdown(withK)).toMatch(/Keystone 0\.0013 cores on average against 0\.0025 without a cache/);
   });
 
   it('sockets per entry: a resolved count, a flat 0, or unknown', () => {
@@ -109,12 +121,14 @@ describe('decision: one choice per runtime', () => {
 
   it('words it with the deciding figures, the same in Markdown and on the terminal', () => {
     const md = decisionMarkdown(d);
-    expect(md).toContain('**Python (what Aodh can adopt): `py-shared`** — 600 B per entry (RSS), 29.2 KB per worker for 50 cached trusts');
-    expect(md).toContain('plus a shared memcached holding 130.2 KB (17 keys × 7.8 KB, paid once); 400 tokens/day, 200 a day (33.3 %) fewer');
+    // 50 × 600 B = 30,000 B = 29.3 KB; 37.5 keys × 8000 B = 300,000 B = 293.0 KB; 900 of 1800 saved
+    expect(md).toContain('**Python (what Aodh can adopt): `py-shared`** — 600 B per entry (RSS), 29.3 KB per worker for 50 cached trusts');
+    expect(md).toContain('plus a shared memcached holding 293.0 KB (38 keys × 7.8 KB, paid once); 900 tokens/day, 900 a day (50 %) fewer');
     expect(md).toContain('no socket per entry');
     expect(md).toContain('**Node: `node-shared`**');
-    expect(md).toContain('`py-big`: 48.7 KB per worker, over the 39.1 KB budget, and 50 open sockets per worker');
-    expect(md).toContain('`py-record`: 1.2× the tokens');
+    // 50 × 1000 B = 48.8 KB against 40,000 B = 39.1 KB; 1200 / 900 = 1.33× the tokens
+    expect(md).toContain('`py-big`: 48.8 KB per worker, over the 39.1 KB budget, and 50 open sockets per worker');
+    expect(md).toContain('`py-record`: 1.3× the tokens');
     expect(md).toContain('`node-shared-2`: the same tokens, more memory per worker');
     const term = decisionTerminal(d);
     expect(term).not.toMatch(/[`*]/);
@@ -130,7 +144,9 @@ describe('npm run plan -- --runtime', () => {
   const runtimeOf = new Map(syntheticResults().designs.map((x) => [x.id, x.runtime]));
 
   it('--json: the selected runtime\'s rows and recommendation, and recommendations keyed by runtime', () => {
-    const r = runScript('bench/plan.ts', ['--in', file, '--runtime', 'python', '--json'], { timeoutMs: 60_000 });
+    // 5,000 alarms: the fixture's python design (52 KB per entry) fits 512 MB per worker; at the default million,
+    // one trust per alarm, no python design does
+    const r = runScript('bench/plan.ts', ['--in', file, '--runtime', 'python', '--alarms', '5000', '--json'], { timeoutMs: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.runtime).toBe('python');

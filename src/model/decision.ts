@@ -90,6 +90,8 @@ export interface Decision {
   workers: number;
   alarmsWithTrustActions: number;
   trusts: number;
+  /** the firing model and eviction the figures assume (every output names them) */
+  assumptions: Plan['assumptions'];
   noCacheTokensPerDay: number;
   noCacheKeystoneCores?: number;
   keystoneSource?: string;
@@ -105,7 +107,9 @@ export function lossOf(row: PlanRow, best: PlanRow | undefined, budget: number):
   if (!row.resolved || row.memoryPerWorker === null) return { kind: 'not-resolved', why: row.why ?? 'per-entry memory not resolved' };
   if (row.fits === false) {
     return row.memoryPerWorker > budget ? { kind: 'over-budget', memoryPerWorker: row.memoryPerWorker, budget }
-      : { kind: 'does-not-fit', why: row.why ?? 'does not fit the deployment' };
+      : { kind: 'does-not-fit', why: row.why ?? (row.fdsFit === false
+        ? `${Math.round(row.fdsPerWorker!).toLocaleString('en-US')} open descriptors per worker, over the descriptor limit`
+        : 'does not fit the deployment') };
   }
   if (best && !SAME(row.tokensPerDay, best.tokensPerDay)) {
     return { kind: 'more-tokens', tokensPerDay: row.tokensPerDay, than: best.id, thanTokensPerDay: best.tokensPerDay };
@@ -151,7 +155,7 @@ export function decide(results: Pick<Results, 'designs'>, d: Deployment, keyston
   }
   const any = plans.any;
   return {
-    deployment: { ...d }, workers: any.workers, alarmsWithTrustActions: any.alarmsWithTrustActions, trusts: any.trusts, noCacheTokensPerDay: any.noCache.tokensPerDay,
+    deployment: { ...d }, workers: any.workers, alarmsWithTrustActions: any.alarmsWithTrustActions, trusts: any.trusts, assumptions: any.assumptions, noCacheTokensPerDay: any.noCache.tokensPerDay,
     ...(keystone ? { noCacheKeystoneCores: keystoneCores(keystone, any.noCache.tokensPerDay, any.noCache.validationsPerDay), keystoneSource: keystone.source } : {}),
     choices, losers,
   };

@@ -206,6 +206,15 @@ export function validateSimOptions(o: SimOptions): void {
 /** The virtual instant of a notification: the run's origin plus its time in whole seconds of the clock. */
 export const virtualMs = (origin: number, t: number, secondsPerPeriod: number) => origin + Math.round(t * secondsPerPeriod) * 1000;
 
+/** A worker's failure, which any pool's worker may send in place of its reply. */
+export interface WorkerFailure {
+  type: 'error';
+  worker: number;
+  message: string;
+}
+
+const failed = (m: { type: string }): m is WorkerFailure => m.type === 'error';
+
 /**
  * The W notifier processes, started once and reused for every design (each design gets fresh caches and a
  * fresh clock in the same processes: it saves ~1 s of tsx start-up per design). Each is a child of the one
@@ -213,28 +222,32 @@ export const virtualMs = (origin: number, t: number, secondsPerPeriod: number) =
  * parent kills it too, and a worker that dies is reported with the bench's exit reason (signal, out of memory,
  * or its exit code and last stderr line).
  */
-export interface Pool {
-  workers: Array<Supervised<SimParentMessage, SimWorkerMessage>>;
+export interface Pool<In extends { type: string } = SimParentMessage, Out extends { type: string } = SimWorkerMessage> {
+  workers: Array<Supervised<In | { type: 'exit' }, Out | WorkerFailure>>;
   /** every worker's next message, which must be of `type`; rejects on a worker's error or exit, or after ms */
-  collect<T extends SimWorkerMessage['type']>(type: T, ms: number, what: string): Promise<Array<Extract<SimWorkerMessage, { type: T }>>>;
+  collect<T extends Out['type']>(type: T, ms: number, what: string): Promise<Array<Extract<Out, { type: T }>>>;
   /** one worker's next message, which must be of `type` */
-  next<T extends SimWorkerMessage['type']>(worker: number, type: T, what: string): Promise<Extract<SimWorkerMessage, { type: T }>>;
+  next<T extends Out['type']>(worker: number, type: T, what: string): Promise<Extract<Out, { type: T }>>;
   close(): Promise<void>;
 }
 
-export function startPool(count: number, pids: number[]): Pool {
-  const workers = Array.from({ length: count }, () => {
-    const w = supervise<SimParentMessage, SimWorkerMessage>({ kind: 'fork', module: WORKER, execArgv: ['--import', 'tsx'], env: workerEnv() });
+/** `module`: the workers' entry (default the simulation's; the real-time replay has its own). */
+export function startPool<In extends { type: string } = SimParentMessage, Out extends { type: string } = SimWorkerMessage>(
+  count: number, pids: number[], module = WORKER,
+): Pool<In, Out> {
+  type Child = Supervised<In | { type: 'exit' }, Out | WorkerFailure>;
+  const workers: Child[] = Array.from({ length: count }, () => {
+    const w = supervise<In | { type: 'exit' }, Out | WorkerFailure>({ kind: 'fork', module, execArgv: ['--import', 'tsx'], env: workerEnv() });
     if (w.pid) pids.push(w.pid);
     return w;
   });
-  const expect = async <T extends SimWorkerMessage['type']>(w: Supervised<SimParentMessage, SimWorkerMessage>, index: number, type: T) => {
+  const expect = async <T extends Out['type']>(w: Child, index: number, type: T) => {
     const m = await w.next().catch((err: Error) => {
       throw new Error(`worker ${index}: ${err.message}`);
     });
-    if (m.type === 'error') throw new Error(`worker ${m.worker}: ${m.message}`);
+    if (failed(m)) throw new Error(`worker ${m.worker}: ${m.message}`);
     if (m.type !== type) throw new Error(`worker ${index}: sent ${m.type} where ${type} was due`);
-    return m as Extract<SimWorkerMessage, { type: T }>;
+    return m as Extract<Out, { type: T }>;
   };
   return {
     workers,

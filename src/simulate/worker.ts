@@ -14,7 +14,7 @@ import type { SimParentMessage, SimInitMessage, SimWorkerMessage } from './proto
 const send = (m: SimWorkerMessage) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
 
 /** What the worker does with one notification: get a usable token for the trust (and nothing else). */
-interface Handler {
+export interface Handler {
   /** `t`: the instant in usable periods, for the cache's eviction policy */
   token(trust: number, t: number): Promise<void>;
   /** one token for a trust outside the stream, not cached */
@@ -32,7 +32,11 @@ let handler: Handler | undefined;
 let now = 0;
 let run = { handled: 0, errors: 0, firstError: undefined as string | undefined, mints: [] as number[], tokens: 0 };
 
-async function makeHandler(m: SimInitMessage, ctx: DesignContext): Promise<Handler> {
+/** What a handler is built from: the design, the stream's trusts, and its cache's eviction policy. */
+export type HandlerSpec = Pick<SimInitMessage, 'design' | 'module' | 'trustIds' | 'topology' | 'eviction'>;
+
+/** The design's handler, on whatever clock `ctx` carries (also the real-time replay's, src/keystone-load/replay-worker.ts). */
+export async function makeHandler(m: HandlerSpec, ctx: DesignContext): Promise<Handler> {
   if (m.design === 'no-cache') {
     // The notifier as it was: a new client, hence a new token, for every notification.
     const once = async (trustId: string) => {
