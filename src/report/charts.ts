@@ -10,7 +10,7 @@ import { rssSplitChart } from './charts/rss-split.ts';
 import type { Chart } from './charts/theme.ts';
 import { tokenModelChart } from './charts/token-model.ts';
 
-export { bytesByOwnerChart, perObjectChart, projectionChart, rssSplitChart, tokenModelChart };
+export { bytesByOwnerChart, latencyChart, perObjectChart, projectionChart, rssSplitChart, tokenModelChart };
 
 /** Charts about how the figures were made rather than which design to pick: the report's appendix. */
 const METHOD_CHARTS = new Set(['memory-vs-n', 'rss-split']);
