@@ -1,8 +1,8 @@
 // npm run report -- [--in results/latest.json] [--out results/]
 // Re-renders charts, index.html, README.md, summary.md and samples.csv from an existing results file,
 // without measuring anything. A bad file or flag exits 2 with one line and writes nothing.
-import { parseArgs } from 'node:util';
-import { UsageError, runMain } from '../src/cli/errors.ts';
+import { runMain } from '../src/cli/errors.ts';
+import { parseFlags } from '../src/cli/flags.ts';
 import { checkOutDir } from '../src/cli/out-dir.ts';
 import { readResults } from '../src/results/read.ts';
 import { writeReport } from '../src/report/index.ts';
@@ -18,21 +18,11 @@ Re-renders the report from an existing results file (nothing is measured).
 `;
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: process.argv.slice(2),
-      options: {
-        in: { type: 'string', default: 'results/latest.json' },
-        out: { type: 'string', default: 'results/' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see --help)`);
-  }
+  const { values } = parseFlags(process.argv.slice(2), {
+    in: { type: 'string', default: 'results/latest.json' },
+    out: { type: 'string', default: 'results/' },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
