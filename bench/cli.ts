@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { checkDesigns, HELP, maxsizeFor, oldSpaceLimits, parseBenchArgs, stepsFor, type BenchOptions } from '../src/cli/args.ts';
 import { runMain, UsageError } from '../src/cli/errors.ts';
 import { createProgress, type Progress } from '../src/cli/progress.ts';
+import { markOutDir } from '../src/cli/out-dir.ts';
+import { lockOutDir } from '../src/cli/out-lock.ts';
 import { designResult, type DesignTally } from '../src/analysis/design-result.ts';
 import type { StoreId, StoreLocation } from '../src/designs/contract.ts';
 import type { DesignDescriptor } from '../src/designs/descriptor.ts';
@@ -89,20 +91,22 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     process.stderr.write(`interrupted: ${saved ? `partial results in ${partialPath}` : 'no sample completed'}; ${jsonPath} was not changed\n`);
     return exitCodeFor(interruptedBy() ?? 'SIGINT');
   };
+  const cleanup: Array<() => void> = [];
   try {
-    return await measure(opts, argv, tallies, jsonPath, partialPath, () => stop, (p) => (progress = p), interruptedExit);
+    return await measure(opts, argv, tallies, jsonPath, partialPath, () => stop, (p) => (progress = p), interruptedExit, cleanup);
   } catch (err) {
     // Whatever a signal broke on its way out (a store server killed while starting, a closed socket) is not a bug.
     if (interruptedBy() && !(err instanceof UsageError)) return interruptedExit();
     throw err;
   } finally {
+    for (const c of cleanup) c();
     removeInterrupt();
   }
 }
 
 async function measure(
   opts: BenchOptions, argv: string[], tallies: Map<string, DesignTally>, jsonPath: string, partialPath: string,
-  stopped: () => boolean, setProgress: (p: Progress) => void, interruptedExit: () => number,
+  stopped: () => boolean, setProgress: (p: Progress) => void, interruptedExit: () => number, cleanup: Array<() => void>,
 ): Promise<number> {
   const startedAt = new Date();
   const phases: Record<string, number> = {};
@@ -121,6 +125,8 @@ async function measure(
   const listed = opts.designs ?? [...chosen.map((d) => d.id), ...unavailable.keys()];
   const keyPrefix = runKeyPrefix();
   const { external, stores } = await probeExternalStores(opts, chosen, keyPrefix);
+  // every input checked: from here on the run owns --out (a second run into it is refused until this one ends)
+  cleanup.push(lockOutDir(opts.out));
   const sizesOf = (d: DesignDescriptor) => sweepSizes(maxsizeFor(opts, d), stepsFor(opts, d));
   const warmup = defaultWarmup(opts);
 
@@ -243,6 +249,7 @@ async function measure(
   final.model = tokenModelSection(final);
   const written = [jsonPath];
   await phase('write results', async () => {
+    markOutDir(opts.out);
     writeFileAtomic(jsonPath, `${JSON.stringify(final, null, 2)}\n`);
     finished = true;
     removeExitHook();

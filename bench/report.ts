@@ -3,7 +3,8 @@
 // without measuring anything. A bad file or flag exits 2 with one line and writes nothing.
 import { runMain } from '../src/cli/errors.ts';
 import { parseFlags } from '../src/cli/flags.ts';
-import { checkOutDir } from '../src/cli/out-dir.ts';
+import { checkOutDir, markOutDir } from '../src/cli/out-dir.ts';
+import { lockOutDir } from '../src/cli/out-lock.ts';
 import { readResults } from '../src/results/read.ts';
 import { writeReport } from '../src/report/index.ts';
 import { summaryTerminal } from '../src/report/markdown.ts';
@@ -29,7 +30,14 @@ async function main(): Promise<number> {
   }
   const out = checkOutDir(values.out);
   const results = readResults(values.in);
-  const written = await writeReport(results, out);
+  const release = lockOutDir(out);
+  let written: string[];
+  try {
+    markOutDir(out);
+    written = await writeReport(results, out);
+  } finally {
+    release();
+  }
   process.stdout.write(summaryTerminal(results));
   process.stdout.write(`wrote ${written.length} files to ${values.out}\n${written.map((p) => `  ${p}`).join('\n')}\n`);
   return 0;

@@ -151,6 +151,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   if (designs && !designs.length) throw new UsageError('--designs names no design');
   const name = v.name ?? 'latest';
   if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new UsageError(`--name may contain only letters, digits, ".", "_" and "-", got "${name}"`);
+  // <name>.partial.json is where an interrupted run named <name> keeps its samples, removed by its next complete run
+  if (/\.partial$/i.test(name)) throw new UsageError(`--name must not end in ".partial" (${name}.json is where an interrupted run named ${name.slice(0, -8)} keeps its samples)`);
   checkUrl('keystone-url', v['keystone-url'], ['http:', 'https:']);
   checkUrl('redis-url', v['redis-url'], ['redis:', 'rediss:', 'unix:']);
   const tokenPath = oneOf('token-path', v['token-path'], ['in-process', 'http'] as const) ?? (v['keystone-url'] ? 'http' : 'in-process');
