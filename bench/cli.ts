@@ -95,8 +95,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   try {
     return await measure(opts, argv, tallies, jsonPath, partialPath, () => stop, (p) => (progress = p), interruptedExit, cleanup);
   } catch (err) {
-    // Whatever a signal broke on its way out (a store server killed while starting, a closed socket) is not a bug.
-    if (interruptedBy() && !(err instanceof UsageError)) return interruptedExit();
+    // Whatever a signal broke on its way out (a store server killed while starting, a design module's describing
+    // child killed, a closed socket) is neither a bug nor the user's mistake: the run was interrupted.
+    if (interruptedBy()) return interruptedExit();
     throw err;
   } finally {
     for (const c of cleanup) c();
