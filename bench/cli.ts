@@ -163,7 +163,9 @@ async function measure(
   const results = (partial: boolean): Results => assembleResults(meta(partial), listed.map((id) => {
     const d = all.find((x) => x.id === id);
     const fallback = { id, title: id, runtime: 'node' as const, topology: 'per-worker' as const, needs: [] };
-    const why = unavailable.get(id) ?? (partial && !tallies.has(id) ? notReached : undefined);
+    // not reached: no sample finished or failed (a run the signal stopped is not the design's failure)
+    const t = tallies.get(id);
+    const why = unavailable.get(id) ?? (partial && !(t?.samples.length || t?.failures.length) ? notReached : undefined);
     return designResult(d ?? fallback, d ? sizesOf(d) : [], tallies.get(id), why);
   }), latency, notifier);
   // Whatever ends the run early, the samples already taken are kept — in a separate file, so the previous
@@ -180,7 +182,7 @@ async function measure(
     for (const id of new Set(chosen.flatMap((d) => d.needs))) {
       if (!stores[id]) stores[id] = { kind: 'private', version: 'unknown' };
     }
-    const { analyseHeldEntries } = await import('../src/snapshot/index.ts');
+    const { analyseSnapshotInChild } = await import('../src/snapshot/in-child.ts');
     await phase('measure memory', () => runCampaign(chosen.map((d) => ({ descriptor: d, sizes: sizesOf(d) })), keystone, {
       protocol: opts.protocol,
       seed: opts.seed,
@@ -196,10 +198,7 @@ async function measure(
       keyPrefix,
       workerMaxOldSpaceMb: limits,
       trace: opts.pythonTracemalloc,
-      ...(opts.snapshotN > 0 ? { snapshot: { n: opts.snapshotN, analyse: async (p: string) => {
-        const a = analyseHeldEntries(p);
-        return { retainedPerEntry: a.retainedPerEntry.mean, breakdown: a.breakdown };
-      } } } : {}),
+      ...(opts.snapshotN > 0 ? { snapshot: { n: opts.snapshotN, analyse: analyseSnapshotInChild } } : {}),
       shouldStop: stopped,
       onStoreVersion: (id, version) => (stores[id] = { kind: 'private', version }),
       onPlan: (runs) => current.plan(runs),
@@ -234,12 +233,15 @@ async function measure(
     stopPidusage();
   }
 
+  const final = results(false);
+  // The statistics above ran without a break: a signal that came meanwhile is handled now, before anything replaces
+  // the previous results.
+  await new Promise((r) => setImmediate(r));
   if (stopped() || interruptedBy()) {
     savePartial();
     finished = true;
     return interruptedExit();
   }
-  const final = results(false);
   // the analysis compared each node design's heap slope with its snapshot: say so when they disagree
   for (const d of final.designs) {
     const diff = d.snapshot?.relativeDifference;

@@ -256,7 +256,8 @@ export async function runCampaign(designs: CampaignDesign[], keystone: KeystoneE
       try {
         tallyOf(d.descriptor.id).snapshot = { n: run.ladder[0], ...(await opts.snapshot!.analyse(snapshotPath)) };
       } catch (err) {
-        opts.note?.(redact(`${d.descriptor.id}: heap snapshot not analysed: ${(err as Error).message.split('\n')[0]}`));
+        // stopping kills the analysis: not worth a note
+        if (!opts.shouldStop()) opts.note?.(redact(`${d.descriptor.id}: heap snapshot not analysed: ${(err as Error).message.split('\n')[0]}`));
       } finally {
         rmSync(snapshotPath, { force: true });
       }
