@@ -3,6 +3,7 @@
 // may, or prints more than it may, and never a reason for the harness itself to hang or run out of memory.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { diesWithHarness } from './parent-death.ts';
 import { trackChild } from './processes.ts';
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on every Linux the harness runs on). */
@@ -42,7 +43,7 @@ export interface BoundedRun {
  */
 export function runBounded(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs: number; cpuLimitMs?: number; maxStdoutBytes?: number }): Promise<BoundedRun> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(...diesWithHarness(command, args), { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     trackChild(child);
     const max = opts.maxStdoutBytes ?? 1 << 20;
     let stdout = '';
