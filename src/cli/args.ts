@@ -77,7 +77,9 @@ Options:
                          designs and the post's 1000 objects (the full client: 35 MB of growth at
                          1000); capped by --maxsize (default 1000)
   --python-tracemalloc   python designs also report tracemalloc bytes (inflates their RSS: a cross-check only)
-  --out DIR              where results, charts and the report go (default results)
+  --out DIR              where results, charts and the report go (default results); refused when
+                         empty, a project's directory, holding files the harness did not write, or
+                         in use by another run (see README, "Failure behaviour")
   --name NAME            base name of the results JSON: <out>/<NAME>.json (default latest)
   --baseline FILE        compare with an earlier results file at the end (as npm run compare)
   --jobs J               workers measured at once, each its own process (default: CPUs, at most 2)
