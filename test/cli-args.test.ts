@@ -120,7 +120,7 @@ describe('bench CLI validation', () => {
     expect(o.pythonSnapshotN).toBeGreaterThan(0); // every python run has its tracemalloc and object-graph worker
     expect(o.warmup).toBeUndefined(); // chosen per design
     expect(o.designModules).toEqual([]);
-    // no --designs: every design, which checkDesigns resolves once the modules are loaded
+    // no --designs: every design, which the run plan resolves once the modules are loaded
     expect(o.designs).toBeUndefined();
     expect(parseBenchArgs(['--designs', 'all'])).toMatchObject({ designs: undefined });
   });

@@ -13,6 +13,8 @@ describe('reading results the bench wrote', () => {
     const slope = r.designs[0].perObject.external!;
     slope.r2 = NaN;
     slope.ci95 = [NaN, NaN];
+    // and, as the bench says of such a figure, not resolved (a file calling it resolved is refused)
+    slope.resolution = { resolved: false, atN: slope.resolution?.atN ?? 0 };
     const dir = mkdtempSync(join(tmpdir(), 'kcb-read-'));
     try {
       const file = join(dir, 'latest.json');

@@ -1,17 +1,33 @@
 // The one door every design comes through, built-in or --design-module: the module is checked before anything
-// runs, and each problem is one line naming the file (a UsageError: exit 2, nothing started or written).
-import { spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+// runs, and each problem is one line naming the file (a UsageError: exit 2, nothing started or written). Modules
+// are imported only in child processes with a time limit (describe-node.ts, the python worker's --describe):
+// whatever a module does at import — exit, loop forever, never settle — the harness stays in control.
+import { statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { firstLine } from '../util/text.ts';
+import { fileURLToPath } from 'node:url';
 import { UsageError } from '../util/usage-error.ts';
+import { runBounded, type BoundedRun } from '../util/run-bounded.ts';
+import { withoutCredentials } from '../util/env.ts';
 import { PYTHON, pythonEnv, PYTHON_WORKER } from '../worker/python/paths.ts';
-import { TOPOLOGIES, type NodeDesignModule } from '../designs/contract.ts';
+import { TOPOLOGIES } from '../designs/contract.ts';
 import { STORE_IDS } from '../stores/index.ts';
 import { DEFAULT_PLANNING_BYTES, designIdPattern, type DesignDescriptor } from '../designs/descriptor.ts';
+import { DESCRIBE_MARK, type Described } from './describe-protocol.ts';
 
 const NODE_EXT = new Set(['.ts', '.mts', '.js', '.mjs']);
+const DESCRIBE_NODE = fileURLToPath(new URL('./describe-node.ts', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+
+/**
+ * How long describing may take. The python built-ins import keystoneclient or Aodh, the node ones are transpiled
+ * by tsx: 0.1–1.5 s of CPU each, measured. A module busy at import (a loop) is stopped after DESCRIBE_CPU_MS of
+ * its own CPU time, however loaded the machine is; one that waits at import on something that never comes, after
+ * DESCRIBE_TIMEOUT_MS of wall time: generous, because on a machine shared with other test suites (load 20 on 2
+ * cores) describing the ten built-ins took 13–29 s of wall time for 8 s of CPU.
+ */
+export const DESCRIBE_CPU_MS = 8_000;
+export const DESCRIBE_TIMEOUT_MS = 60_000;
+const LIMITS = { timeoutMs: DESCRIBE_TIMEOUT_MS, cpuLimitMs: DESCRIBE_CPU_MS };
 
 /** A design that cannot be measured on this machine (its packages are missing): reported, not fatal. */
 export class DesignUnavailable extends Error {
@@ -20,11 +36,20 @@ export class DesignUnavailable extends Error {
   }
 }
 
-/** The line of an import error that says what is wrong: esbuild (under tsx) puts it after "Transform failed with 1 error:". */
-const importProblem = (text: string) => {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  return /^Transform failed with \d+ errors?:$/.test(lines[0] ?? '') && lines[1] ? lines[1] : lines[0] ?? '';
-};
+const firstLine = (text: string) => text.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+const lastLine = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? '';
+
+/** Why a describing child ended without its answer, in words: exit, signal, time limit, output limit. */
+function endedEarly(run: BoundedRun): string {
+  if (run.cpuExceeded) return `still busy loading after ${DESCRIBE_CPU_MS / 1000} s of CPU time (stopped)`;
+  if (run.timedOut) return `did not finish loading within ${DESCRIBE_TIMEOUT_MS / 1000} s (stopped)`;
+  if (run.overflowed) return 'printed more than 1 MB while loading (stopped)';
+  // node's own code for "the module's top-level await never settled"
+  if (run.code === 13) return 'its top-level await never settles';
+  if (run.signal) return `was killed by ${run.signal} while loading`;
+  const err = lastLine(run.stderr.replace(/\n\s+at .*/g, ''));
+  return `ended the loading process (exit code ${run.code}) before describing itself${err ? `: ${err}` : ''}`;
+}
 
 function checkShape(file: string, m: Record<string, unknown>, runtime: 'node' | 'python'): DesignDescriptor {
   const bad = (what: string) => new UsageError(`design module ${file}: ${what}`);
@@ -47,60 +72,114 @@ function checkShape(file: string, m: Record<string, unknown>, runtime: 'node' | 
   };
 }
 
-async function describeNode(file: string): Promise<DesignDescriptor> {
-  let mod: { default?: unknown };
-  try {
-    mod = await import(pathToFileURL(file).href);
-  } catch (err) {
-    throw new UsageError(`design module ${file} does not load: ${importProblem((err as Error).message)}`);
+function fromNodeExports(file: string, m: Described): DesignDescriptor {
+  if ('loadError' in m) throw new UsageError(`design module ${file} does not load: ${m.loadError}`);
+  if ('problem' in m) throw new UsageError(`design module ${file}: ${m.problem}`);
+  if (!('exports' in m)) throw new UsageError(`design module ${file}: not described`);
+  if (!m.exports.hasOpen) throw new UsageError(`design module ${file}: the default export has no open(ctx) function`);
+  return checkShape(file, m.exports, 'node');
+}
+
+/**
+ * Imports node modules in one child process (the built-ins together: one start-up, not one each) and checks each
+ * descriptor. A module that ends or stalls the child fails with the reason; the modules after it are not reached.
+ */
+export async function describeNodeModules(files: string[]): Promise<Map<string, DesignDescriptor | Error>> {
+  const run = await runBounded(process.execPath, ['--import', TSX, DESCRIBE_NODE, ...files], { env: withoutCredentials(process.env), ...LIMITS });
+  const answers = new Map<string, Described>();
+  let done = false;
+  for (const line of run.stdout.split('\n')) {
+    if (!line.startsWith(DESCRIBE_MARK)) continue;
+    try {
+      const m = JSON.parse(line.slice(DESCRIBE_MARK.length)) as Described;
+      if ('done' in m) done = true;
+      else answers.set(m.file, m);
+    } catch {
+      /* a partial line of a killed child */
+    }
   }
-  const d = mod.default as Partial<NodeDesignModule> | undefined;
-  if (!d || typeof d !== 'object') throw new UsageError(`design module ${file}: needs a default export { id, title, topology, open(ctx) }`);
-  if (typeof d.open !== 'function') throw new UsageError(`design module ${file}: the default export has no open(ctx) function`);
-  return checkShape(file, d as Record<string, unknown>, 'node');
+  const out = new Map<string, DesignDescriptor | Error>();
+  let culprit: string | undefined;
+  for (const file of files) {
+    const m = answers.get(file);
+    if (m) {
+      try {
+        out.set(file, fromNodeExports(file, m));
+      } catch (err) {
+        out.set(file, err as Error);
+      }
+    } else {
+      // the first module without an answer is the one the child was importing when it ended
+      culprit ??= file;
+      out.set(file, new UsageError(culprit === file
+        ? `design module ${file}: ${done ? 'not described' : endedEarly(run)}`
+        : `design module ${file}: not reached (design module ${culprit} stopped the describing process first)`));
+    }
+  }
+  return out;
+}
+
+async function describeNode(file: string): Promise<DesignDescriptor> {
+  const d = (await describeNodeModules([file])).get(file)!;
+  if (d instanceof Error) throw d;
+  return d;
 }
 
 /** Runs the python worker's --describe mode: one JSON line, the descriptor or the problem. */
-function describePython(file: string): Promise<DesignDescriptor> {
-  return new Promise((resolveP, reject) => {
-    const child = spawn(PYTHON, ['-u', PYTHON_WORKER, '--describe', file], { env: pythonEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(new DesignUnavailable(file, e.code === 'ENOENT' ? `${PYTHON} not found (apt-get install -y python3)` : `cannot run ${PYTHON}: ${e.message}`));
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      let v: Record<string, unknown> | undefined;
-      try {
-        v = JSON.parse(firstLine(out));
-      } catch {
-        v = undefined;
-      }
-      if (v && typeof v.problem === 'string') {
-        const e = new UsageError(`design module ${file}: ${firstLine(v.problem)}`);
-        return reject(v.missing ? Object.assign(e, { missing: v.missing }) : e);
-      }
-      if (code !== 0 || !v) return reject(new UsageError(`design module ${file} cannot be described: ${firstLine(err) || `exit code ${code}`}`));
-      try {
-        resolveP(checkShape(file, { ...v, planningBytesPerEntry: v.planning_bytes_per_entry ?? undefined, whatIf: v.what_if ?? undefined }, 'python'));
-      } catch (e) {
-        reject(e);
-      }
-    });
-  });
+async function describePython(file: string): Promise<DesignDescriptor> {
+  const run = await runBounded(PYTHON, ['-u', PYTHON_WORKER, '--describe', file], { env: pythonEnv(), ...LIMITS });
+  if (run.spawnError) {
+    const e = run.spawnError;
+    throw new DesignUnavailable(file, e.code === 'ENOENT' ? `${PYTHON} not found (apt-get install -y python3)` : `cannot run ${PYTHON}: ${e.message}`);
+  }
+  let v: Record<string, unknown> | undefined;
+  try {
+    // the worker's answer is its last line: whatever the module printed at import comes before it
+    v = JSON.parse(lastLine(run.stdout));
+  } catch {
+    v = undefined;
+  }
+  if (v && typeof v.problem === 'string') {
+    const e = new UsageError(`design module ${file}: ${firstLine(v.problem)}`);
+    throw v.missing ? Object.assign(e, { missing: v.missing }) : e;
+  }
+  if (run.timedOut || run.cpuExceeded || run.overflowed || !v) {
+    throw new UsageError(`design module ${file}: ${run.code === 0 && !run.timedOut && !run.cpuExceeded ? 'printed no description' : endedEarly(run)}`);
+  }
+  if (run.code !== 0) throw new UsageError(`design module ${file} cannot be described: ${firstLine(run.stderr) || `exit code ${run.code}`}`);
+  return checkShape(file, { ...v, planningBytesPerEntry: v.planning_bytes_per_entry ?? undefined, whatIf: v.what_if ?? undefined }, 'python');
+}
+
+const KINDS: Array<[(s: import('node:fs').Stats) => boolean, string]> = [
+  [(s) => s.isDirectory(), 'a directory'], [(s) => s.isFIFO(), 'a FIFO'], [(s) => s.isCharacterDevice(), 'a character device'],
+  [(s) => s.isBlockDevice(), 'a block device'], [(s) => s.isSocket(), 'a socket'],
+];
+
+/** The module's absolute path, when it is a regular file (symlinks followed): a FIFO would block its reader, /dev/zero never end. */
+function regularFile(path: string): string {
+  const file = resolve(path);
+  let st;
+  try {
+    st = statSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`design module ${path}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code})`}`);
+  }
+  if (!st.isFile()) throw new UsageError(`design module ${path}: is ${KINDS.find(([is]) => is(st))?.[1] ?? 'not a file'}, not a regular file`);
+  return file;
+}
+
+/** The checks every module passes before it is imported: a regular file with a design's extension. */
+export function moduleFile(path: string): { file: string; runtime: 'node' | 'python' } {
+  const file = regularFile(path);
+  const ext = extname(file);
+  if (NODE_EXT.has(ext)) return { file, runtime: 'node' };
+  if (ext === '.py') return { file, runtime: 'python' };
+  throw new UsageError(`design module ${path}: must end in .ts, .mts, .js, .mjs (node) or .py (python), not "${ext || basename(file)}"`);
 }
 
 /** Reads one module's descriptor, checking it on the way. */
 export async function describeModule(path: string): Promise<DesignDescriptor> {
-  const file = resolve(path);
-  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`design module ${path}: no such file`);
-  const ext = extname(file);
-  if (NODE_EXT.has(ext)) return describeNode(file);
-  if (ext === '.py') return describePython(file);
-  throw new UsageError(`design module ${path}: must end in .ts, .mts, .js, .mjs (node) or .py (python), not "${ext || basename(file)}"`);
+  const { file, runtime } = moduleFile(path);
+  return runtime === 'node' ? describeNode(file) : describePython(file);
 }

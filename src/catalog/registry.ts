@@ -5,7 +5,7 @@ import { basename, extname } from 'node:path';
 import { UsageError } from '../util/usage-error.ts';
 import { BUILTIN_MODULES } from './builtin.ts';
 import type { DesignDescriptor } from '../designs/descriptor.ts';
-import { describeModule, DesignUnavailable } from './load.ts';
+import { describeModule, describeNodeModules, DesignUnavailable, moduleFile } from './load.ts';
 
 export interface DesignSet {
   designs: DesignDescriptor[];
@@ -22,40 +22,61 @@ export interface DesignSet {
 export const idFromFile = (file: string) => basename(file, extname(file)).replaceAll('_', '-');
 
 /**
- * Each built-in is described once per process (a python built-in costs a python3 that imports its packages);
- * a process that loads the designs again — the tests, which run the CLI's main in-process — reuses the answer.
+ * Each built-in is described once per process (a python built-in costs a python3 that imports its packages, the
+ * node ones share one child); a process that loads the designs again — the tests, which run the CLI's main
+ * in-process — reuses the answer.
  */
 const builtinDescriptions = new Map<string, Promise<DesignDescriptor>>();
-const describeBuiltin = (file: string) => {
-  let d = builtinDescriptions.get(file);
-  if (!d) builtinDescriptions.set(file, (d = describeModule(file)));
-  return d;
-};
+function describeBuiltins(files: string[]): Array<Promise<DesignDescriptor>> {
+  const fresh = files.filter((f) => !builtinDescriptions.has(f));
+  const node = fresh.filter((f) => {
+    try {
+      return moduleFile(f).runtime === 'node';
+    } catch {
+      return false; // describeModule says why
+    }
+  });
+  if (node.length) {
+    const batch = describeNodeModules(node);
+    for (const f of node) {
+      builtinDescriptions.set(f, batch.then((m) => {
+        const d = m.get(f)!;
+        if (d instanceof Error) throw d;
+        return d;
+      }));
+    }
+  }
+  for (const f of fresh) if (!builtinDescriptions.has(f)) builtinDescriptions.set(f, describeModule(f));
+  return files.map((f) => builtinDescriptions.get(f)!);
+}
 
 /** `wanted`: the design ids a run asked for (undefined: all); other built-ins are not described (a python3 each). */
 export async function loadDesigns(userModules: string[] = [], builtins: string[] = BUILTIN_MODULES, wanted?: string[]): Promise<DesignSet> {
   const unavailable = new Map<string, string>();
   const asked = wanted ? builtins.filter((f) => wanted.includes(idFromFile(f))) : builtins;
-  const described = await Promise.all(asked.map(async (file) => {
+  // the user's modules are described beside the built-ins, each in a child of its own
+  const mine = userModules.map((path) => describeModule(path).then((d) => ({ d }), (err: Error) => ({ err })));
+  const described = await Promise.all(describeBuiltins(asked).map(async (p, i) => {
     try {
-      return { ...(await describeBuiltin(file)), builtin: true };
+      return { ...(await p), builtin: true };
     } catch (err) {
-      const why = (err as Error).message.replace(/^design module \S+: /, '');
-      unavailable.set(idFromFile(file), err instanceof DesignUnavailable ? why : `${why} (run npm run setup)`);
+      const why = (err as Error).message.replace(/^design module \S+:? /, '');
+      unavailable.set(idFromFile(asked[i]), err instanceof DesignUnavailable ? why : `${why} (run npm run setup)`);
       return undefined;
     }
   }));
   const designs = described.filter((d): d is DesignDescriptor => d !== undefined);
-  // One at a time, so a clash is reported against the file that came first.
-  for (const path of userModules) {
-    let d: DesignDescriptor;
-    try {
-      d = await describeModule(path);
-    } catch (err) {
-      if (err instanceof DesignUnavailable) throw new UsageError(`design module ${path}: ${err.message}`);
-      throw err;
+  // In the order given, so a clash is reported against the file that came first. A built-in's id is taken whether
+  // or not this run measures it: results, plans and comparisons know designs by id.
+  for (const [i, path] of userModules.entries()) {
+    const r = await mine[i];
+    if ('err' in r) {
+      if (r.err instanceof DesignUnavailable) throw new UsageError(`design module ${path}: ${r.err.message}`);
+      throw r.err;
     }
-    const clash = designs.find((x) => x.id === d.id) ?? (unavailable.has(d.id) ? { module: 'a built-in design' } : undefined);
+    const d = r.d;
+    const builtin = builtins.find((f) => idFromFile(f) === d.id);
+    const clash = designs.find((x) => x.id === d.id) ?? (builtin ? { module: builtin } : undefined);
     if (clash) throw new UsageError(`design module ${path}: id "${d.id}" is already taken by ${clash.module}`);
     designs.push(d);
   }

@@ -1,6 +1,6 @@
 // Parsing and validating `npm run bench` flags. Every check happens before anything is started or written, and
 // every failure is a UsageError: one line, exit code 2, no stack trace, no file touched. The design list is
-// checked in two steps: the flags here, the designs themselves once their modules are loaded (checkDesigns).
+// checked in two steps: the flags here, the designs themselves once their modules are loaded (src/measure/run-plan.ts).
 import { cpus } from 'node:os';
 import type { PlanOptions } from '../measure/run-plan.ts';
 import { UsageError } from './errors.ts';
@@ -55,7 +55,9 @@ Options:
   --large-maxsize N      largest N for node designs planned at 4 KB an entry or more, as the python
                          designs and the post's 1000 objects (the full client: 35 MB of growth at
                          1000); capped by --maxsize (default 1000)
-  --out DIR              where results, charts and the report go (default results)
+  --out DIR              where results, charts and the report go (default results); refused when
+                         empty, a project's directory, holding files the harness did not write, or
+                         in use by another run (see README, "Failure behaviour")
   --name NAME            base name of the results JSON: <out>/<NAME>.json (default latest)
   --baseline FILE        compare with an earlier results file at the end (as npm run compare)
   --jobs J               workers measured at once, each its own process (default: CPUs, at most 2)
@@ -115,6 +117,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   if (designs && !designs.length) throw new UsageError('--designs names no design');
   const name = v.name ?? 'latest';
   if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new UsageError(`--name may contain only letters, digits, ".", "_" and "-", got "${name}"`);
+  // <name>.partial.json is where an interrupted run named <name> keeps its samples, removed by its next complete run
+  if (/\.partial$/i.test(name)) throw new UsageError(`--name must not end in ".partial" (${name}.json is where an interrupted run named ${name.slice(0, -8)} keeps its samples)`);
   checkUrl('keystone-url', v['keystone-url'], ['http:', 'https:']);
   const tokenPath = oneOf('token-path', v['token-path'], ['in-process', 'http'] as const) ?? (v['keystone-url'] ? 'http' : 'in-process');
   if (tokenPath === 'in-process' && v['keystone-url']) throw new UsageError('--token-path in-process needs the embedded stand-in: a real Keystone (--keystone-url) is reached over HTTP');

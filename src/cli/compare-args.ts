@@ -1,7 +1,6 @@
 // Flags of `npm run compare`, parsed apart from the entry script so tests can check every refusal in-process.
-import { parseArgs } from 'node:util';
 import { UsageError } from './errors.ts';
-import { num } from './flags.ts';
+import { num, parseFlags } from './flags.ts';
 
 export type CompareFormat = 'table' | 'markdown' | 'json';
 
@@ -36,23 +35,13 @@ function percent(flag: string, raw: string | undefined): number | undefined {
 }
 
 export function parseCompareArgs(argv: string[]): CompareArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        threshold: { type: 'string' },
-        'fail-on-regression': { type: 'string' },
-        markdown: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see --help)`);
-  }
+  const parsed = parseFlags(argv, {
+    threshold: { type: 'string' },
+    'fail-on-regression': { type: 'string' },
+    markdown: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  }, true);
   const { values, positionals } = parsed;
   if (values.help) return { help: true, oldPath: '', newPath: '', thresholdPct: 1, format: 'table' };
   if (positionals.length !== 2) throw new UsageError(`needs two results files, OLD.json and NEW.json (got ${positionals.length}; see --help)`);

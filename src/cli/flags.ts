@@ -29,20 +29,35 @@ export function oneOf<T extends string>(flag: string, raw: string | undefined, a
   return raw as T;
 }
 
+/** "-5", "-0.5", "-.5", "-1e3": a negative number, never a short flag (the CLIs have no digit flags). */
+const NEGATIVE = /^-(\d|\.\d)/;
+
 /**
  * node:util parseArgs with the project's rules: a negative number after a flag is its value (so "--maxsize -5"
- * reaches validation instead of "ambiguous argument"), and its errors become one-line UsageErrors.
+ * reaches validation instead of "ambiguous argument"); a flag given twice is refused rather than the last one
+ * silently winning (a flag declared `multiple` may repeat); its errors become one-line UsageErrors.
  */
 export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, allowPositionals = false) {
-  const args = argv.flatMap((a, i) => (/^-\d/.test(a) && /^--[a-z-]+$/.test(argv[i - 1] ?? '') ? [] : [
-    /^--[a-z-]+$/.test(a) && /^-\d/.test(argv[i + 1] ?? '') ? `${a}=${argv[i + 1]}` : a,
+  const LONG = /^--[a-z][a-z0-9-]*$/;
+  const args = argv.flatMap((a, i) => (NEGATIVE.test(a) && LONG.test(argv[i - 1] ?? '') ? [] : [
+    LONG.test(a) && NEGATIVE.test(argv[i + 1] ?? '') ? `${a}=${argv[i + 1]}` : a,
   ]));
+  let parsed;
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals, allowNegative: true });
+    parsed = parseArgs({ args, options, strict: true, allowPositionals, allowNegative: true, tokens: true });
   } catch (err) {
     // parseArgs's messages are already one line; strip its advice to use "--", which does not apply here.
     throw new UsageError(`${(err as Error).message.split('\n')[0].replace(/\. To specify.*$/, '')} (see --help)`);
   }
+  const seen = new Map<string, string[]>();
+  for (const t of parsed.tokens ?? []) {
+    if (t.kind !== 'option' || options[t.name]?.multiple) continue;
+    seen.set(t.name, [...(seen.get(t.name) ?? []), t.rawName]);
+  }
+  for (const [name, raw] of seen) {
+    if (raw.length > 1) throw new UsageError(`--${name} is given ${raw.length} times${new Set(raw).size > 1 ? ` (${raw.join(', ')})` : ''}; give it once`);
+  }
+  return { values: parsed.values, positionals: parsed.positionals };
 }
 
 /** A finite number within [min, max] (each bound inclusive unless `open` says so), or `def` when absent. */

@@ -1,6 +1,7 @@
 // The report command: re-renders every exporter's files from an existing results file, measuring nothing. A bad
 // file or flag exits 2 with one line and writes nothing.
-import { checkOutDir } from '../cli/out-dir.ts';
+import { checkOutDir, markOutDir } from '../cli/out-dir.ts';
+import { lockOutDir } from '../cli/out-lock.ts';
 import { parseFlags } from '../cli/flags.ts';
 import { readResults } from '../results/read.ts';
 import { exportedFiles } from '../report/exporters.ts';
@@ -32,7 +33,14 @@ export async function reportMain(argv: string[]): Promise<number> {
   const results = readResults(values.in);
   const keystone = readKeystoneCpu(keystoneLoadBeside(values.in));
   const opts = keystone ? { keystone } : {};
-  const written = await writeReport(results, out, opts);
+  const release = lockOutDir(out);
+  let written: string[];
+  try {
+    markOutDir(out);
+    written = await writeReport(results, out, opts);
+  } finally {
+    release();
+  }
   process.stdout.write(summaryTerminal(results, opts));
   process.stdout.write(`wrote ${written.length} files to ${values.out}\n${written.map((p) => `  ${p}`).join('\n')}\n`);
   return 0;

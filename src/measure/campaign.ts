@@ -62,7 +62,8 @@ async function analyseSnapshot(job: Job, opts: CampaignOptions, tally: DesignTal
   try {
     tally.snapshot = { n: Math.max(...job.run.ladder), ...(await opts.snapshot!.analyse(path, job.d.descriptor.runtime)) };
   } catch (err) {
-    opts.note?.(redact(`${job.d.descriptor.id}: heap snapshot not analysed: ${errorLine(err)}`));
+    // stopping kills the analysis: not worth a note
+    if (!opts.shouldStop()) opts.note?.(redact(`${job.d.descriptor.id}: heap snapshot not analysed: ${errorLine(err)}`));
   } finally {
     rmSync(path, { force: true });
   }

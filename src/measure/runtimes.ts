@@ -1,6 +1,7 @@
 // How a sample worker is started, chosen from the design's runtime: the rest of the run is the same protocol.
 import type { Runtime } from '../designs/descriptor.ts';
 import { PYTHON, PYTHON_WORKER, pythonEnv } from '../worker/python/paths.ts';
+import { withoutCredentials } from '../util/env.ts';
 import { supervise, type Supervised } from './child.ts';
 import type { MemoryReading, ParentMessage, WorkerMessage } from '../worker/protocol.ts';
 import { nodeWorkerBundle } from './node-bundle.ts';
@@ -34,8 +35,7 @@ export const WORKER_NODE_FLAGS = ['--expose-gc', '--min-semi-space-size=4', '--m
 export const WORKER_NODE_ENV = { MALLOC_ARENA_MAX: '1', MALLOC_TRIM_THRESHOLD_: '131072', MALLOC_MMAP_THRESHOLD_: '131072' };
 
 export function workerEnv(): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/PASSWORD|SECRET|TOKEN|AUTH/i.test(k)));
-  return { ...env, ...WORKER_NODE_ENV };
+  return { ...withoutCredentials(process.env), ...WORKER_NODE_ENV };
 }
 
 export interface LaunchOptions {

@@ -45,11 +45,26 @@ const logger = {
   debug() { return logger; },
 };
 
+/**
+ * Largest side of a chart, px: the report's are 230–1100. A chart sized by absurd data (a scale over a CI of
+ * millions of bytes) must fail here, not take gigabytes in the PNG renderer (twice the size, 4 bytes a pixel).
+ */
+export const MAX_CHART_PX = 8192;
+
+function checkSize(svg: string): string {
+  const m = /^<svg[^>]*?\swidth="([^"]*)"[^>]*?\sheight="([^"]*)"/.exec(svg);
+  const [w, h] = [Number(m?.[1]), Number(m?.[2])];
+  if (!(w > 0 && h > 0 && w <= MAX_CHART_PX && h <= MAX_CHART_PX)) {
+    throw new Error(`a chart came out ${m ? `${m[1]} × ${m[2]} px` : 'without a size'}, outside 1..${MAX_CHART_PX} px a side: not rendered`);
+  }
+  return svg;
+}
+
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const compiled = compile(spec, { logger: logger as never }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
-    return await view.toSVG();
+    return checkSize(await view.toSVG());
   } finally {
     view.finalize();
   }
@@ -65,6 +80,7 @@ function dejavuFiles(): string[] {
 
 /** PNG at twice the SVG's size, so text stays crisp on high-density screens and in README previews. */
 export function svgToPng(svg: string): Uint8Array {
+  checkSize(svg);
   const resvg = new Resvg(svg, {
     font: { fontFiles: dejavuFiles(), loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
     fitTo: { mode: 'zoom', value: 2 },

@@ -1,8 +1,13 @@
 // Reads a results file for re-rendering. Anything wrong with the file is the user's problem to fix (wrong path,
-// truncated copy, file from another version), so every failure is a one-line UsageError naming the file.
-import { readFileSync } from 'node:fs';
+// truncated copy, file from another version, a value no run can produce), so every failure is a one-line
+// UsageError naming the file, raised before anything is drawn, planned or compared.
+import { closeSync, fstatSync, openSync, readSync, constants } from 'node:fs';
 import { UsageError } from '../util/usage-error.ts';
 import { SCHEMA_VERSION, type Results } from './schema.ts';
+import { valuesProblem } from './values.ts';
+
+/** Largest results file read: the published ones are 45–170 KB; 1,000 designs' worth would still fit. */
+export const MAX_RESULTS_BYTES = 64 * 1024 * 1024;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -57,15 +62,48 @@ export function resultsProblem(v: unknown): string | undefined {
   return undefined;
 }
 
-export function readResults(path: string): Results {
-  let text: string;
+const KINDS: Array<[number, string]> = [
+  [constants.S_IFDIR, 'a directory'], [constants.S_IFCHR, 'a character device'], [constants.S_IFBLK, 'a block device'],
+  [constants.S_IFIFO, 'a FIFO'], [constants.S_IFSOCK, 'a socket'],
+];
+
+/**
+ * The file's text, read only when it is a regular file of at most MAX_RESULTS_BYTES: /dev/zero, a FIFO or a huge
+ * file would otherwise be read until memory runs out. Opened non-blocking, so a FIFO without a writer is no wait.
+ */
+function readBounded(path: string): string {
+  let fd: number;
   try {
-    text = readFileSync(path, 'utf8');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file (run `npm run bench` first, or pass --in)' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+    const why = code === 'ENOENT' ? 'no such file (run `npm run bench` first, or pass --in)' : (err as Error).message;
     throw new UsageError(`cannot read results file ${path}: ${why}`);
   }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      const kind = KINDS.find(([bits]) => (st.mode & constants.S_IFMT) === bits)?.[1] ?? 'not a regular file';
+      throw new UsageError(`cannot read results file ${path}: is ${kind}, not a regular file`);
+    }
+    if (st.size > MAX_RESULTS_BYTES) {
+      throw new UsageError(`cannot read results file ${path}: ${(st.size / 1024 / 1024).toFixed(1)} MB is more than a results file can be (${MAX_RESULTS_BYTES / 1024 / 1024} MB)`);
+    }
+    const buf = Buffer.alloc(st.size);
+    let got = 0;
+    while (got < st.size) {
+      const n = readSync(fd, buf, got, st.size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function readResults(path: string): Results {
+  const text = readBounded(path);
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -76,7 +114,7 @@ export function readResults(path: string): Results {
   if (isObj(v) && v.schema !== SCHEMA_VERSION) {
     throw new UsageError(`${path} has results schema ${JSON.stringify(v.schema) ?? 'none'}; this version reads schema ${SCHEMA_VERSION} (re-run \`npm run bench\`)`);
   }
-  const problem = resultsProblem(v);
+  const problem = resultsProblem(v) ?? valuesProblem(v as Results);
   if (problem) throw new UsageError(`${path} is not a keystone-cache-bench results file (${problem.replace(/\s+/g, ' ')})`);
   return restoreNaN(v as Results);
 }

@@ -50,7 +50,9 @@ function installHandlers(): void {
   if (installed) return;
   installed = true;
   process.on('exit', () => {
-    for (const hook of exitHooks) {
+    // last registered, first run (as atexit): a hook registered later (the partial file) may need an earlier one's
+    // resource (the output directory's lock) still held
+    for (const hook of [...exitHooks].reverse()) {
       try {
         hook();
       } catch {

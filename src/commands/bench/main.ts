@@ -4,8 +4,8 @@
 // second exits immediately.
 import { join } from 'node:path';
 import { HELP, parseBenchArgs } from '../../cli/args.ts';
-import { UsageError } from '../../cli/errors.ts';
 import { createProgress, type Progress } from '../../cli/progress.ts';
+import { lockOutDir } from '../../cli/out-lock.ts';
 import type { DesignTally } from '../../analysis/design-result.ts';
 import { exitCodeFor, interruptedBy, onHarnessExit, onInterrupt } from '../../util/processes.ts';
 import { runEntries } from '../../measure/runs.ts';
@@ -39,6 +39,7 @@ export async function benchMain(argv: string[]): Promise<number> {
     return exitCodeFor(interruptedBy() ?? 'SIGINT');
   };
   let run: Run | undefined;
+  const cleanup: Array<() => void> = [];
   try {
     const stopped = () => stop;
     const planned = await loadAndPlan(opts);
@@ -46,6 +47,8 @@ export async function benchMain(argv: string[]): Promise<number> {
     progress = createProgress({ quiet: opts.quiet, jobs: opts.jobs, entries: (r) => runEntries(r, planned.plan.designs.find((d) => d.descriptor.id === r.design)?.warmup ?? 0) });
     for (const [id, note] of planned.set.unavailable) if (planned.plan.listed.includes(id)) progress.note(`${id}: unavailable — ${note}`);
     if (stopped()) return interruptedExit();
+    // every input checked: from here on the run owns --out (a second run into it is refused until this one ends)
+    cleanup.push(lockOutDir(opts.out));
     run = await openKeystone(opts, argv, planned, stores, progress, tallies);
     // Whatever ends the run early, the samples already taken are kept — in a separate file, so the previous
     // complete results are never replaced by an incomplete run.
@@ -69,6 +72,14 @@ export async function benchMain(argv: string[]): Promise<number> {
       return interruptedExit();
     }
     const final = resultsOf(run, false);
+    // The statistics above ran without a break: a signal that came meanwhile is handled now, before anything
+    // replaces the previous results.
+    await new Promise((r) => setImmediate(r));
+    if (interruptedBy()) {
+      savePartial();
+      finished = true;
+      return interruptedExit();
+    }
     const reportOpts = keystoneOpts(run, jsonPath);
     const written = await writeOutputs(run, final, reportOpts, jsonPath, partialPath, () => {
       finished = true;
@@ -76,10 +87,12 @@ export async function benchMain(argv: string[]): Promise<number> {
     });
     return printOutcome(run, final, reportOpts, written);
   } catch (err) {
-    // Whatever a signal broke on its way out (a store server killed while starting, a closed socket) is not a bug.
-    if (interruptedBy() && !(err instanceof UsageError)) return interruptedExit();
+    // Whatever a signal broke on its way out (a store server killed while starting, a design module's describing
+    // child killed, a closed socket) is neither a bug nor the user's mistake: the run was interrupted.
+    if (interruptedBy()) return interruptedExit();
     throw err;
   } finally {
     removeInterrupt();
+    for (const c of cleanup) c();
   }
 }

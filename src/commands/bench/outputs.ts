@@ -5,6 +5,7 @@ import { tokenModelSection } from '../../model/results-model.ts';
 import type { Results } from '../../results/schema.ts';
 import { writeFileAtomic } from '../../results/write.ts';
 import { writeReport } from '../../report/index.ts';
+import { markOutDir } from '../../cli/out-dir.ts';
 import { decisionTerminalText, summaryMarkdown } from '../../report/markdown.ts';
 import type { ReportOptions } from '../../report/view.ts';
 import { keystoneLoadBeside, readKeystoneCpu } from '../../results/keystone-load.ts';
@@ -26,6 +27,7 @@ export async function writeOutputs(run: Run, final: Results, reportOpts: ReportO
   }
   final.model = tokenModelSection(final);
   return timed(run.phases, 'write results', async () => {
+    markOutDir(run.opts.out);
     writeFileAtomic(jsonPath, `${JSON.stringify(final, null, 2)}\n`);
     written();
     // A partial file from an earlier interrupted run is older than these results: do not leave it next to them.

@@ -59,7 +59,7 @@ export async function openKeystone(opts: BenchOptions, argv: string[], planned: 
 
 export async function measureMemory(run: Run, stopped: () => boolean): Promise<void> {
   const { opts, plan, progress } = run;
-  const { analyseHeldEntries } = await import('../../snapshot/index.ts');
+  const { analyseSnapshotInChild } = await import('../../snapshot/in-child.ts');
   await timed(run.phases, 'measure memory', () => runCampaign(plan.designs, run.keystone, {
     protocol: plan.protocol,
     seed: plan.seed,
@@ -72,11 +72,8 @@ export async function measureMemory(run: Run, stopped: () => boolean): Promise<v
     ...(run.inProcess ? { inProcess: run.inProcess } : {}),
     externalStores: run.external,
     keyPrefix: run.keyPrefix,
-    ...(plan.snapshotN > 0 || plan.pythonSnapshotN > 0 ? { snapshot: { n: plan.snapshotN, pythonN: plan.pythonSnapshotN, analyse: async (p: string, runtime: 'node' | 'python') => {
-      const a = analyseHeldEntries(p, { runtime });
-      // owner paths name dict keys (python): never a secret, whatever a design keys its dicts by
-      return { retainedPerEntry: a.retainedPerEntry.mean, breakdown: a.breakdown.map((b) => ({ ...b, owner: redact(b.owner) })) };
-    } } } : {}),
+    // in a child (src/snapshot/in-child.ts): a signal during the analysis stops it at once
+    ...(plan.snapshotN > 0 || plan.pythonSnapshotN > 0 ? { snapshot: { n: plan.snapshotN, pythonN: plan.pythonSnapshotN, analyse: analyseSnapshotInChild } } : {}),
     shouldStop: stopped,
     onStoreVersion: (id, version) => (run.stores[id] = { kind: 'private', version }),
     onPlan: (runs) => progress.plan(runs),
@@ -133,7 +130,9 @@ export function resultsOf(run: Run, partial: boolean): Results {
     const p = plan.designs.find((x) => x.descriptor.id === id);
     const d = p?.descriptor ?? set.designs.find((x) => x.id === id);
     const fallback = { id, title: id, runtime: 'node' as const, topology: 'per-worker' as const, needs: [] };
-    const why = set.unavailable.get(id) ?? (partial && !tallies.has(id) ? NOT_REACHED : undefined);
+    // not reached: no sample finished or failed (a run the signal stopped is not the design's failure)
+    const t = tallies.get(id);
+    const why = set.unavailable.get(id) ?? (partial && !(t?.samples.length || t?.failures.length) ? NOT_REACHED : undefined);
     return designResult(d ?? fallback, p?.sizes ?? [], tallies.get(id), why);
   }), run.latency, run.notifier);
 }

@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ownProcess } from '../../util/owned-process.ts';
+import { diesWithHarness } from '../../util/parent-death.ts';
 
 export interface MemcachedServer {
   pid: number;
@@ -74,7 +75,7 @@ export async function startMemcachedServer(opts: MemcachedServerOptions = {}): P
   const readyTimeoutMs = opts.readyTimeoutMs ?? 5000;
   let child: ChildProcess;
   try {
-    child = spawn(opts.binary ?? 'memcached', memcachedArgs(socketPath, opts), { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(...diesWithHarness(opts.binary ?? 'memcached', memcachedArgs(socketPath, opts)), { stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw new MemcachedUnavailableError(`cannot start memcached: ${(err as Error).message}`);

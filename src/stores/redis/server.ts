@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ownProcess } from '../../util/owned-process.ts';
+import { diesWithHarness } from '../../util/parent-death.ts';
 
 export interface RedisServer {
   pid: number;
@@ -24,7 +25,7 @@ export async function startRedisServer(opts: { binary?: string; readyTimeoutMs?:
     '--dir', dir, '--loglevel', 'notice', '--daemonize', 'no'];
   let child: ChildProcess;
   try {
-    child = spawn(opts.binary ?? 'redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(...diesWithHarness(opts.binary ?? 'redis-server', args), { stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw new RedisUnavailableError(`cannot start redis-server: ${(err as Error).message}`);
