@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oldSpaceLimits, parseBenchArgs, type BenchOptions } from '../src/cli/args.ts';
 import { chooseDesigns, planRun } from '../src/measure/run-plan.ts';
 import { UsageError } from '../src/cli/errors.ts';
-import { loadDesigns, type DesignSet } from '../src/catalog/registry.ts';
+import { loadDesigns, type DesignSet } from '../src/design-registry/registry.ts';
 import { runScript } from './helpers/run-cli.ts';
 import { startScript } from './helpers/procs.ts';
 import { runInProcess } from './helpers/in-process.ts';

@@ -1,4 +1,4 @@
-// The built-in designs as the harness loads them (src/catalog/registry.ts → load.ts), and every node design's
+// The built-in designs as the harness loads them (src/design-registry/registry.ts → load.ts), and every node design's
 // module driven directly through the contract (open → create → token → close) against the stand-in and private
 // stores: a usable token scoped to its trust, reused while valid, a clear error for a deleted trust.
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -7,10 +7,10 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { BUILTIN_MODULES } from '../src/catalog/builtin.ts';
+import { BUILTIN_MODULES } from '../src/design-registry/builtin.ts';
 import type { DesignContext, NodeDesignModule } from '../src/designs/contract.ts';
 import { designIdPattern, type DesignDescriptor } from '../src/designs/descriptor.ts';
-import { loadDesigns, type DesignSet } from '../src/catalog/registry.ts';
+import { loadDesigns, type DesignSet } from '../src/design-registry/registry.ts';
 import { KeystoneV3Client } from '../src/keystone/client.ts';
 import { startStandIn, type StandIn } from '../src/keystone/standin.ts';
 import { startMemcachedServer, type MemcachedServer } from '../src/stores/memcached/server.ts';

@@ -1,4 +1,4 @@
-// A design module is imported only in a child process with limits (src/catalog/load.ts): whatever it does at
+// A design module is imported only in a child process with limits (src/design-registry/load.ts): whatever it does at
 // import — exit, never settle, loop — the harness stays in control and says so in one line, exit 2, nothing
 // written; files that are not regular files are refused before anything imports them; signals still work.
 import { execFileSync } from 'node:child_process';
@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DESCRIBE_CPU_MS, DESCRIBE_TIMEOUT_MS } from '../src/catalog/load.ts';
+import { DESCRIBE_CPU_MS, DESCRIBE_TIMEOUT_MS } from '../src/design-registry/load.ts';
 import { childrenOf, killStrays, startScript, survivors, waitFor, watchChildren } from './helpers/procs.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kcb-module-isolation-'));

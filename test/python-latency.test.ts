@@ -2,7 +2,7 @@
 // first miss per design, and every timed miss a real authentication — a shared design's create() would find a
 // trust it has seen in its store, so the misses get trusts of their own. Counted by the stand-in's tokens.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDesigns } from '../src/catalog/registry.ts';
+import { loadDesigns } from '../src/design-registry/registry.ts';
 import type { DesignDescriptor } from '../src/designs/descriptor.ts';
 import { startStandInEnv } from '../src/keystone/env.ts';
 import type { KeystoneEnv } from '../src/keystone/env.ts';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDesigns } from '../src/catalog/registry.ts';
+import { loadDesigns } from '../src/design-registry/registry.ts';
 import { startStandIn, type StandIn } from '../src/keystone/standin.ts';
 import { launcherFor } from '../src/measure/runtimes.ts';
 import { stopPidusage } from '../src/measure/outside.ts';

@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDesigns } from '../src/catalog/registry.ts';
-import { BUILTIN_MODULES } from '../src/catalog/builtin.ts';
+import { loadDesigns } from '../src/design-registry/registry.ts';
+import { BUILTIN_MODULES } from '../src/design-registry/builtin.ts';
 import { openRedisCache, redisKey, type RedisHandle } from '../src/designs/redis-cache.ts';
 import { createSealer } from '../src/designs/seal.ts';
 import { startStandIn, type StandIn } from '../src/keystone/standin.ts';

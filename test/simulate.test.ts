@@ -14,7 +14,7 @@ import { runSimulation, SIM_DEFAULTS, type SimOptions } from '../src/simulate/ru
 import type { DesignContext } from '../src/designs/contract.ts';
 import memcachedHandle, { type MemcachedHandle } from '../src/designs/memcached-handle.ts';
 import { startMemcachedServer } from '../src/stores/memcached/server.ts';
-import { simulateMain } from '../src/cli/simulate-cli.ts';
+import { simulateMain } from '../src/commands/simulate.ts';
 import { runInProcess } from './helpers/in-process.ts';
 
 const alive = (pid: number) => {

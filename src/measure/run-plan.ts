@@ -3,7 +3,7 @@
 // refused, with its prediction, when it would not fit in this machine's memory. Everything downstream (the
 // campaign, the progress line, the results' metadata) reads it from here, so they cannot disagree.
 import { totalmem } from 'node:os';
-import type { DesignSet } from '../catalog/registry.ts';
+import type { DesignSet } from '../design-registry/registry.ts';
 import type { DesignDescriptor } from '../designs/descriptor.ts';
 import { storeDriver, type ExternalStore, type StoreId } from '../stores/index.ts';
 import { formatBytes } from '../util/units.ts';

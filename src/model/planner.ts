@@ -19,6 +19,7 @@
 // go to the least memory per worker, then the smaller store, then the id. A design whose figure is not resolved
 // is listed as such and never recommended.
 import { isResolved } from '../analysis/headline.ts';
+import type { Topology } from '../designs/contract.ts';
 import { formatBytes as mb } from '../util/units.ts';
 import type { DesignResult, Results } from '../results/schema.ts';
 import { cacheOf, perObjectCost } from './results-model.ts';
@@ -88,7 +89,7 @@ export const PRESETS: Readonly<Record<ScenarioName, Readonly<Deployment>>> = Obj
   'trust-per-alarm': Object.freeze({ ...BASE, scenario: 'trust-per-alarm' as const }),
 });
 
-export type Topology = 'per-worker' | 'shared';
+export type { Topology };
 
 export interface PlanRow {
   id: string;

@@ -5,13 +5,13 @@
 import { headline } from '../analysis/headline.ts';
 import type { DesignResult, Results } from '../results/schema.ts';
 import type { TokenModelRow, TokenModelSection } from '../results/model-section.ts';
-import { POST_SCENARIO, modelScenario, type Design, type ScenarioParams } from './tokens.ts';
+import { POST_SCENARIO, modelScenario, type CacheKind, type ScenarioParams } from './tokens.ts';
 
 export type { TokenModelRow, TokenModelSection } from '../results/model-section.ts';
 
 
 /** Which model topology a measured design is, from its descriptor (a schema 1 file: whether it used a store). */
-export function cacheOf(d: Pick<DesignResult, 'topology' | 'store' | 'perObject'>): Design {
+export function cacheOf(d: Pick<DesignResult, 'topology' | 'store' | 'perObject'>): CacheKind {
   return d.topology ?? (d.store || d.perObject.storeUsedMemory ? 'shared' : 'per-worker');
 }
 
@@ -26,7 +26,7 @@ export function perObjectCost(d: DesignResult): { bytes: number; metric: 'rss' |
 export function tokenModelSection(r: Results, scenario: Partial<ScenarioParams> = {}): TokenModelSection {
   const base: ScenarioParams = { ...POST_SCENARIO, ...scenario };
   const run = (p: Partial<ScenarioParams>) => modelScenario({ ...base, ...p });
-  const row = (id: string, label: string, cache: Design, cost: { bytes: number; metric: TokenModelRow['bytesMetric'] } | null,
+  const row = (id: string, label: string, cache: CacheKind, cost: { bytes: number; metric: TokenModelRow['bytesMetric'] } | null,
     redisBytesPerKey: number | null, status?: DesignResult['status']): TokenModelRow => {
     const bytesPerObject = cost?.bytes ?? null;
     const m = run({ design: cache, bytesPerObject: bytesPerObject ?? undefined, redisBytesPerKey: redisBytesPerKey ?? undefined });

@@ -7,7 +7,7 @@
 // notification at t = 1.5 comes one and a half usable periods after the start, whatever the clock's speed-up.
 import { mulberry32 } from '../stats/bootstrap.ts';
 import type { Eviction } from './firing.ts';
-import type { Design, RunParams } from './tokens.ts';
+import type { CacheKind, RunParams } from './tokens.ts';
 
 /** 'episodes': every trust's alarm is evaluated at the same ticks, 1/rate periods apart, and notifies at each
  * tick while in the alarm state (a two-state chain with a stationary firing share and a mean episode length) */
@@ -232,7 +232,7 @@ export const endOf = (all: readonly Notification[]) => (all.length ? all[all.len
  * token was still valid mints once more (earlyRemints), and its later renewals come earlier with that mint, so
  * over a finite run the net extra is at most that).
  */
-export function replayTokens(s: StreamSpec, design: Design, loss?: StoreLoss): Replay {
+export function replayTokens(s: StreamSpec, design: CacheKind, loss?: StoreLoss): Replay {
   const all = allNotifications(s);
   const eviction = s.eviction ?? { kind: 'none' as const };
   let tokens = 0;
@@ -277,7 +277,7 @@ export function replayTokens(s: StreamSpec, design: Design, loss?: StoreLoss): R
  * test is not among them). For a deterministic stream (ticks, round-robin) the sd is 0. It yields between seeds
  * so a signal handler can run, and stops when `signal` aborts.
  */
-export async function replayNoise(s: StreamSpec, design: Design, runs = 200, signal?: AbortSignal): Promise<{ mean: number; sd: number; runs: number }> {
+export async function replayNoise(s: StreamSpec, design: CacheKind, runs = 200, signal?: AbortSignal): Promise<{ mean: number; sd: number; runs: number }> {
   if (s.stream === 'ticks' && s.routing === 'round-robin') {
     return { mean: replayTokens(s, design).tokens, sd: 0, runs: 1 };
   }

@@ -15,8 +15,10 @@
 
 import { EVICTION_NONE, coverTicks, expectedEpisodeRun, type Eviction } from './firing.ts';
 
-export type Design = 'none' | 'per-worker' | 'shared';
-export const DESIGNS: readonly Design[] = ['none', 'per-worker', 'shared'];
+import type { CacheKind } from '../results/model-section.ts';
+
+export type { CacheKind };
+export const CACHE_KINDS: readonly CacheKind[] = ['none', 'per-worker', 'shared'];
 /** 'post': `firingFraction` of the alarms fire at each evaluation; 'worst': every alarm repeats its action. */
 export type RepeatActions = 'post' | 'worst';
 /** 'renewal': exact steady state for Poisson arrivals; 'window': the fixed-window estimate, an upper bound. */
@@ -34,7 +36,7 @@ export interface ScenarioParams {
   tokenLifetimeS: number;
   /** keystoneauth re-authenticates this long before expires_at */
   refreshMarginS: number;
-  design: Design;
+  design: CacheKind;
   tokenModel: TokenModel;
   /** measured in-process bytes per cached entry (full client, token record or Redis handle) */
   bytesPerObject?: number;
@@ -120,7 +122,7 @@ export function validateScenario(p: ScenarioParams): void {
   need(Number.isFinite(p.tokenLifetimeS) && p.tokenLifetimeS > 0, `token lifetime must be > 0 s (got ${p.tokenLifetimeS})`);
   need(Number.isFinite(p.refreshMarginS) && p.refreshMarginS >= 0, `refresh margin must be ≥ 0 s (got ${p.refreshMarginS})`);
   need(p.refreshMarginS < p.tokenLifetimeS, `refresh margin (${p.refreshMarginS} s) must be shorter than the token lifetime (${p.tokenLifetimeS} s)`);
-  need((DESIGNS as readonly string[]).includes(p.design), `design must be one of ${DESIGNS.join(', ')} (got ${p.design})`);
+  need((CACHE_KINDS as readonly string[]).includes(p.design), `design must be one of ${CACHE_KINDS.join(', ')} (got ${p.design})`);
   need(p.tokenModel === 'renewal' || p.tokenModel === 'window', `token model must be renewal or window (got ${p.tokenModel})`);
   for (const [k, v] of [['bytes per object', p.bytesPerObject], ['redis bytes per key', p.redisBytesPerKey]] as const) {
     need(v === undefined || (Number.isFinite(v) && v >= 0), `${k} must be ≥ 0 (got ${v})`);
@@ -216,7 +218,7 @@ export function describeScenario(r: ScenarioResult): string[] {
 // trust per P and the run length in P count. Every cache starts empty.
 
 export interface RunParams {
-  design: Design;
+  design: CacheKind;
   trusts: number;
   workers: number;
   /** notifications for one trust per usable period, summed over all workers (λ·P) */

@@ -1,16 +1,17 @@
 // The model section of a results file: tokens/day and cache memory per design in the post's scenario. Its shape
 // belongs to the results contract; src/model/results-model.ts computes it.
+import type { Topology } from '../designs/contract.ts';
 import type { DesignStatus } from './design-status.ts';
 
 /** none: a new client per notification; per-worker: one cache per notifier process; shared: one store for all. */
-export type Design = 'none' | 'per-worker' | 'shared';
+export type CacheKind = 'none' | Topology;
 
 export interface TokenModelRow {
   /** 'no-cache', 'no-cache-worst', a design id, or 'post-2015' */
   id: string;
   label: string;
   /** the cache topology the design has: none, one cache per worker, one cache shared by all workers */
-  cache: Design;
+  cache: CacheKind;
   /** the design's status in this run; absent for the rows that are not measured designs */
   status?: DesignStatus;
   tokensPerDay: number;

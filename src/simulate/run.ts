@@ -29,11 +29,11 @@ import type { StoreId, StoreLocation } from '../designs/contract.ts';
 import { storeDriver } from '../stores/index.ts';
 import type { PrivateStore } from '../stores/store.ts';
 import type { DesignDescriptor } from '../designs/descriptor.ts';
-import { BUILTIN_MODULES } from '../catalog/builtin.ts';
-import { loadDesigns } from '../catalog/registry.ts';
+import { BUILTIN_MODULES } from '../design-registry/builtin.ts';
+import { loadDesigns } from '../design-registry/registry.ts';
 import { supervise, type Supervised } from '../measure/child.ts';
 import { workerEnv } from '../measure/runtimes.ts';
-import { expectedTokens, type Design, type RunExpectation } from '../model/tokens.ts';
+import { expectedTokens, type CacheKind, type RunExpectation } from '../model/tokens.ts';
 import { allNotifications, replayNoise, replayTokens, validateStream, type Notification, type StoreLoss, type StreamSpec } from '../model/sim-stream.ts';
 import { modelEarlyRemints, overlappingMints } from '../model/sim-agreement.ts';
 import type { Eviction } from '../model/firing.ts';
@@ -48,7 +48,7 @@ export const DEFAULT_SIM_DESIGNS: SimDesign[] = ['full-client', 'token-record', 
 export type SimCatalog = Map<string, Pick<DesignDescriptor, 'module' | 'topology' | 'needs'>>;
 
 /** Which cache topology of the model a design is: from its descriptor. */
-export function modelDesignOf(id: string, catalog: SimCatalog): Design {
+export function modelDesignOf(id: string, catalog: SimCatalog): CacheKind {
   if (id === 'no-cache') return 'none';
   const d = catalog.get(id);
   if (!d) throw new RangeError(`unknown design ${id}`);
@@ -129,7 +129,7 @@ export interface SimServerLoss {
 
 export interface SimDesignResult {
   design: SimDesign;
-  model: Design;
+  model: CacheKind;
   notifications: number;
   /** the model's expectation for this run (expectedTokens) */
   expected: RunExpectation;
@@ -367,7 +367,7 @@ const aborted = (signal?: AbortSignal) => {
 };
 
 async function streamDesign(
-  design: SimDesign, o: SimOptions, run: DesignRun, d: { model: Design; needs: StoreId[]; fresh?: SharedStore },
+  design: SimDesign, o: SimOptions, run: DesignRun, d: { model: CacheKind; needs: StoreId[]; fresh?: SharedStore },
 ): Promise<SimDesignResult> {
   const { pool, ks, spec, stream } = run;
   const { model, needs, fresh } = d;

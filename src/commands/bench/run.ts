@@ -3,7 +3,7 @@
 import type { BenchOptions } from '../../cli/args.ts';
 import type { Progress } from '../../cli/progress.ts';
 import type { DesignTally } from '../../analysis/design-result.ts';
-import type { DesignSet } from '../../catalog/registry.ts';
+import type { DesignSet } from '../../design-registry/registry.ts';
 import type { KeystoneEnv } from '../../keystone/env.ts';
 import type { RunPlan } from '../../measure/run-plan.ts';
 import type { LatencyResult, Meta, NotifierBaseline, Results } from '../../results/schema.ts';

@@ -1,7 +1,7 @@
 // `npm run simulate -- [flags]` (also `npm run model -- --simulate [flags]`): runs the token simulation
 // (src/simulate/run.ts) and prints, per design, the model's expectation beside the tokens the stand-in issued.
-import { UsageError } from './errors.ts';
-import { int, oneOf, parseFlags, real } from './flags.ts';
+import { UsageError } from '../cli/errors.ts';
+import { int, oneOf, parseFlags, real } from '../cli/flags.ts';
 import { exitCodeFor, interruptedBy, onInterrupt } from '../util/processes.ts';
 import { AGREEMENT_TOLERANCE, LOSS_SLACK_TOKENS, LOSS_TOLERANCE, LRU_TOLERANCE, agreement } from '../model/sim-agreement.ts';
 import { evictionText, parseEviction, type Eviction } from '../model/firing.ts';
