@@ -94,7 +94,7 @@ function table(head: string[], rows: string[][]): string[] {
 export async function modelMain(argv: string[]): Promise<number> {
   // `npm run model -- --simulate [flags]`: the simulation of the model with real processes, its own flags
   if (argv.includes('--simulate')) {
-    const { simulateMain } = await import('../commands/simulate.ts');
+    const { simulateMain } = await import('./simulate.ts');
     return simulateMain(argv.filter((a) => a !== '--simulate'));
   }
   const { values } = parseFlags(argv, Object.fromEntries([
