@@ -19,6 +19,7 @@ import {
 import { episodeSweep } from '../model/episode-sweep.ts';
 import { episodesChart } from '../report/charts/episodes.ts';
 import { renderSvg, svgToPng } from '../report/render.ts';
+import { textTable } from '../util/text.ts';
 
 const HELP = `usage: npm run model -- [options]
 
@@ -85,11 +86,8 @@ const mb = (b: number | null) => (b === null ? '–' : `${(b / 1048576).toFixed(
 const bytes = (b: number | null) => (b === null ? '–' : b >= 1024 ? `${(b / 1024).toFixed(1)} KB` : `${Math.round(b)} B`);
 const pct = (v: number) => `${Number((v * 100).toPrecision(3))} %`;
 
-function table(head: string[], rows: string[][]): string[] {
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ').trimEnd();
-  return [line(head), ...rows.map(line)];
-}
+/** Numbers right-aligned: every column but the first. */
+const table = (head: string[], rows: string[][]) => textTable(head, rows, (i) => i > 0);
 
 export async function modelMain(argv: string[]): Promise<number> {
   // `npm run model -- --simulate [flags]`: the simulation of the model with real processes, its own flags

@@ -8,6 +8,7 @@ import { evictionText, parseEviction, type Eviction } from '../model/firing.ts';
 import {
   MAX_MEMCACHED_POOL, SIM_BOUNDS, SIM_DEFAULTS, SIM_DESIGNS, builtinCatalog, runSimulation, type SimDesign, type SimOptions, type SimResult,
 } from '../simulate/run.ts';
+import { textTable } from '../util/text.ts';
 
 /** The episodes stream's defaults: ~5.8 evaluations per usable period, 30 % firing, episodes of 3 evaluations. */
 export const EPISODE_DEFAULTS = { intervalS: 600, fraction: 0.3, episodeMinutes: 30 } as const;
@@ -108,11 +109,8 @@ const count = (v: number) => Math.round(v).toLocaleString('en-US');
 const signedPct = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v * 100).toFixed(2)} %`;
 const secs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
 
-function table(head: string[], rows: string[][]): string[] {
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i < 2 || i === r.length - 1 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ').trimEnd();
-  return [line(head), ...rows.map(line)];
-}
+/** Numbers right-aligned: every column but the first two and the last. */
+const table = (head: string[], rows: string[][]) => textTable(head, rows, (i) => i >= 2 && i < head.length - 1);
 
 export function formatSimulation(r: SimResult): string {
   const o = r.options;

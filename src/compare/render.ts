@@ -1,16 +1,15 @@
 // Presents a comparison: a plain-text table for the terminal, Markdown for a PR comment, or JSON for scripts.
 import type { Comparison } from './compare.ts';
 import { HEAD, countsLine, differenceLines, planLines, rowCells, ruleLine, runLine } from './render-cells.ts';
+import { textTable } from '../util/text.ts';
 
 export type ComparisonFormat = 'table' | 'markdown' | 'json';
 
 function terminal(c: Comparison): string {
   const rows = c.rows.map(rowCells);
-  const widths = HEAD.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();
   return [
     runLine(c.old), runLine(c.new), ...differenceLines(c).map((l) => `note: ${l}`), '',
-    fmt(HEAD), ...rows.map(fmt), '',
+    ...textTable(HEAD, rows), '',
     countsLine(c), ruleLine(c), '',
     ...planLines(c),
   ].join('\n') + '\n';

@@ -7,6 +7,7 @@ import { mdCell, mdCode, mdTable } from './format.ts';
 import { reportView, type ReportOptions, type ReportView, type Table } from './view.ts';
 import { plannerSummaryMarkdown } from './planner-render.ts';
 import { decisionBlockMarkdown, decisionBlockTerminal } from './decision-render.ts';
+import { textTable } from '../util/text.ts';
 
 const table = (t: Table) => mdTable(t.head, t.rows.map((row) => row.cells));
 
@@ -132,9 +133,7 @@ export function reportReadme(r: Results, charts: ChartRef[], opts: ReportOptions
 export function summaryTerminal(r: Results, opts: ReportOptions = {}): string {
   const v = reportView(r, opts);
   const { head, rows, footer } = v.terminal;
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [fmt(head), ...rows.map(fmt), footer].join('\n') + '\n' + (v.decision ? `\n${decisionBlockTerminal(v.decision)}` : '');
+  return [...textTable(head, rows), footer].join('\n') + '\n' + (v.decision ? `\n${decisionBlockTerminal(v.decision)}` : '');
 }
 
 /** The decision alone for the terminal: what `npm run bench` ends with. */
