@@ -54,7 +54,7 @@ const WORKER = fileURLToPath(new URL('./replay-worker-main.ts', import.meta.url)
 export async function runReplay(p: ReplayPlan): Promise<ReplayRun[]> {
   const pids: number[] = [];
   const stores = new Map<StoreId, SharedStore>();
-  const pool = startPool<ReplayParentMessage, ReplayWorkerMessage>(p.spec.workers, pids, WORKER);
+  const pool = startPool<ReplayParentMessage, ReplayWorkerMessage>(p.spec.workers, pids, WORKER, 'replay');
   const out: ReplayRun[] = [];
   try {
     for (const id of new Set(p.designs.flatMap((d) => p.catalog.get(d)?.needs ?? []))) stores.set(id, await openStore(id, 1, pids));
