@@ -1,7 +1,7 @@
 // The proof on the real Keystone: the post's scenario scaled down to this machine, replayed in real time by
 // notifier workers of its own (src/keystone-load/replay-worker.ts: the token simulation's design handler, the
-// designs' own code, and for no cache a new client per notification), on a clock `compression` times faster so tokens expire and are re-minted within the
-// run. Keystone's tokens keep their lifetime; each one's remaining lifetime is put on the notifier's clock when it
+// designs' own code, and for no cache a new client per notification), on a clock `compression` times faster so
+// tokens expire and are re-minted within the run. Keystone's tokens keep their lifetime; each one's remaining lifetime is put on the notifier's clock when it
 // arrives, so the notifier sees tokens of Keystone's 3600 s on a clock where the evaluation interval is 60 s /
 // compression — notifications per token lifetime stay the scenario's. A notification not begun when the stream
 // ends is the backlog.
