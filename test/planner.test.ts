@@ -174,6 +174,16 @@ describe('scenarios: one trust per alarm, and the receiving side', () => {
     expect(html).toContain('<table id="planner-post" class="planner">');
     expect(html).toContain('<table id="planner-trust-per-alarm" class="planner">');
     expect(html).not.toMatch(/<script/);
+    // the columns of one figure each are right-aligned, found by their heads: Tokens/day … Fds/worker, not the
+    // per-entry figure with its metric, the store, store down or the verdict
+    const heads = [...html.match(/<table id="planner-post"[^]*?<\/thead>/)![0].matchAll(/<th>([^<]*)<\/th>/g)].map((m) => m[1]);
+    const row = html.match(/<tr[^>]*><th scope="row"><code>token-record<\/code><\/th>.*?<\/tr>/)![0];
+    const numeric = [...row.matchAll(/<td([^>]*)>/g)].map((m, i) => [heads[i + 1], m[1].includes('class="num"')]);
+    expect(Object.fromEntries(numeric)).toEqual({
+      'Topology': false, 'Per entry': false, 'Tokens/day': true, 'Validations/day': true, 'Entries/worker': true, 'Memory/worker': true,
+      'Fds/worker': true, 'Store (paid once)': false, 'Store down: tokens/s': false, 'Fits': false,
+    });
+    expect(md).toContain('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |');
     expect(plannerHtml({ ...r, designs: [] })).toBe('');
     expect(plannerSummaryMarkdown({ ...r, designs: [] })).toEqual([]);
   });

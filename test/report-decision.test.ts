@@ -15,7 +15,8 @@ import { syntheticResults } from './fixtures/synthetic-results.ts';
 
 const NOTIFIER = { notifications: 50, received: 50, withToken: 50, tokensPerNotification: 1, msPerNotification: 3.65,
   rssGrowthPerNotification: 6144, tokensCountedBy: 'keystone' as const };
-const withNotifier = (): Results => ({ ...syntheticResults(), notifier: { ...NOTIFIER } });
+// with a python design that fits the default deployment (a million trusts, ~213,000 cached per worker)
+const withNotifier = (): Results => ({ ...syntheticResults({ pythonTokenRecord: true }), notifier: { ...NOTIFIER } });
 const CHARTS = ['per-object', 'bytes-by-owner', 'rss-split', 'memory-vs-n', 'projection', 'token-model', 'latency']
   .map((name) => ({ name, title: `chart ${name}`, caption: `caption ${name}`, svg: `<svg id="${name}"></svg>` }));
 

@@ -32,7 +32,8 @@ $KEYSTONE_LOCAL_DIR/openrc, default /tmp/keystone-local): for each operation (to
 validate) Keystone's CPU per operation from its processes' CPU time in /proc (local Keystone only), with a 95 % CI
 over batches, and a capacity curve (operations/s, p50/p99 latency, errors at concurrency 1, 2, 4, … until
 throughput stops rising or errors appear); then a replay of the post's scenario, scaled so that no cache asks for
-${'2.5'}× the measured capacity, run by the simulation's notifier workers (no cache and the recommended design).
+${'2.5'}× the measured capacity, run in real time by notifier workers with the simulation's design handler (no cache
+and the recommended design).
 About 8–9 minutes with the defaults on 2 busy cores.
 
   --keystone-url URL     a Keystone to load; credentials from OS_USERNAME/OS_PASSWORD/OS_USER_DOMAIN_NAME, trusts

@@ -25,14 +25,22 @@ async function onInit(m: ReplayInitMessage): Promise<void> {
   // Keystone's expires_at is on the real clock: the token's remaining lifetime, put on the notifiers' clock,
   // keeps notifications per token lifetime the scenario's
   const authenticate = ctx.authenticate;
+  let viaCtx = 0;
   ctx.authenticate = async (trustId, opts) => {
+    viaCtx++;
     const r = await authenticate(trustId, opts);
     return { ...r, expiresAt: ctx.now() + (r.expiresAt - Date.now()) };
   };
   handler = await makeHandler({ ...m, eviction: { kind: 'none' } }, ctx);
   // loads lazy modules, opens the shared connection pools and JITs the paths, so the first notifications are
   // not late; tokens are counted from after it
+  const before = tokensObtained();
   await handler.warm(m.warmupTrustId);
+  // A design with a Keystone client of its own (full-client) keeps Keystone's real expiry and compares it with
+  // this clock: its tokens would look expired within seconds. No cache never reuses a token, so it may.
+  if (m.design !== 'no-cache' && tokensObtained() - before > viaCtx) {
+    throw new Error(`${m.design} authenticates outside ctx.authenticate: its tokens' expiry cannot be put on the replay's clock`);
+  }
   await send({ type: 'ready', worker: m.worker, pid: process.pid });
 }
 

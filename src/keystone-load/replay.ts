@@ -1,7 +1,7 @@
 // The proof on the real Keystone: the post's scenario scaled down to this machine, replayed in real time by
 // notifier workers of its own (src/keystone-load/replay-worker.ts: the token simulation's design handler, the
-// designs' own code, and for no cache a new client per notification), on a clock `compression` times faster so tokens expire and are re-minted within the
-// run. Keystone's tokens keep their lifetime; each one's remaining lifetime is put on the notifier's clock when it
+// designs' own code, and for no cache a new client per notification), on a clock `compression` times faster so
+// tokens expire and are re-minted within the run. Keystone's tokens keep their lifetime; each one's remaining lifetime is put on the notifier's clock when it
 // arrives, so the notifier sees tokens of Keystone's 3600 s on a clock where the evaluation interval is 60 s /
 // compression — notifications per token lifetime stay the scenario's. A notification not begun when the stream
 // ends is the backlog.
@@ -54,7 +54,7 @@ const WORKER = fileURLToPath(new URL('./replay-worker-main.ts', import.meta.url)
 export async function runReplay(p: ReplayPlan): Promise<ReplayRun[]> {
   const pids: number[] = [];
   const stores = new Map<StoreId, SharedStore>();
-  const pool = startPool<ReplayParentMessage, ReplayWorkerMessage>(p.spec.workers, pids, WORKER);
+  const pool = startPool<ReplayParentMessage, ReplayWorkerMessage>(p.spec.workers, pids, WORKER, 'replay');
   const out: ReplayRun[] = [];
   try {
     for (const id of new Set(p.designs.flatMap((d) => p.catalog.get(d)?.needs ?? []))) stores.set(id, await openStore(id, 1, pids));

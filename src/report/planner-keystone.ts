@@ -8,6 +8,9 @@ const f = (v: number | null, d: number) => (v === null || !Number.isFinite(v) ? 
 const cores = (v: number) => (v >= 10 ? v.toFixed(0) : v >= 0.1 ? v.toFixed(2) : v.toPrecision(2));
 
 export const KEYSTONE_HEAD = ['Design', 'Keystone cores: average', 'tick', 'restart', 'Utilization', 'Tick drains in', 'Notif./s per worker', 'Workers needed', 'Keystone'];
+/** The columns of KEYSTONE_HEAD that hold one figure each ('–' when there is none) */
+export const KEYSTONE_NUMERIC_HEADS: readonly string[] = ['Keystone cores: average', 'tick', 'restart', 'Utilization', 'Tick drains in',
+  'Notif./s per worker', 'Workers needed'];
 
 function cells(id: string, k: KeystoneRow): string[] {
   return [id, cores(k.keystoneCores.average), cores(k.keystoneCores.peak), cores(k.keystoneCores.coldStart),

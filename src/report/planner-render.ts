@@ -6,7 +6,7 @@ import type { Results } from '../results/schema.ts';
 import { PRESETS, plan, scenarioText, type Plan, type PlanRow } from '../model/planner.ts';
 import { SCENARIO_NAMES } from '../model/scenarios.ts';
 import { RUNTIME_CHOICES, type RuntimeChoice } from '../model/decision.ts';
-import { keystoneTable } from './planner-keystone.ts';
+import { KEYSTONE_NUMERIC_HEADS, keystoneTable } from './planner-keystone.ts';
 
 /** The plan of every runtime (src/model/decision.ts) and the one selected with --runtime. */
 export interface RuntimePlans {
@@ -51,6 +51,15 @@ export const PLANNER_NOTE = 'Tokens and entries: the evaluator\'s ticks under th
 export const PLANNER_HEAD = ['Design', 'Topology', 'Per entry', 'Tokens/day', 'Validations/day', 'Entries/worker', 'Memory/worker',
   'Fds/worker', 'Store (paid once)', 'Store down: tokens/s', 'Fits'];
 
+/** Columns of one figure each (a count or a size, or a placeholder for none), right-aligned in every output; the
+ * others read as text: a figure with its metric, the store with its keys, the store-down rates, the verdict. */
+const NUMERIC_HEADS = new Set(['Tokens/day', 'Validations/day', 'Entries/worker', 'Memory/worker', 'Fds/worker', ...KEYSTONE_NUMERIC_HEADS]);
+
+/** Which columns of a planner table (PLANNER_HEAD, or the Keystone table's) are right-aligned, by their heads. */
+export function numericColumns(head: readonly string[]): boolean[] {
+  return head.map((h) => NUMERIC_HEADS.has(h));
+}
+
 /** One row's cells, shared by the terminal, Markdown and HTML tables. */
 export function plannerCells(p: Plan, x: PlanRow): string[] {
   const perEntry = x.bytesPerEntry === null ? 'not resolved'
@@ -93,8 +102,8 @@ export function recommendationLines(p: Plan, rp?: RuntimePlans): string[] {
 
 function textTable(head: string[], rows: string[][]): string[] {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const right = new Set([3, 4, 5, 6, 7]);
-  const line = (r: string[]) => r.map((c, i) => (right.has(i) ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd();
+  const right = numericColumns(head);
+  const line = (r: string[]) => r.map((c, i) => (right[i] ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd();
   return [line(head), ...rows.map(line)];
 }
 
@@ -121,9 +130,10 @@ function cell(s: string): string {
 }
 
 function mdTable(head: string[], rows: string[][]): string {
+  const right = numericColumns(head);
   return [
     `| ${head.map(cell).join(' | ')} |`,
-    `|${head.map((_, i) => (i >= 3 && i <= 7 ? ' ---: ' : ' --- ')).join('|')}|`,
+    `|${head.map((_, i) => (right[i] ? ' ---: ' : ' --- ')).join('|')}|`,
     ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
   ].join('\n');
 }

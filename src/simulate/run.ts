@@ -231,9 +231,9 @@ export interface Pool<In extends { type: string } = SimParentMessage, Out extend
   close(): Promise<void>;
 }
 
-/** `module`: the workers' entry (default the simulation's; the real-time replay has its own). */
+/** `module`: the workers' entry (default the simulation's; the real-time replay has its own); `name` heads its errors. */
 export function startPool<In extends { type: string } = SimParentMessage, Out extends { type: string } = SimWorkerMessage>(
-  count: number, pids: number[], module = WORKER,
+  count: number, pids: number[], module = WORKER, name = 'simulation',
 ): Pool<In, Out> {
   type Child = Supervised<In | { type: 'exit' }, Out | WorkerFailure>;
   const workers: Child[] = Array.from({ length: count }, () => {
@@ -259,7 +259,7 @@ export function startPool<In extends { type: string } = SimParentMessage, Out ex
       try {
         return await Promise.race([Promise.all(workers.map((w, i) => expect(w, i, type))), late]);
       } catch (err) {
-        throw new Error(`simulation: ${(err as Error).message}`);
+        throw new Error(`${name}: ${(err as Error).message}`);
       } finally {
         clearTimeout(timer);
       }
@@ -268,7 +268,7 @@ export function startPool<In extends { type: string } = SimParentMessage, Out ex
       try {
         return await expect(workers[worker], worker, type);
       } catch (err) {
-        throw new Error(`simulation: ${what}: ${(err as Error).message}`);
+        throw new Error(`${name}: ${what}: ${(err as Error).message}`);
       }
     },
     async close() {
