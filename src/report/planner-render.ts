@@ -16,6 +16,7 @@ export interface RuntimePlans {
 
 const RUNTIME_TEXT: Record<RuntimeChoice, string> = { python: 'python, what Aodh can adopt', node: 'node', any: 'any runtime' };
 import { firingText } from '../model/firing.ts';
+import { textTable } from '../util/text.ts';
 
 const mb = formatBytes;
 const pct = (v: number) => `${Number((v * 100).toPrecision(3))} %`;
@@ -100,11 +101,10 @@ export function recommendationLines(p: Plan, rp?: RuntimePlans): string[] {
   return (rp.runtime === 'any' ? RUNTIME_CHOICES : [rp.runtime]).map((rt) => recommendationLine(rp.plans[rt], RUNTIME_TEXT[rt]));
 }
 
-function textTable(head: string[], rows: string[][]): string[] {
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+/** The planner's tables with the shared layout, numbers right-aligned by their headings. */
+function table(head: string[], rows: string[][]): string[] {
   const right = numericColumns(head);
-  const line = (r: string[]) => r.map((c, i) => (right[i] ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd();
-  return [line(head), ...rows.map(line)];
+  return textTable(head, rows, (i) => right[i]);
 }
 
 /** The terminal output of `npm run plan`. */
@@ -115,11 +115,11 @@ export function planText(p: Plan, source?: string, rp?: RuntimePlans): string {
     ...(source ? [`per-entry figures: ${source}`] : []),
     noCacheLine(p),
     '',
-    ...textTable(PLANNER_HEAD, p.rows.map((x) => plannerCells(p, x))),
+    ...table(PLANNER_HEAD, p.rows.map((x) => plannerCells(p, x))),
     '',
     ...recommendationLines(p, rp),
     ...(p.notResolved.length ? [`Not resolved (not considered): ${p.rows.filter((x) => !x.resolved).map((x) => `${x.id} (${x.why})`).join('; ')}.`] : []),
-    ...((k) => (k ? ['', k.lead, '', ...textTable(k.head, k.rows), '', k.note] : []))(keystoneTable(p)),
+    ...((k) => (k ? ['', k.lead, '', ...table(k.head, k.rows), '', k.note] : []))(keystoneTable(p)),
     '',
     PLANNER_NOTE,
   ].join('\n') + '\n';
