@@ -63,6 +63,8 @@ export async function keystoneLoadMain(argv: string[]): Promise<number> {
   };
   const started = new Date();
   const t0 = Date.now();
+  // the code that runs is the code at the start: a commit made meanwhile is not what measured
+  const commit = gitCommit();
   const phases: Record<string, number> = {};
   const target = args.standIn ? await standInTarget() : await openTarget({ keystoneUrl: args.keystoneUrl, env: process.env, trusts: OP_TRUSTS, note });
   const operations: OperationResult[] = [];
@@ -124,7 +126,7 @@ export async function keystoneLoadMain(argv: string[]): Promise<number> {
   const meta: KeystoneLoadMeta = {
     schema: KEYSTONE_LOAD_SCHEMA,
     command: ['npm run keystone-load --', ...argv].join(' '),
-    commit: gitCommit(),
+    commit,
     startedAt: started.toISOString(),
     durationMs: Date.now() - t0,
     phases,

@@ -42,7 +42,7 @@ export async function benchMain(argv: string[]): Promise<number> {
   const cleanup: Array<() => void> = [];
   try {
     const stopped = () => stop;
-    const planned = await loadAndPlan(opts);
+    const planned = await loadAndPlan(opts, argv);
     const stores = await probeExternalStores(opts, planned.plan.designs.map((d) => d.descriptor));
     progress = createProgress({ quiet: opts.quiet, jobs: opts.jobs, entries: (r) => runEntries(r, planned.plan.designs.find((d) => d.descriptor.id === r.design)?.warmup ?? 0) });
     for (const [id, note] of planned.set.unavailable) if (planned.plan.listed.includes(id)) progress.note(`${id}: unavailable — ${note}`);

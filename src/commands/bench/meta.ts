@@ -1,14 +1,13 @@
 // The results' metadata of a bench run: where and how it was made, written from the run plan, so the sizes,
 // warm-ups and trials it states are the ones measured.
 import { WORKER_NODE_ENV, WORKER_NODE_FLAGS } from '../../measure/runtimes.ts';
-import { baseMeta } from '../../results/meta.ts';
 import type { Meta } from '../../results/schema.ts';
 import type { Run } from './run.ts';
 
 export function runMeta(run: Run, partial: boolean): Meta {
   const { opts, plan, keystone } = run;
   return {
-    ...baseMeta(run.argv, run.startedAt),
+    ...run.base,
     durationMs: Date.now() - run.startedAt.getTime(),
     sizes: [...new Set(plan.designs.flatMap((d) => d.sizes))].sort((a, b) => a - b),
     protocol: plan.protocol,

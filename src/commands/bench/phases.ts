@@ -11,6 +11,7 @@ import { runCampaign, runKeyPrefix } from '../../measure/campaign.ts';
 import { stopPidusage } from '../../measure/outside.ts';
 import { planRun } from '../../measure/run-plan.ts';
 import { assembleResults } from '../../results/assemble.ts';
+import { baseMeta } from '../../results/meta.ts';
 import { readResults } from '../../results/read.ts';
 import type { Meta, Results } from '../../results/schema.ts';
 import { storeDriver } from '../../stores/index.ts';
@@ -20,12 +21,13 @@ import { runMeta } from './meta.ts';
 import { timed, type Planned, type Run } from './run.ts';
 
 /** The designs loaded through the one door, and the run's plan; a baseline file is read now, before anything starts. */
-export async function loadAndPlan(opts: BenchOptions): Promise<Planned> {
+export async function loadAndPlan(opts: BenchOptions, argv: string[]): Promise<Planned> {
   const startedAt = new Date();
+  const base = baseMeta(argv, startedAt);
   const phases: Record<string, number> = {};
   const baseline = opts.baseline ? readResults(opts.baseline) : undefined;
   const set = await timed(phases, 'load designs', () => loadDesigns(opts.designModules, BUILTIN_MODULES, opts.designs));
-  return { set, plan: planRun(opts, set), ...(baseline ? { baseline } : {}), phases, startedAt };
+  return { base, set, plan: planRun(opts, set), ...(baseline ? { baseline } : {}), phases, startedAt };
 }
 
 /** Stores the user owns must answer before anything starts: exit 2 now rather than fail every sample later. */

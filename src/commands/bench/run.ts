@@ -8,8 +8,11 @@ import type { KeystoneEnv } from '../../keystone/env.ts';
 import type { RunPlan } from '../../measure/run-plan.ts';
 import type { LatencyResult, Meta, NotifierBaseline, Results } from '../../results/schema.ts';
 import type { ExternalStore, StoreId } from '../../stores/index.ts';
+import type { baseMeta } from '../../results/meta.ts';
 
 export interface Planned {
+  /** where and by what the run was made, read when it starts (the commit then, not at the end) */
+  base: ReturnType<typeof baseMeta>;
   set: DesignSet;
   plan: RunPlan;
   baseline?: Results;
