@@ -9,6 +9,7 @@ import { projectionChart } from './charts/projection.ts';
 import { rssSplitChart } from './charts/rss-split.ts';
 import type { Chart } from './charts/theme.ts';
 import { tokenModelChart } from './charts/token-model.ts';
+import { defaultEpisodesChart } from './charts/episodes-default.ts';
 
 export { bytesByOwnerChart, latencyChart, perObjectChart, projectionChart, rssSplitChart, tokenModelChart };
 
@@ -19,6 +20,6 @@ export const isMethodChart = (name: string): boolean => METHOD_CHARTS.has(name);
 /** Every chart the results support, in report order. */
 export function allCharts(r: Results): Chart[] {
   return [
-    perObjectChart(r), bytesByOwnerChart(r), rssSplitChart(r), memoryVsNChart(r), projectionChart(r), tokenModelChart(r), latencyChart(r),
+    perObjectChart(r), bytesByOwnerChart(r), rssSplitChart(r), memoryVsNChart(r), projectionChart(r), tokenModelChart(r), defaultEpisodesChart(r), latencyChart(r),
   ].filter((c): c is Chart => !!c);
 }
