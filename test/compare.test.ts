@@ -163,7 +163,10 @@ describe('compareResults', () => {
           continue;
         }
         expect(row.verdict).toBe('no significant change');
-        if (row.test) expect(row.test.p).toBe(1);
+        // Welch on identical trials: p = 1 exactly; the bootstrap (a side with one trial, e.g. a python cross-check's
+        // tracemalloc) draws both sides independently around the same centre, so p is near 1, never small
+        if (row.test?.method === 'bootstrap') expect(row.test.p).toBeGreaterThan(0.9);
+        else if (row.test) expect(row.test.p).toBe(1);
       }
       expect(c.plan.changed).toBe(false);
       expect(c.differences).toEqual([]);
