@@ -3,7 +3,7 @@
 // Keystone cores. Optional everywhere: no file, no core figures. A file that is there but unreadable is the
 // user's to fix: one-line UsageError naming it.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../util/usage-error.ts';
 
 export interface KeystoneCpu {
@@ -50,5 +50,6 @@ export function readKeystoneCpu(path: string): KeystoneCpu | null {
   } catch (err) {
     throw new UsageError(`${path}: cannot read keystone-load results: ${(err as Error).message.split('\n')[0]}`);
   }
-  return keystoneCpuOf(v, path);
+  // named as the report sees it, beside the results (a published page carries no machine path)
+  return keystoneCpuOf(v, join(basename(dirname(path)), basename(path)));
 }
