@@ -63,7 +63,7 @@ export function parseKeystoneLoadArgs(argv: string[]): KeystoneLoadArgs {
   const { values } = parseFlags(argv, {
     'keystone-url': { type: 'string' }, 'stand-in': { type: 'boolean' }, out: { type: 'string' }, operations: { type: 'string' },
     'level-s': { type: 'string' }, 'max-concurrency': { type: 'string' }, batches: { type: 'string' }, 'batch-cpu-ms': { type: 'string' },
-    'replay-s': { type: 'string' }, 'replay-designs': { type: 'string' }, 'no-replay': { type: 'boolean' }, 'no-report': { type: 'boolean' },
+    'replay-s': { type: 'string' }, 'replay-designs': { type: 'string' }, replay: { type: 'boolean', default: true }, report: { type: 'boolean', default: true },
     json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   });
   const v = values as Record<string, string | boolean | undefined>;
@@ -96,10 +96,11 @@ export function parseKeystoneLoadArgs(argv: string[]): KeystoneLoadArgs {
     maxConcurrency: int('max-concurrency', s('max-concurrency'), 64, 1, 1024),
     batches: int('batches', s('batches'), 8, 2, 1000),
     batchCpuMs: positive('batch-cpu-ms', 1500, 600_000),
-    replay: !v['no-replay'],
+    // --no-replay / --no-report: parseFlags reads --no-X as X = false, as the bench's --no-latency
+    replay: v.replay !== false,
     replayS: positive('replay-s', 75, 3600),
     ...(replayDesigns ? { replayDesigns } : {}),
-    report: !v['no-report'],
+    report: v.report !== false,
     json: Boolean(v.json),
     quiet: Boolean(v.quiet),
   };

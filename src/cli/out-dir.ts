@@ -15,6 +15,8 @@ const PROJECT_FILES = ['package.json', '.git'];
 const REPORT_FILES = ['README.md', 'index.html', 'summary.md', 'samples.csv', 'charts'];
 /** How every results JSON the harness writes begins (JSON.stringify with 2 spaces): the mark of older dirs. */
 const RESULTS_HEAD = /^\{\s*"schema":\s*\d+,\s*"meta":\s*\{\s*"tool":\s*"keystone-cache-bench"/;
+/** keystone-load's results file (src/keystone-load/schema.ts) */
+const KEYSTONE_LOAD_HEAD = /^\{\s*"meta":\s*\{\s*"schema":\s*"kcb-keystone-load\//;
 
 function canWriteIn(dir: string): boolean {
   try {
@@ -41,7 +43,7 @@ function head(file: string, bytes = 256): string {
 
 /** The harness wrote here before: its marker, or a results JSON of its own. */
 function markedAsOurs(dir: string, names: string[]): boolean {
-  return names.includes(OUT_MARKER) || names.some((n) => n.endsWith('.json') && RESULTS_HEAD.test(head(join(dir, n))));
+  return names.includes(OUT_MARKER) || names.some((n) => n.endsWith('.json') && [RESULTS_HEAD, KEYSTONE_LOAD_HEAD].some((re) => re.test(head(join(dir, n)))));
 }
 
 /** The absolute path of `raw`, or a UsageError saying why nothing can be written there. */

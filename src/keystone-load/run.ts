@@ -9,6 +9,7 @@ import { startStandInEnv } from '../keystone/env.ts';
 import { gitCommit } from '../results/meta.ts';
 import { readResults } from '../results/read.ts';
 import { writeFileAtomic } from '../results/write.ts';
+import { markOutDir } from '../cli/out-dir.ts';
 import { PRESETS, plan } from '../model/planner.ts';
 import { redact } from '../util/redact.ts';
 import { openOperations } from './operations.ts';
@@ -147,6 +148,7 @@ export async function keystoneLoadMain(argv: string[]): Promise<number> {
   };
   const results: KeystoneLoadResults = { meta, operations, replay, ...(replaySettings ? { replaySettings } : {}), ...(replaySkipped ? { replaySkipped } : {}) };
   const json = JSON.stringify(results, null, 2) + '\n';
+  markOutDir(args.out);
   writeFileAtomic(join(args.out, 'latest.json'), json);
   if (args.report) await (await import('../report/keystone-load.ts')).writeKeystoneLoadReport(results, args.out);
   if (args.json) process.stdout.write(json);
