@@ -105,6 +105,59 @@ export async function modelMain(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  const o = modelOptions(v);
+  const { scenario, trustShare, repeat, alarms, trusts, firingFraction, evaluationIntervalS, workers, tokenLifetimeS, refreshMarginS, firingModel, episodeMinutes, eviction, params, designArg, bytesPerObject, redisBytesPerKey, chartPath, inPath } = o;
+  const usablePeriodS = tokenLifetimeS - refreshMarginS;
+  const ticksPerDay = DAY_S / evaluationIntervalS;
+  const base = {
+    firing: { model: firingModel, fraction: firingFraction, episodeMinutes }, intervalS: evaluationIntervalS, usablePeriodS, trusts: params.trusts,
+    alarmsPerTrust: params.alarms / params.trusts, workers, eviction, horizonTicks: ticksPerDay,
+  };
+  let lattice: Record<'per-worker' | 'shared', CacheOutcome>;
+  try {
+    lattice = { 'per-worker': latticeOutcome({ ...base, topology: 'per-worker' }), 'shared': latticeOutcome({ ...base, topology: 'shared' }) };
+  } catch (err) {
+    if (err instanceof RangeError) throw new UsageError(err.message);
+    throw err;
+  }
+  const noCache = params.alarms * firingFraction * ticksPerDay;
+  const all: Record<CacheKind, Row> = {
+    'none': { design: 'none', tokensPerDay: noCache, validationsPerDay: noCache, shareOfNoCache: 1, cacheEntriesPerWorker: 0, cacheBytesPerWorker: 0, sharedStoreKeys: null, sharedStoreBytes: null },
+    'per-worker': rowOf('per-worker', lattice['per-worker'], noCache, ticksPerDay, bytesPerObject),
+    'shared': rowOf('shared', lattice.shared, noCache, ticksPerDay, undefined, redisBytesPerKey),
+  };
+  const shown = designArg === 'all' ? [...CACHE_KINDS] : [designArg];
+  const results = inPath ? readResults(inPath) : undefined;
+  const measured = results ? measuredRows(results, all['per-worker'], all.shared) : undefined;
+  const model = { firingModel, episodeMinutes: firingModel === 'episodes' ? episodeMinutes : null, eviction: evictionText(eviction) };
+  const scenarioInfo = { name: scenario, alarms, trustShare, alarmsWithTrustActions: params.alarms, trusts: params.trusts };
+  const comparison = {
+    noCache: { post: POST_ESTIMATES.noCachePerDay, model: noCache },
+    worstCaseNoCache: { post: POST_ESTIMATES.worstCasePerDay, model: params.alarms * ticksPerDay },
+    cached: { post: POST_ESTIMATES.cachedPerDay, postShare: POST_ESTIMATES.cachedShareOfNoCache,
+      model: all['per-worker'].tokensPerDay, modelShare: all['per-worker'].shareOfNoCache },
+  };
+  if (chartPath !== undefined) {
+    const sweep = episodeSweep({ ...base, fraction: firingFraction });
+    const designs = results ? {
+      'per-worker': results.designs.filter((d) => cacheOf(d) === 'per-worker').map((d) => d.id),
+      'shared': results.designs.filter((d) => cacheOf(d) === 'shared').map((d) => d.id),
+    } : undefined;
+    const chart = episodesChart(sweep, { subtitle: `${scenario}: ${count(params.trusts)} trusts, ${pct(firingFraction)} firing every ${evaluationIntervalS} s, ` +
+      `${workers} workers, eviction ${model.eviction}`, designs });
+    const svg = await renderSvg(chart.spec);
+    writeFileAtomic(chartPath, chartPath.endsWith('.png') ? svgToPng(svg) : svg);
+  }
+  if (o.json) {
+    process.stdout.write(JSON.stringify({ scenario: scenarioInfo, model, designs: shown.map((d) => all[d]), comparison, measured }, null, 2) + '\n');
+    return 0;
+  }
+  process.stdout.write(modelText(o, { ticksPerDay, noCache, all, shown, measured, comparison, base, model }));
+  return 0;
+}
+
+/** The model's flags, checked (a UsageError for each mistake). */
+function modelOptions(v: Record<string, string | boolean | undefined>) {
   const s = (k: string) => v[k] as string | undefined;
   const scenario = oneOf('scenario', s('scenario'), SCENARIO_NAMES) ?? 'trust-per-alarm';
   const trustShare = real('trust-share', s('trust-share'), DEFAULT_TRUST_SHARE, 0, 1);
@@ -139,52 +192,17 @@ export async function modelMain(argv: string[]): Promise<number> {
   const chartPath = s('chart');
   if (chartPath !== undefined && !/\.(svg|png)$/.test(chartPath)) throw new UsageError('--chart needs a path ending in .svg or .png');
 
-  const usablePeriodS = tokenLifetimeS - refreshMarginS;
-  const ticksPerDay = DAY_S / evaluationIntervalS;
-  const base = {
-    firing: { model: firingModel, fraction: firingFraction, episodeMinutes }, intervalS: evaluationIntervalS, usablePeriodS, trusts: params.trusts,
-    alarmsPerTrust: params.alarms / params.trusts, workers, eviction, horizonTicks: ticksPerDay,
-  };
-  let lattice: Record<'per-worker' | 'shared', CacheOutcome>;
-  try {
-    lattice = { 'per-worker': latticeOutcome({ ...base, topology: 'per-worker' }), 'shared': latticeOutcome({ ...base, topology: 'shared' }) };
-  } catch (err) {
-    if (err instanceof RangeError) throw new UsageError(err.message);
-    throw err;
-  }
-  const noCache = params.alarms * firingFraction * ticksPerDay;
-  const all: Record<CacheKind, Row> = {
-    'none': { design: 'none', tokensPerDay: noCache, validationsPerDay: noCache, shareOfNoCache: 1, cacheEntriesPerWorker: 0, cacheBytesPerWorker: 0, sharedStoreKeys: null, sharedStoreBytes: null },
-    'per-worker': rowOf('per-worker', lattice['per-worker'], noCache, ticksPerDay, bytesPerObject),
-    'shared': rowOf('shared', lattice.shared, noCache, ticksPerDay, undefined, redisBytesPerKey),
-  };
-  const shown = designArg === 'all' ? [...CACHE_KINDS] : [designArg];
-  const inPath = s('in') ?? s('results');
-  const results = inPath ? readResults(inPath) : undefined;
-  const measured = results ? measuredRows(results, all['per-worker'], all.shared) : undefined;
-  const model = { firingModel, episodeMinutes: firingModel === 'episodes' ? episodeMinutes : null, eviction: evictionText(eviction) };
-  const scenarioInfo = { name: scenario, alarms, trustShare, alarmsWithTrustActions: params.alarms, trusts: params.trusts };
-  const comparison = {
-    noCache: { post: POST_ESTIMATES.noCachePerDay, model: noCache },
-    worstCaseNoCache: { post: POST_ESTIMATES.worstCasePerDay, model: params.alarms * ticksPerDay },
-    cached: { post: POST_ESTIMATES.cachedPerDay, postShare: POST_ESTIMATES.cachedShareOfNoCache,
-      model: all['per-worker'].tokensPerDay, modelShare: all['per-worker'].shareOfNoCache },
-  };
-  if (chartPath !== undefined) {
-    const sweep = episodeSweep({ ...base, fraction: firingFraction });
-    const designs = results ? {
-      'per-worker': results.designs.filter((d) => cacheOf(d) === 'per-worker').map((d) => d.id),
-      'shared': results.designs.filter((d) => cacheOf(d) === 'shared').map((d) => d.id),
-    } : undefined;
-    const chart = episodesChart(sweep, { subtitle: `${scenario}: ${count(params.trusts)} trusts, ${pct(firingFraction)} firing every ${evaluationIntervalS} s, ` +
-      `${workers} workers, eviction ${model.eviction}`, designs });
-    const svg = await renderSvg(chart.spec);
-    writeFileAtomic(chartPath, chartPath.endsWith('.png') ? svgToPng(svg) : svg);
-  }
-  if (v.json) {
-    process.stdout.write(JSON.stringify({ scenario: scenarioInfo, model, designs: shown.map((d) => all[d]), comparison, measured }, null, 2) + '\n');
-    return 0;
-  }
+  return { scenario, trustShare, repeat, alarms, trusts, firingFraction, evaluationIntervalS, workers, tokenLifetimeS, refreshMarginS, firingModel, episodeMinutes, eviction, params, designArg, bytesPerObject, redisBytesPerKey, chartPath, inPath: s('in') ?? s('results'), json: Boolean(v.json) };
+}
+
+type ModelOptions = ReturnType<typeof modelOptions>;
+
+/** The terminal text: the table, the measured costs, the arithmetic step by step, the post beside the model. */
+function modelText(o: ModelOptions, m: { ticksPerDay: number; noCache: number; all: Record<CacheKind, Row>; shown: CacheKind[]; measured?: Measured[];
+  comparison: { noCache: { post: number; model: number }; worstCaseNoCache: { post: number; model: number }; cached: { post: number; postShare: number; model: number; modelShare: number } };
+  base: Parameters<typeof explainLattice>[0]; model: { eviction: string } }): string {
+  const { scenario, trustShare, repeat, alarms, firingFraction, evaluationIntervalS, workers, tokenLifetimeS, refreshMarginS, firingModel, episodeMinutes, params, chartPath } = o;
+  const { ticksPerDay, noCache, all, shown, measured, comparison, base, model } = m;
   const alarmsText = trustShare === 1 ? `${count(params.alarms)} alarms` : `${count(alarms)} alarms (${count(params.alarms)} with trust actions)`;
   const out: string[] = [
     `scenario ${scenario}: ${alarmsText}, ${repeat === 'worst' ? 'all' : pct(firingFraction)} firing every ${evaluationIntervalS} s, ` +
@@ -222,9 +240,9 @@ export async function modelMain(argv: string[]): Promise<number> {
     `  cached:     post ~${count(comparison.cached.post)}/day ("10 %"), model per-worker ${count(comparison.cached.model)} (${pct(comparison.cached.modelShare)}), ` +
       `shared ${count(all.shared.tokensPerDay)} (${pct(all.shared.shareOfNoCache)})`);
   if (chartPath !== undefined) out.push('', `chart: ${chartPath} (tokens/day against mean episode duration, 1 minute to 1 day)`);
-  process.stdout.write(out.join('\n') + '\n');
-  return 0;
+  return out.join('\n') + '\n';
 }
+
 
 interface Row {
   design: CacheKind;
