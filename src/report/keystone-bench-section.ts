@@ -7,13 +7,12 @@ import { readKeystoneLoad } from '../keystone-load/read.ts';
 import { keystoneCharts } from './keystone-load.ts';
 import { keystoneSectionHtml, keystoneSectionMarkdown } from './keystone-section.ts';
 import { renderSvg, svgToPng } from './render.ts';
-import type { ExportFile } from './exporters.ts';
 
 export interface BenchKeystoneSection {
   markdown: string;
   html: string;
   /** its charts, relative to the output directory */
-  files: ExportFile[];
+  files: Array<{ path: string; data: string | Uint8Array }>;
 }
 
 export async function keystoneBenchSection(outDir: string): Promise<BenchKeystoneSection | null> {

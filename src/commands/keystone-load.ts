@@ -12,11 +12,11 @@ import { writeFileAtomic } from '../results/write.ts';
 import { markOutDir } from '../cli/out-dir.ts';
 import { PRESETS, plan } from '../model/planner.ts';
 import { redact } from '../util/redact.ts';
-import { openOperations } from './operations.ts';
-import { idleCpu, measureOperation } from './measure-ops.ts';
-import { replayScale, replayVerdict } from './replay-plan.ts';
-import { KEYSTONE_LOAD_SCHEMA, type KeystoneLoadMeta, type KeystoneLoadResults, type OperationResult, type ReplayResult } from './schema.ts';
-import { openTarget, type LoadTarget } from './target.ts';
+import { openOperations } from '../keystone-load/operations.ts';
+import { idleCpu, measureOperation } from '../keystone-load/measure-ops.ts';
+import { replayScale, replayVerdict } from '../keystone-load/replay-plan.ts';
+import { KEYSTONE_LOAD_SCHEMA, type KeystoneLoadMeta, type KeystoneLoadResults, type OperationResult, type ReplayResult } from '../keystone-load/schema.ts';
+import { openTarget, type LoadTarget } from '../keystone-load/target.ts';
 
 const OP_TRUSTS = 16;
 
@@ -99,7 +99,7 @@ export async function keystoneLoadMain(argv: string[]): Promise<number> {
       const p0 = Date.now();
       // loaded when needed: a bad flag is refused before the simulation's and the charts' modules load
       const { builtinCatalog } = await import('../simulate/run.ts');
-      const { runReplay } = await import('./replay.ts');
+      const { runReplay } = await import('../keystone-load/replay.ts');
       const catalog = await builtinCatalog();
       const designs = ['no-cache', ...replayDesigns(args, catalog)];
       const scale = replayScale(tokenOp.capacityPerS, args.replayS);
