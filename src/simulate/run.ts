@@ -366,6 +366,23 @@ const aborted = (signal?: AbortSignal) => {
   if (signal?.aborted) throw new Error('simulation: interrupted');
 };
 
+/** Every worker of the pool gets the design, the trusts, the virtual clock's origin and the stores. */
+function initWorkers(design: SimDesign, run: DesignRun, x: { origin: number; secondsPerPeriod: number; model: CacheKind; stores: Partial<Record<StoreId, StoreLocation>> }) {
+  const { ks, spec } = run;
+  run.pool.workers.forEach((child, w) => child.send({
+    type: 'init', worker: w, design, module: run.catalog.get(design)?.module, trustIds: run.trustIds, warmupTrustId: run.warmupTrustId,
+    origin: x.origin, secondsPerPeriod: x.secondsPerPeriod, topology: x.model === 'shared' ? 'shared' : 'per-worker', eviction: spec.eviction ?? { kind: 'none' },
+    ctx: {
+      keystone: { authUrl: ks.authUrl, username: ks.trustee.username, password: ks.trustee.password, userDomainName: ks.trustee.userDomainName },
+      timeoutMs: 10_000,
+      retries: 2,
+      stores: x.stores,
+      // every worker must be able to open what another sealed: one key for the whole shared cache
+      secret: run.sealKey,
+    },
+  } satisfies SimParentMessage));
+}
+
 async function streamDesign(
   design: SimDesign, o: SimOptions, run: DesignRun, d: { model: CacheKind; needs: StoreId[]; fresh?: SharedStore },
 ): Promise<SimDesignResult> {
@@ -377,18 +394,7 @@ async function streamDesign(
   const origin = Math.floor(Date.now() / 1000) * 1000;
   const storeOf = (id: StoreId) => (id === 'memcached' && fresh ? fresh : run.stores.get(id)!);
   run.setStandInClock(() => origin);
-  pool.workers.forEach((child, w) => child.send({
-    type: 'init', worker: w, design, module: run.catalog.get(design)?.module, trustIds: run.trustIds, warmupTrustId: run.warmupTrustId,
-    origin, secondsPerPeriod, topology: model === 'shared' ? 'shared' : 'per-worker', eviction: spec.eviction ?? { kind: 'none' },
-    ctx: {
-      keystone: { authUrl: ks.authUrl, username: ks.trustee.username, password: ks.trustee.password, userDomainName: ks.trustee.userDomainName },
-      timeoutMs: 10_000,
-      retries: 2,
-      stores: Object.fromEntries(needs.map((id) => [id, storeOf(id).location])),
-      // every worker must be able to open what another sealed: one key for the whole shared cache
-      secret: run.sealKey,
-    },
-  } satisfies SimParentMessage));
+  initWorkers(design, run, { origin, secondsPerPeriod, model, stores: Object.fromEntries(needs.map((id) => [id, storeOf(id).location])) });
   const ready = await pool.collect('ready', 60_000, `${design}: worker start-up`);
   const storeServers = ready.find((m) => m.storeServers)?.storeServers;
   // tokens are counted from here: the warm-up's are not part of the stream
@@ -452,28 +458,9 @@ async function streamDesign(
   run.note?.(`${design}: noise estimate, the stream replayed over ${o.noiseRuns} other seeds`);
   const noise = await replayNoise(spec, model, o.noiseRuns, run.signal);
   const concurrentMints = model === 'shared' ? overlappingMints(results) : 0;
-  let loss: SimServerLoss | undefined;
-  if (victim && killedAt !== undefined) {
-    const lost = storeServers
-      ? new Set(storeServers.flatMap((server, trust) => (server === victim.location.socketPath ? [trust] : [])))
-      : undefined;
-    const replayed = lost ? replayTokens(spec, model, { at: killedAt, trusts: lost } satisfies StoreLoss) : undefined;
-    const withLoss = replayed ? replayed.tokens : null;
-    const singleFlight = issued - concurrentMints;
-    loss = {
-      poolSize: fresh!.servers.length,
-      server: { pid: victim.pid, socketPath: victim.location.socketPath! },
-      atFraction: o.killServerAt!,
-      atPeriods: killedAt,
-      trustsOnServer: lost ? lost.size : null,
-      replayWithLoss: withLoss,
-      earlyRemints: replayed?.earlyRemints ?? null,
-      predictedExtra: withLoss === null ? null : withLoss - replay.tokens,
-      modelEarlyRemints: lost && killedAt < end ? modelEarlyRemints(spec, lost.size) : null,
-      extraVsReplay: singleFlight - replay.tokens,
-      extraVsModel: singleFlight - expected.tokens,
-    };
-  }
+  const loss = victim && killedAt !== undefined
+    ? serverLoss({ o, spec, model, poolSize: fresh!.servers.length, victim, killedAt, end, storeServers, singleFlight: issued - concurrentMints, replay, expected })
+    : undefined;
   return {
     design, model,
     notifications: results.reduce((a, r) => a + r.handled, 0),
@@ -492,6 +479,35 @@ async function streamDesign(
     ...(loss ? { loss } : {}),
     ...(spec.eviction ? { eviction: spec.eviction } : {}),
     wallMs: Date.now() - t0,
+  };
+}
+
+/**
+ * What losing the pool's first server cost, beside what the replay of the same stream and the model predict: the
+ * trusts that hashed to it, its replay with the loss, and the early re-mints.
+ */
+function serverLoss(x: {
+  o: SimOptions; spec: StreamSpec; model: CacheKind; poolSize: number; victim: PrivateStore; killedAt: number; end: number;
+  storeServers?: string[]; singleFlight: number; replay: { tokens: number }; expected: { tokens: number };
+}): SimServerLoss {
+  const { o, spec, model, victim, killedAt, storeServers, replay, expected } = x;
+  const lost = storeServers
+    ? new Set(storeServers.flatMap((server, trust) => (server === victim.location.socketPath ? [trust] : [])))
+    : undefined;
+  const replayed = lost ? replayTokens(spec, model, { at: killedAt, trusts: lost } satisfies StoreLoss) : undefined;
+  const withLoss = replayed ? replayed.tokens : null;
+  return {
+    poolSize: x.poolSize,
+    server: { pid: victim.pid, socketPath: victim.location.socketPath! },
+    atFraction: o.killServerAt!,
+    atPeriods: killedAt,
+    trustsOnServer: lost ? lost.size : null,
+    replayWithLoss: withLoss,
+    earlyRemints: replayed?.earlyRemints ?? null,
+    predictedExtra: withLoss === null ? null : withLoss - replay.tokens,
+    modelEarlyRemints: lost && killedAt < x.end ? modelEarlyRemints(spec, lost.size) : null,
+    extraVsReplay: x.singleFlight - replay.tokens,
+    extraVsModel: x.singleFlight - expected.tokens,
   };
 }
 
