@@ -148,8 +148,8 @@ export async function keystoneLoadMain(argv: string[]): Promise<number> {
   };
   const results: KeystoneLoadResults = { meta, operations, replay, ...(replaySettings ? { replaySettings } : {}), ...(replaySkipped ? { replaySkipped } : {}) };
   const json = JSON.stringify(results, null, 2) + '\n';
-  markOutDir(args.out);
   writeFileAtomic(join(args.out, 'latest.json'), json);
+  markOutDir(args.out);
   if (args.report) await (await import('../report/keystone-load.ts')).writeKeystoneLoadReport(results, args.out);
   if (args.json) process.stdout.write(json);
   note(`wrote ${join(args.out, 'latest.json')} in ${Math.round((Date.now() - t0) / 1000)} s`);
