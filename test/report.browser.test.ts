@@ -42,9 +42,9 @@ describe.skipIf(!hasChromium)(`report in headless Chromium (${hasChromium ? CHRO
       await page.goto(pathToFileURL(join(tmp, 'index.html')).href, { waitUntil: 'load' });
 
       const figures = page.locator('figure');
-      // per-object, bytes-by-owner, rss-split, memory-vs-n, projection, token-model, latency
-      expect(await figures.count()).toBe(7);
-      for (let i = 0; i < 7; i++) {
+      // per-object, bytes-by-owner, rss-split, memory-vs-n, projection, token-model, episodes, latency
+      expect(await figures.count()).toBe(8);
+      for (let i = 0; i < 8; i++) {
         const fig = figures.nth(i);
         expect(await fig.locator('svg').count(), `figure ${i} svg`).toBe(1);
         const labels = fig.locator('.role-axis-label text');
