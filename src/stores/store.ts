@@ -59,3 +59,7 @@ export interface StoreDriver {
   /** deletes every key under loc.keyPrefix, never anything else */
   deleteKeys(loc: StoreLocation, timeoutMs: number): Promise<number>;
 }
+
+/** A private server as a store: its unix socket under the given key prefix. */
+export const privateStore = (server: { pid: number; version: string; socketPath: string; stop(): Promise<void> }, keyPrefix: string): PrivateStore =>
+  ({ pid: server.pid, version: server.version, location: { socketPath: server.socketPath, keyPrefix }, stop: server.stop });

@@ -2,7 +2,7 @@
 // summed over the servers of a pool; `--memcached-servers` for a pool the user runs. The client is imported when
 // first needed, so naming the store costs nothing.
 import { UsageError } from '../../util/usage-error.ts';
-import type { ExternalStore, StoreDriver } from '../store.ts';
+import { privateStore, type ExternalStore, type StoreDriver } from '../store.ts';
 import { startMemcachedServer } from './server.ts';
 
 function parseServers(raw: string): ExternalStore {
@@ -26,10 +26,7 @@ export const memcachedStore: StoreDriver = {
   },
   usedMemoryLabel: 'memcached bytes',
   planningBytesPerKey: 1024,
-  async startPrivate(keyPrefix) {
-    const server = await startMemcachedServer();
-    return { pid: server.pid, version: server.version, location: { socketPath: server.socketPath, keyPrefix }, stop: server.stop };
-  },
+  startPrivate: async (keyPrefix) => privateStore(await startMemcachedServer(), keyPrefix),
   usedMemory: async (loc, ms) => (await (await import('./client.ts')).stats(loc, ms)).reduce((a, s) => a + s.bytes, 0),
   version: async (loc, ms) => [...new Set((await (await import('./client.ts')).probe(loc, ms)).map((s) => s.version))].join(', '),
   deleteKeys: async (loc, ms) => (await import('./client.ts')).deleteKeys(loc, loc.keyPrefix, ms),

@@ -1,7 +1,7 @@
 // Redis as a store: a private redis-server per sample, INFO memory for its bytes, `--redis-url` for one the user
 // runs. The client (node-redis) is imported when first needed, so naming the store costs nothing.
 import { UsageError } from '../../util/usage-error.ts';
-import type { ExternalStore, StoreDriver, StoreLocation } from '../store.ts';
+import { privateStore, type ExternalStore, type StoreDriver, type StoreLocation } from '../store.ts';
 import { startRedisServer } from './server.ts';
 
 const SCHEMES = ['redis:', 'rediss:', 'unix:'];
@@ -39,10 +39,7 @@ export const redisStore: StoreDriver = {
   usedMemoryLabel: 'Redis used_memory',
   // the node designs' records measured 540–690 B a key in a private server
   planningBytesPerKey: 1024,
-  async startPrivate(keyPrefix) {
-    const server = await startRedisServer();
-    return { pid: server.pid, version: server.version, location: { socketPath: server.socketPath, keyPrefix }, stop: server.stop };
-  },
+  startPrivate: async (keyPrefix) => privateStore(await startRedisServer(), keyPrefix),
   // The user's Redis holds other clients too: their buffers are not ours to count.
   usedMemory: (loc, ms) => withClient(loc, ms, (c, client) => (loc.url ? client.usedMemoryWithoutClients(c, ms) : client.usedMemory(c, ms))),
   version: (loc, ms) => withClient(loc, ms, (c, client) => client.redisVersion(c, ms)),
