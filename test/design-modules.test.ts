@@ -11,6 +11,8 @@ import { parseBenchArgs, type BenchOptions } from '../src/cli/args.ts';
 import { chooseDesigns } from '../src/measure/run-plan.ts';
 import { BUILTIN_MODULES } from '../src/design-registry/builtin.ts';
 import { idFromFile, loadDesigns } from '../src/design-registry/registry.ts';
+import { describePythonModules } from '../src/design-registry/load.ts';
+import type { DesignDescriptor } from '../src/designs/descriptor.ts';
 import { UsageError } from '../src/cli/errors.ts';
 import { readResults } from '../src/results/read.ts';
 import type { DesignResult, Results } from '../src/results/schema.ts';
@@ -211,5 +213,20 @@ describe('a bad --design-module: exit 2, one line, nothing started or written', 
     const a = write('twin-a.ts', `export default { id: 'twin', title: 'a', topology: 'shared', ${GOOD_OPEN} };\n`);
     const b = write('twin-b.ts', `export default { id: 'twin', title: 'b', topology: 'shared', ${GOOD_OPEN} };\n`);
     await expect(loadDesigns([a, b], [])).rejects.toThrowError(new RegExp(`design module ${b}: id "twin" is already taken by ${a}`));
+  }, 60_000);
+
+  it.skipIf(!HAS_PYTHON && !CI)('python modules described together (as the built-ins are): each answer is its own; one that ends the interpreter is named, the ones after it not reached', async () => {
+    const good = "TITLE = 't'\nTOPOLOGY = 'per-worker'\n\ndef create(trust_id, ctx):\n    return 1\n\ndef token(entry, ctx):\n    return 't'\n";
+    const one = write('batch_one.py', "ID = 'batch-one'\n" + good);
+    const bad = write('batch_bad.py', "ID = 'batch-bad'\nREQUIRES = ['kcb_no_such_package']\n" + good);
+    const two = write('batch_two.py', "ID = 'batch-two'\n" + good);
+    const exits = write('batch_exits.py', "import os\nos._exit(3)\n");
+    const three = write('batch_three.py', "ID = 'batch-three'\n" + good);
+    const m = await describePythonModules([one, bad, two, exits, three]);
+    expect((m.get(one) as DesignDescriptor).id).toBe('batch-one');
+    expect((m.get(bad) as Error).message).toMatch(/^design module .*batch_bad\.py: .*REQUIRES 'kcb_no_such_package' does not import/);
+    expect((m.get(two) as DesignDescriptor).id).toBe('batch-two');
+    expect((m.get(exits) as Error).message).toMatch(/^design module .*batch_exits\.py: ended the loading process \(exit code 3\) before describing itself$/);
+    expect((m.get(three) as Error).message).toBe(`design module ${three}: not reached (design module ${exits} stopped the describing process first)`);
   }, 60_000);
 });

@@ -10,6 +10,8 @@ import { runScript } from './helpers/run-cli.ts';
 import { filesUnder, leaks, readDump } from './helpers/secrets.ts';
 import { syntheticResultsMinimal } from './fixtures/synthetic-results.ts';
 import { writeReport } from '../src/report/index.ts';
+import { keystoneLoadMain } from '../src/commands/keystone-load.ts';
+import { runInProcess } from './helpers/in-process.ts';
 
 const SCRIPT = 'bench/keystone-load.ts';
 const tmp = mkdtempSync(join(tmpdir(), 'kcb-kl-'));
@@ -93,9 +95,12 @@ describe('keystone-load: bad input', () => {
     ['an unreachable Keystone', ['--keystone-url', 'http://127.0.0.1:9/v3'], /cannot reach Keystone/, { OS_USERNAME: 'a', OS_PASSWORD: 'b', OS_TRUSTOR_USERNAME: 'c', OS_TRUSTOR_PASSWORD: 'd' }],
   ];
   for (const [what, args, message, env] of cases) {
-    it(`${what}: one line, exit 2, nothing written`, () => {
+    it(`${what}: one line, exit 2, nothing written`, async () => {
       const out = join(tmp, `bad-${what.replace(/\W+/g, '-')}`);
-      const r = runScript(SCRIPT, ['--out', out, ...args], { env, timeoutMs: 60_000 });
+      // one as a user starts it (a node process through tsx); the others in-process, through the same runMain
+      const r = what === 'an unknown flag'
+        ? runScript(SCRIPT, ['--out', out, ...args], { env, timeoutMs: 60_000 })
+        : await runInProcess(keystoneLoadMain, ['--out', out, ...args], env);
       expect(r.status).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/^error: /);

@@ -9,6 +9,8 @@ import {
   POST_SCENARIO, describeScenario, expectedMintsPoisson, expectedTokens, mintsPerPeriod, modelScenario, poissonTail,
 } from '../src/model/tokens.ts';
 import { syntheticResultsMinimal } from './fixtures/synthetic-results.ts';
+import { modelMain } from '../src/commands/model.ts';
+import { runInProcess } from './helpers/in-process.ts';
 
 const usablePeriods = (86_400 / (POST_SCENARIO.tokenLifetimeS - POST_SCENARIO.refreshMarginS));
 
@@ -126,8 +128,10 @@ describe('mint probabilities and finite runs', () => {
 });
 
 describe('bench/model.ts CLI', () => {
+  // one run as a user starts it (a node process through tsx); the others in-process, through the same runMain
   const run = (...args: string[]) =>
     spawnSync(process.execPath, ['--import', 'tsx', 'bench/model.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
+  const inProc = (...args: string[]) => runInProcess(modelMain, args);
   const dir = mkdtempSync(join(tmpdir(), 'kcb-model-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -145,9 +149,9 @@ describe('bench/model.ts CLI', () => {
     expect(r.stdout).toMatch(/mean cycle 61\.52 evaluations/);
   });
 
-  it('defaults to one trust per alarm and episodes, and names them; --chart draws the episode sweep', () => {
+  it('defaults to one trust per alarm and episodes, and names them; --chart draws the episode sweep', async () => {
     const chart = join(dir, 'episodes.svg');
-    const r = run('--alarms', '200000', '--firing', '0.05', '--workers', '24', '--chart', chart);
+    const r = await inProc('--alarms', '200000', '--firing', '0.05', '--workers', '24', '--chart', chart);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^scenario trust-per-alarm: 200,000 alarms/m);
     expect(r.stdout).toContain('model: firing episodes (episodes of 60 min mean); eviction none');
@@ -158,7 +162,7 @@ describe('bench/model.ts CLI', () => {
     expect(svg).toContain('mean episode duration');
   });
 
-  it('--json and --in (alias --results)', () => {
+  it('--json and --in (alias --results)', async () => {
     // a results file as the bench writes it (the reader checks its shape), with one design of known cost
     const results = syntheticResultsMinimal();
     const full = results.designs.find((d) => d.id === 'full-client')!;
@@ -167,8 +171,8 @@ describe('bench/model.ts CLI', () => {
     results.designs = [full];
     const path = join(dir, 'results.json');
     writeFileSync(path, JSON.stringify(results));
-    const r = run('--json', '--design', 'per-worker', '--in', path, '--scenario', 'post', '--firing-model', 'random');
-    expect(run('--json', '--design', 'per-worker', '--results', path, '--scenario', 'post', '--firing-model', 'random').stdout).toBe(r.stdout);
+    const r = await inProc('--json', '--design', 'per-worker', '--in', path, '--scenario', 'post', '--firing-model', 'random');
+    expect((await inProc('--json', '--design', 'per-worker', '--results', path, '--scenario', 'post', '--firing-model', 'random')).stdout).toBe(r.stdout);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.designs).toHaveLength(1);
@@ -184,8 +188,8 @@ describe('bench/model.ts CLI', () => {
     [['--workers', 'abc']], [['--workers=-1']], [['--firing', '1.5']], [['--design', 'redis']],
     [['--bogus']], [['--results', '/nonexistent/results.json']], [['--margin', '4000']], [['stray']],
     [['--interval', '1e-300']], [['--scenario', 'post', '--trusts', '1e12', '--alarms', '10']], [['--episode-minutes', '0.5', '--eviction', 'lru:0']],
-  ])('exit 2 with a one-line error for %j', (args) => {
-    const r = run(...args);
+  ])('exit 2 with a one-line error for %j', async (args) => {
+    const r = await inProc(...args);
     expect(r.status).toBe(2);
     const err = r.stderr.trimEnd();
     expect(err.split('\n')).toHaveLength(1);
@@ -194,10 +198,10 @@ describe('bench/model.ts CLI', () => {
     expect(r.stdout).toBe('');
   });
 
-  it('refuses a corrupt results file', () => {
+  it('refuses a corrupt results file', async () => {
     const path = join(dir, 'corrupt.json');
     writeFileSync(path, '{"schema": 1, "designs": ');
-    const r = run('--results', path);
+    const r = await inProc('--results', path);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^error: .*not valid JSON/);
   });

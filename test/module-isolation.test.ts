@@ -6,7 +6,9 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DESCRIBE_CPU_MS, DESCRIBE_TIMEOUT_MS } from '../src/design-registry/load.ts';
+import { DESCRIBE_TIMEOUT_MS } from '../src/design-registry/load.ts';
+import { main } from '../bench/cli.ts';
+import { runInProcess } from './helpers/in-process.ts';
 import { childrenOf, killStrays, startScript, survivors, waitFor, watchChildren } from './helpers/procs.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kcb-module-isolation-'));
@@ -17,8 +19,10 @@ afterAll(() => {
 });
 
 const OPEN = 'async open() { return { create: async (t) => t, token: async (e) => e, close: async () => {} }; }';
-// a loop is stopped at the CPU-time limit; on a machine too busy to give it that much CPU within the wall-time limit, at that
-const STOPPED = `(still busy loading after ${DESCRIBE_CPU_MS / 1000} s of CPU time|did not finish loading within ${DESCRIBE_TIMEOUT_MS / 1000} s) \\(stopped\\)`;
+// a loop is stopped at the CPU-time limit (2 s here, KCB_DESCRIBE_CPU_S, instead of 8: the same code path, less
+// CPU taken from the other tests); on a machine too busy to give it that much CPU within the wall-time limit, at that
+const CPU_S = '2';
+const STOPPED = `(still busy loading after ${CPU_S} s of CPU time|did not finish loading within ${DESCRIBE_TIMEOUT_MS / 1000} s) \\(stopped\\)`;
 const mod = (name: string, text: string) => {
   const p = join(tmp, name);
   writeFileSync(p, text);
@@ -49,7 +53,7 @@ describe('a design module that misbehaves at import, or is not a regular file', 
     const file = make();
     const out = join(tmp, `out-${readdirSync(tmp).length}`);
     // --designs x: the built-ins are not described, so only the module's own child runs
-    const run = startScript('bench/cli.ts', ['--design-module', file, ...(extra.length ? extra : ['--designs', 'x']), '--maxsize', '8', '--out', out], { timeoutMs: 170_000 });
+    const run = startScript('bench/cli.ts', ['--design-module', file, ...(extra.length ? extra : ['--designs', 'x']), '--maxsize', '8', '--out', out], { timeoutMs: 170_000, env: { KCB_DESCRIBE_CPU_S: CPU_S } });
     const watch = watchChildren(run.pid, 50);
     const res = await run.done;
     watch.stop();
@@ -81,4 +85,14 @@ describe('signals while a module loops at import', () => {
     expect(res.stderr).toMatch(/^interrupted: no sample completed/m);
     expect(await survivors([describing!])).toEqual([]);
   }, 130_000);
+});
+
+describe('KCB_DESCRIBE_CPU_S', () => {
+  it.each(['0', 'abc', '1e9'])('%j is a usage error: exit 2, one line naming it, nothing written', async (value) => {
+    const out = join(tmp, `limit-${value}`);
+    const r = await runInProcess(main, ['--designs', 'token-record', '--maxsize', '8', '--out', out], { KCB_DESCRIBE_CPU_S: value });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^error: KCB_DESCRIBE_CPU_S must be a number of seconds in 0\.5\.\.600/)]);
+    expect(() => readdirSync(out)).toThrow(/ENOENT/);
+  });
 });

@@ -4,14 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { syntheticResults } from './fixtures/synthetic-results.ts';
+import { reportMain } from '../src/commands/report.ts';
+import { runInProcess } from './helpers/in-process.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const tmp = mkdtempSync(join(tmpdir(), 'kcb-report-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
+/** As a user runs it: a node process through tsx. */
 function report(...args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'bench/report.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
 }
+
+/** In this process, through the same runMain: for the refusals, which stop before anything is started or written. */
+const reportIn = (...args: string[]) => runInProcess(reportMain, args);
 
 /** Every file under dir with its content, to prove a failed run touched nothing. */
 function snapshot(dir: string): Record<string, string> {
@@ -50,7 +56,7 @@ describe('npm run report', () => {
     ['a shape that is not Results', (d) => { const p = join(d, 'shape.json'); writeFileSync(p, JSON.stringify({ schema: 1, meta: {} })); return p; }, /shape\.json is not a keystone-cache-bench results file \(meta\.node/],
   ];
   for (const [what, make, message] of bad) {
-    it(`exits 2 with one line and writes nothing for ${what}`, () => {
+    it(`exits 2 with one line and writes nothing for ${what}`, async () => {
       const dir = mkdtempSync(join(tmp, 'bad-'));
       const out = join(dir, 'out');
       mkdirSync(join(out, 'charts'), { recursive: true });
@@ -58,7 +64,7 @@ describe('npm run report', () => {
       writeFileSync(join(out, 'index.html'), 'previous report');
       writeFileSync(join(out, 'charts', 'per-object.png'), 'previous png');
       const before = snapshot(out);
-      const res = report('--in', make(dir), '--out', out);
+      const res = await reportIn('--in', make(dir), '--out', out);
       expect(res.status).toBe(2);
       const lines = res.stderr.trimEnd().split('\n');
       expect(lines).toHaveLength(1);
@@ -71,10 +77,10 @@ describe('npm run report', () => {
   it.each([
     ['a file', '/etc/passwd', /--out \/etc\/passwd is a file, not a directory/],
     ['a kernel file system (where a recursive mkdir never returns)', '/proc/x', /--out \/proc\/x is inside a kernel file system/],
-  ])('exits 2 with one line for an --out that is %s', (_what, out, message) => {
+  ])('exits 2 with one line for an --out that is %s', async (_what, out, message) => {
     const json = join(tmp, 'for-out.json');
     writeFileSync(json, JSON.stringify(syntheticResults()));
-    const res = report('--in', json, '--out', out);
+    const res = await reportIn('--in', json, '--out', out);
     expect(res.status).toBe(2);
     expect(res.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(res.stderr).toMatch(message);

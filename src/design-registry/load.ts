@@ -27,7 +27,19 @@ const TSX = import.meta.resolve('tsx');
  */
 export const DESCRIBE_CPU_MS = 8_000;
 export const DESCRIBE_TIMEOUT_MS = 60_000;
-const LIMITS = { timeoutMs: DESCRIBE_TIMEOUT_MS, cpuLimitMs: DESCRIBE_CPU_MS };
+
+/**
+ * The limits in force. KCB_DESCRIBE_CPU_S changes the CPU-time limit (0.5..600 s): more for a module that imports
+ * a large library on a slow machine, less to be told sooner of a loop; the wall-time limit stays at least 60 s
+ * and twice the CPU limit. A bad value is a usage error (loadDesigns checks it before describing anything).
+ */
+export function describeLimits(env: NodeJS.ProcessEnv = process.env): { timeoutMs: number; cpuLimitMs: number } {
+  const raw = env.KCB_DESCRIBE_CPU_S;
+  if (raw === undefined || raw === '') return { timeoutMs: DESCRIBE_TIMEOUT_MS, cpuLimitMs: DESCRIBE_CPU_MS };
+  const s = Number(raw);
+  if (!(Number.isFinite(s) && s >= 0.5 && s <= 600)) throw new UsageError(`KCB_DESCRIBE_CPU_S must be a number of seconds in 0.5..600 (got ${JSON.stringify(raw)})`);
+  return { timeoutMs: Math.max(DESCRIBE_TIMEOUT_MS, 2 * s * 1000), cpuLimitMs: s * 1000 };
+}
 
 /** A design that cannot be measured on this machine (its packages are missing): reported, not fatal. */
 export class DesignUnavailable extends Error {
@@ -41,8 +53,9 @@ const lastLine = (text: string) => text.split('\n').map((l) => l.trim()).filter(
 
 /** Why a describing child ended without its answer, in words: exit, signal, time limit, output limit. */
 function endedEarly(run: BoundedRun): string {
-  if (run.cpuExceeded) return `still busy loading after ${DESCRIBE_CPU_MS / 1000} s of CPU time (stopped)`;
-  if (run.timedOut) return `did not finish loading within ${DESCRIBE_TIMEOUT_MS / 1000} s (stopped)`;
+  const limits = describeLimits();
+  if (run.cpuExceeded) return `still busy loading after ${limits.cpuLimitMs / 1000} s of CPU time (stopped)`;
+  if (run.timedOut) return `did not finish loading within ${limits.timeoutMs / 1000} s (stopped)`;
   if (run.overflowed) return 'printed more than 1 MB while loading (stopped)';
   // node's own code for "the module's top-level await never settled"
   if (run.code === 13) return 'its top-level await never settles';
@@ -85,7 +98,7 @@ function fromNodeExports(file: string, m: Described): DesignDescriptor {
  * descriptor. A module that ends or stalls the child fails with the reason; the modules after it are not reached.
  */
 export async function describeNodeModules(files: string[]): Promise<Map<string, DesignDescriptor | Error>> {
-  const run = await runBounded(process.execPath, ['--import', TSX, DESCRIBE_NODE, ...files], { env: withoutCredentials(process.env), ...LIMITS });
+  const run = await runBounded(process.execPath, ['--import', TSX, DESCRIBE_NODE, ...files], { env: withoutCredentials(process.env), ...describeLimits() });
   const answers = new Map<string, Described>();
   let done = false;
   for (const line of run.stdout.split('\n')) {
@@ -125,29 +138,67 @@ async function describeNode(file: string): Promise<DesignDescriptor> {
   return d;
 }
 
-/** Runs the python worker's --describe mode: one JSON line, the descriptor or the problem. */
-async function describePython(file: string): Promise<DesignDescriptor> {
-  const run = await runBounded(PYTHON, ['-u', PYTHON_WORKER, '--describe', file], { env: pythonEnv(), ...LIMITS });
-  if (run.spawnError) {
-    const e = run.spawnError;
-    throw new DesignUnavailable(file, e.code === 'ENOENT' ? `${PYTHON} not found (apt-get install -y python3)` : `cannot run ${PYTHON}: ${e.message}`);
-  }
-  let v: Record<string, unknown> | undefined;
-  try {
-    // the worker's answer is its last line: whatever the module printed at import comes before it
-    v = JSON.parse(lastLine(run.stdout));
-  } catch {
-    v = undefined;
-  }
-  if (v && typeof v.problem === 'string') {
+/** A python module's answer: the descriptor's fields, or the problem that stops it. */
+type PythonAnswer = Record<string, unknown>;
+const isAnswer = (v: unknown): v is PythonAnswer =>
+  typeof v === 'object' && v !== null && (typeof (v as PythonAnswer).problem === 'string' || typeof (v as PythonAnswer).id === 'string');
+
+function fromPythonAnswer(file: string, v: PythonAnswer): DesignDescriptor {
+  if (typeof v.problem === 'string') {
     const e = new UsageError(`design module ${file}: ${firstLine(v.problem)}`);
     throw v.missing ? Object.assign(e, { missing: v.missing }) : e;
   }
-  if (run.timedOut || run.cpuExceeded || run.overflowed || !v) {
-    throw new UsageError(`design module ${file}: ${run.code === 0 && !run.timedOut && !run.cpuExceeded ? 'printed no description' : endedEarly(run)}`);
-  }
-  if (run.code !== 0) throw new UsageError(`design module ${file} cannot be described: ${firstLine(run.stderr) || `exit code ${run.code}`}`);
   return checkShape(file, { ...v, planningBytesPerEntry: v.planning_bytes_per_entry ?? undefined, whatIf: v.what_if ?? undefined }, 'python');
+}
+
+/**
+ * Runs the python worker's --describe mode for python modules in one interpreter (the built-ins together: one
+ * start-up and one import of the OpenStack libraries, not one each): one JSON line per module, in order. A module
+ * that ends or stalls the interpreter fails with the reason; the modules after it are not reached.
+ */
+export async function describePythonModules(files: string[]): Promise<Map<string, DesignDescriptor | Error>> {
+  const run = await runBounded(PYTHON, ['-u', PYTHON_WORKER, '--describe', ...files], { env: pythonEnv(), ...describeLimits() });
+  const out = new Map<string, DesignDescriptor | Error>();
+  if (run.spawnError) {
+    const e = run.spawnError;
+    const why = e.code === 'ENOENT' ? `${PYTHON} not found (apt-get install -y python3)` : `cannot run ${PYTHON}: ${e.message}`;
+    for (const file of files) out.set(file, new DesignUnavailable(file, why));
+    return out;
+  }
+  const answers: PythonAnswer[] = [];
+  for (const line of run.stdout.split('\n')) {
+    try {
+      const v: unknown = JSON.parse(line);
+      if (isAnswer(v)) answers.push(v);
+    } catch {
+      /* not an answer: a partial line of a stopped child */
+    }
+  }
+  const stopped = run.timedOut || run.cpuExceeded || run.overflowed;
+  let culprit: string | undefined;
+  for (const [i, file] of files.entries()) {
+    const v = answers[i];
+    if (v) {
+      try {
+        out.set(file, fromPythonAnswer(file, v));
+      } catch (err) {
+        out.set(file, err as Error);
+      }
+      continue;
+    }
+    // the first module without an answer is the one the interpreter was importing when it ended
+    culprit ??= file;
+    out.set(file, new UsageError(culprit === file
+      ? `design module ${file}: ${run.code === 0 && !stopped ? 'printed no description' : endedEarly(run)}`
+      : `design module ${file}: not reached (design module ${culprit} stopped the describing process first)`));
+  }
+  return out;
+}
+
+async function describePython(file: string): Promise<DesignDescriptor> {
+  const d = (await describePythonModules([file])).get(file)!;
+  if (d instanceof Error) throw d;
+  return d;
 }
 
 const KINDS: Array<[(s: import('node:fs').Stats) => boolean, string]> = [

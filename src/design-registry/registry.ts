@@ -5,7 +5,7 @@ import { basename, extname } from 'node:path';
 import { UsageError } from '../util/usage-error.ts';
 import { BUILTIN_MODULES } from './builtin.ts';
 import type { DesignDescriptor } from '../designs/descriptor.ts';
-import { describeModule, describeNodeModules, DesignUnavailable, moduleFile } from './load.ts';
+import { describeLimits, describeModule, describeNodeModules, describePythonModules, DesignUnavailable, moduleFile } from './load.ts';
 
 export interface DesignSet {
   designs: DesignDescriptor[];
@@ -22,24 +22,26 @@ export interface DesignSet {
 export const idFromFile = (file: string) => basename(file, extname(file)).replaceAll('_', '-');
 
 /**
- * Each built-in is described once per process (a python built-in costs a python3 that imports its packages, the
- * node ones share one child); a process that loads the designs again — the tests, which run the CLI's main
- * in-process — reuses the answer.
+ * Each built-in is described once per process, the node ones in one child and the python ones in one interpreter
+ * (each python built-in imports keystoneclient or Aodh: one start-up and one import for all, not one each); a
+ * process that loads the designs again — the tests, which run the CLI's main in-process — reuses the answer.
  */
 const builtinDescriptions = new Map<string, Promise<DesignDescriptor>>();
+const BATCHES = { node: describeNodeModules, python: describePythonModules };
 function describeBuiltins(files: string[]): Array<Promise<DesignDescriptor>> {
   const fresh = files.filter((f) => !builtinDescriptions.has(f));
-  const node = fresh.filter((f) => {
-    try {
-      return moduleFile(f).runtime === 'node';
-    } catch {
-      return false; // describeModule says why
-    }
-  });
-  if (node.length) {
-    const batch = describeNodeModules(node);
-    for (const f of node) {
-      builtinDescriptions.set(f, batch.then((m) => {
+  for (const [runtime, describeAll] of Object.entries(BATCHES)) {
+    const batch = fresh.filter((f) => {
+      try {
+        return moduleFile(f).runtime === runtime;
+      } catch {
+        return false; // describeModule says why
+      }
+    });
+    if (!batch.length) continue;
+    const described = describeAll(batch);
+    for (const f of batch) {
+      builtinDescriptions.set(f, described.then((m) => {
         const d = m.get(f)!;
         if (d instanceof Error) throw d;
         return d;
@@ -52,6 +54,7 @@ function describeBuiltins(files: string[]): Array<Promise<DesignDescriptor>> {
 
 /** `wanted`: the design ids a run asked for (undefined: all); other built-ins are not described (a python3 each). */
 export async function loadDesigns(userModules: string[] = [], builtins: string[] = BUILTIN_MODULES, wanted?: string[]): Promise<DesignSet> {
+  describeLimits(); // a bad KCB_DESCRIBE_CPU_S is the user's error, not every design's
   const unavailable = new Map<string, string>();
   const asked = wanted ? builtins.filter((f) => wanted.includes(idFromFile(f))) : builtins;
   // the user's modules are described beside the built-ins, each in a child of its own

@@ -1,9 +1,19 @@
 // Spec → SVG with Vega's headless renderer, SVG → PNG with resvg (no browser, no canvas package needed).
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
-import { Resvg } from '@resvg/resvg-js';
+import { createRequire } from 'node:module';
+import type { TopLevelSpec } from 'vega-lite';
+
+// The renderers load on first use: together they are about half a second of every command's start-up, and most
+// runs of a command that can draw a chart (a usage error, --help, --json) never draw one.
+type Vega = typeof import('vega');
+let vegaLibs: Promise<{ vega: Vega; compile: typeof import('vega-lite').compile }> | undefined;
+const loadVega = () => (vegaLibs ??= Promise.all([import('vega'), import('vega-lite')]).then(([vega, vl]) => {
+  measureTextWithDejaVu(vega);
+  return { vega, compile: vl.compile };
+}));
+let resvg: typeof import('@resvg/resvg-js') | undefined;
+const loadResvg = () => (resvg ??= createRequire(import.meta.url)('@resvg/resvg-js') as typeof import('@resvg/resvg-js'));
 
 const DEJAVU_DIR = '/usr/share/fonts/truetype/dejavu';
 
@@ -27,12 +37,14 @@ export function textWidth(text: string, fontSize = 11, bold = false): number {
   return (w / 1000) * fontSize;
 }
 
-(vega as unknown as { textMetrics: { width: (item: TextItem, text: unknown) => number } }).textMetrics.width =
-  (item, text) => {
-    const s = text == null ? '' : String(text).trim();
-    const weight = item.fontWeight;
-    return textWidth(s, item.fontSize ?? 11, weight === 'bold' || (typeof weight === 'number' && weight >= 600));
-  };
+function measureTextWithDejaVu(vega: Vega): void {
+  (vega as unknown as { textMetrics: { width: (item: TextItem, text: unknown) => number } }).textMetrics.width =
+    (item, text) => {
+      const s = text == null ? '' : String(text).trim();
+      const weight = item.fontWeight;
+      return textWidth(s, item.fontSize ?? 11, weight === 'bold' || (typeof weight === 'number' && weight >= 600));
+    };
+}
 
 // Vega-Lite warns on every faceted chart with independent scales that it assumes the layers share one data
 // source; ours do by construction. Other warnings still reach stderr.
@@ -61,6 +73,7 @@ function checkSize(svg: string): string {
 }
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const { vega, compile } = await loadVega();
   const compiled = compile(spec, { logger: logger as never }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
@@ -81,6 +94,7 @@ function dejavuFiles(): string[] {
 /** PNG at twice the SVG's size, so text stays crisp on high-density screens and in README previews. */
 export function svgToPng(svg: string): Uint8Array {
   checkSize(svg);
+  const { Resvg } = loadResvg();
   const resvg = new Resvg(svg, {
     font: { fontFiles: dejavuFiles(), loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
     fitTo: { mode: 'zoom', value: 2 },

@@ -17,9 +17,10 @@ THE MODULE CONTRACT (a python design is one .py file):
   This directory is on sys.path: a design may `import kcb_context` / `import kcb_aodh`.
 
 MODES
-  python3 -u worker.py --describe MODULE.py
-      one JSON line {"id","title","topology","requires","needs","planning_bytes_per_entry"}, exit 0;
-      or {"problem": "<file>: <problem>"}, exit 1.
+  python3 -u worker.py --describe MODULE.py [MODULE.py ...]
+      one JSON line per module, in order: {"id","title","topology","requires","needs","planning_bytes_per_entry",
+      "what_if"} or {"problem": "<file>: <problem>"}; exit 0 when every module is described, else 1. Several
+      modules share one interpreter (the built-ins: one start-up and one import of the OpenStack libraries).
   python3 -u worker.py           (sample mode; line-delimited JSON; stdout carries protocol lines ONLY)
       <- {"type":"start","module","ctx":{auth_url,username,password,user_domain_name,timeout_s,retries,stores},
           "warmup_trust_id","warmup","capacity","trace"}
@@ -278,10 +279,10 @@ def _sample(state):
 
 def main(argv):
     if len(argv) >= 2 and argv[1] == '--describe':
-        if len(argv) != 3:
-            emit({'problem': 'usage: worker.py --describe MODULE.py'})
+        if len(argv) < 3:
+            emit({'problem': 'usage: worker.py --describe MODULE.py [MODULE.py ...]'})
             return 1
-        return describe(argv[2])
+        return max(describe(path) for path in argv[2:])
     if len(argv) != 1:
         emit({'problem': 'usage: worker.py [--describe MODULE.py]'})
         return 1
