@@ -32,6 +32,8 @@ const bad: Array<[string, string[], RegExp]> = [
   ['a password flag (there is none: credentials come from OS_* only)', ['--password', 'x'], /Unknown option '--password'/],
   ['an --os-password flag', ['--os-password', 'x'], /Unknown option '--os-password'/],
   ['keystone timeout 0', ['--keystone-timeout', '0'], /--keystone-timeout must be at least 1/],
+  ['latency time too short', ['--latency-ms', '5'], /--latency-ms must be at least 20/],
+  ['latency time too long', ['--latency-ms', '1e6'], /--latency-ms/],
   ['unknown token path', ['--token-path', 'pigeon'], /--token-path must be one of in-process, http/],
   ['in-process tokens from a real Keystone', ['--token-path', 'in-process', '--keystone-url', 'http://127.0.0.1:5000/v3'], /--token-path in-process needs the embedded stand-in/],
   ['--out inside a file', ['--out', '/etc/hostname/results'], /cannot be created/],
@@ -82,8 +84,9 @@ describe('bench CLI validation', () => {
   it('takes the new measuring flags', () => {
     const o = parseBenchArgs(['--trials', '4', '--min-trials', '9', '--target-ci', '2.5', '--protocol', 'fresh', '--warmup', '0',
       '--snapshot-n', '0', '--memcached-servers', '127.0.0.1:11211,/run/mc.sock', '--design-module', 'a.ts', '--design-module', 'b.py',
-      '--baseline', 'old.json']);
+      '--baseline', 'old.json', '--latency-ms', '50']);
     if (o === 'help') throw new Error('help');
+    expect(o.latencyMs).toBe(50);
     expect(o.minTrials).toBe(4); // never more than --trials
     expect(o.targetCi).toBeCloseTo(0.025, 12);
     expect(o.protocol).toBe('fresh');
@@ -116,6 +119,7 @@ describe('bench CLI validation', () => {
     expect(o.steps).toBeUndefined(); // chosen per design: 11 readings for small entries, 9 for large ones
     expect(o.jobs).toBeGreaterThanOrEqual(1);
     expect(o.protocol).toBe('incremental');
+    expect(o.latencyMs).toBe(300);
     expect(o.snapshotN).toBeGreaterThan(0);
     expect(o.pythonSnapshotN).toBeGreaterThan(0); // every python run has its tracemalloc and object-graph worker
     expect(o.warmup).toBeUndefined(); // chosen per design

@@ -24,7 +24,7 @@ beforeAll(() => {
   baseline = join(mkdtempSync(join(tmpdir(), 'kcb-e2e-baseline-')), 'earlier.json');
   writeFileSync(baseline, JSON.stringify(syntheticResults()));
   run = runScript('bench/cli.ts', ['--baseline', baseline, '--maxsize', String(MAXSIZE), '--steps', '5', '--trials', '2', '--min-trials', '2', '--snapshot-n', String(SNAPSHOT_N), '--warmup', String(WARMUP),
-    '--designs', DESIGNS.join(','), '--out', out, '--no-report', '--concurrency', String(CONCURRENCY)]);
+    '--designs', DESIGNS.join(','), '--out', out, '--no-report', '--concurrency', String(CONCURRENCY), '--latency-ms', '50']);
   // through the reader the report uses: the file must be one it accepts (a constant metric's R² is NaN, null in JSON)
   if (run.status === 0) results = readResults(join(out, 'latest.json'));
 }, 300_000);

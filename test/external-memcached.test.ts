@@ -40,7 +40,7 @@ describe('bench --memcached-servers /…/mc.sock', () => {
   beforeAll(async () => {
     const out = join(tmp, 'out');
     const run = startScript('bench/cli.ts', ['--designs', 'memcached-handle', '--maxsize', '40', '--steps', '5', '--trials', '1',
-      '--snapshot-n', '0', '--concurrency', '4', '--no-report', '--memcached-servers', server.socketPath, '--out', out], { timeoutMs: 100_000 });
+      '--snapshot-n', '0', '--concurrency', '4', '--latency-ms', '50', '--no-report', '--memcached-servers', server.socketPath, '--out', out], { timeoutMs: 100_000 });
     const watch = watchChildren(run.pid);
     const counter = setInterval(() => {
       stats({ socketPath: server.socketPath }, 500).then((s) => (peakItems = Math.max(peakItems, s[0].curr_items)), () => {});

@@ -40,7 +40,7 @@ describe('bench --redis-url unix:///…/redis.sock?db=3', () => {
   beforeAll(async () => {
     const out = join(tmp, 'out');
     const run = startScript('bench/cli.ts', ['--designs', 'redis-handle,redis-handle-encrypted', '--maxsize', '20', '--trials', '1',
-      '--snapshot-n', '0', '--concurrency', '4', '--no-report', '--redis-url', `unix://${server.socketPath}?db=3`, '--out', out], { timeoutMs: 80_000 });
+      '--snapshot-n', '0', '--concurrency', '4', '--latency-ms', '50', '--no-report', '--redis-url', `unix://${server.socketPath}?db=3`, '--out', out], { timeoutMs: 80_000 });
     const watch = watchChildren(run.pid);
     // While it runs, the run's own keys appear in db 3 (next to the user's).
     const counter = setInterval(() => {

@@ -12,6 +12,9 @@ import { LOCK_FILE } from '../src/cli/out-lock.ts';
 import { syntheticResults } from './fixtures/synthetic-results.ts';
 import { startScript, waitFor } from './helpers/procs.ts';
 import { ROOT, runScript } from './helpers/run-cli.ts';
+import { runInProcess } from './helpers/in-process.ts';
+import { reportMain } from '../src/commands/report.ts';
+import { main as benchMain } from '../bench/cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kcb-out-dir-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -40,7 +43,7 @@ describe('an --out that is not a results directory of the harness', () => {
     expect(existsSync(join(ROOT, 'index.html'))).toBe(false);
   }, 30_000);
 
-  it('refuses a directory with a .git, and one with a README.md of its own; both keep their files', () => {
+  it('refuses a directory with a .git, and one with a README.md of its own; both keep their files', async () => {
     const project = join(tmp, 'project');
     mkdirSync(join(project, '.git'), { recursive: true });
     const docs = join(tmp, 'docs');
@@ -48,17 +51,18 @@ describe('an --out that is not a results directory of the harness', () => {
     writeFileSync(join(docs, 'README.md'), '# my notes\n');
     writeFileSync(join(docs, 'other.json'), '{"schema": 2, "meta": {"tool": "something else"}}');
     expect(() => parseBenchArgs(['--out', project])).toThrowError(/holds \.git: it is a project's directory/);
-    const res = runScript('bench/report.ts', ['--in', fixture, '--out', docs]);
+    const res = await runInProcess(reportMain, ['--in', fixture, '--out', docs]);
     expect(res.status).toBe(2);
     expect(res.stderr.trimEnd()).toMatch(/^error: --out .*docs holds a README\.md that keystone-cache-bench did not write; choose an empty or new directory$/);
     expect(readdirSync(docs).sort()).toEqual(['README.md', 'other.json']);
     expect(readFileSync(join(docs, 'README.md'), 'utf8')).toBe('# my notes\n');
   }, 30_000);
 
-  it('writes again where it wrote before: its marker, or a results JSON of its own (results/ of older versions)', () => {
+  it('writes again where it wrote before: its marker, or a results JSON of its own (results/ of older versions)', async () => {
     const out = join(tmp, 'report-twice');
     for (let i = 0; i < 2; i++) {
-      const res = runScript('bench/report.ts', ['--in', fixture, '--out', out]);
+      // the first as a user runs it, the second in-process (same runMain): the second finds the first's files
+      const res = i === 0 ? runScript('bench/report.ts', ['--in', fixture, '--out', out]) : await runInProcess(reportMain, ['--in', fixture, '--out', out]);
       expect(res.stderr, `run ${i + 1}`).toBe('');
       expect(res.status, `run ${i + 1}`).toBe(0);
     }
@@ -79,7 +83,8 @@ describe('two runs into one --out', () => {
     // the first run waits on a Keystone that never answers (test hook) until it is stopped: it holds --out meanwhile
     const first = startScript('bench/cli.ts', [...SMALL, '--keystone-timeout', '600', '--out', out], { env: { KCB_STANDIN_FAULT: 'hang' }, timeoutMs: 120_000 });
     await waitFor(() => existsSync(join(out, LOCK_FILE)), 60_000, 'the first run to take the lock');
-    const second = runScript('bench/cli.ts', [...SMALL, '--out', out], { timeoutMs: 60_000 });
+    // refused before anything starts: in-process, through the same runMain
+    const second = await runInProcess(benchMain, [...SMALL, '--out', out]);
     expect(second.status).toBe(2);
     expect(second.stdout).toBe('');
     expect(second.stderr.trimEnd().split('\n')).toEqual([`error: --out ${out} is in use by another run (PID ${first.pid}); wait for it to end or choose another --out`]);

@@ -44,7 +44,7 @@ describe('a whole run (5 node designs, heap snapshots, latency, report) with eve
     mkdirSync(runTmp, { mode: 0o700 });
     writeFileSync(join(out, 'latest.partial.json'), '{"stale":true}');
     const run = startScript('bench/cli.ts', ['--designs', 'full-client,token-record,redis-handle,redis-handle-encrypted,memcached-handle',
-      '--maxsize', '20', '--steps', '5', '--trials', '1', '--snapshot-n', '10', '--concurrency', '4', '--json', '--out', out],
+      '--maxsize', '20', '--steps', '5', '--trials', '1', '--snapshot-n', '10', '--concurrency', '4', '--latency-ms', '50', '--json', '--out', out],
     { env: { KCB_TEST_DUMP_TOKENS: dumpFile, TMPDIR: runTmp }, timeoutMs: 100_000 });
     const watch = watchChildren(run.pid);
     res = await run.done;

@@ -22,6 +22,8 @@ export interface BenchOptions extends PlanOptions {
   tokenPath: 'in-process' | 'http';
   baseline?: string;
   latency: boolean;
+  /** tinybench's time budget per latency task, ms */
+  latencyMs: number;
   report: boolean;
   quiet: boolean;
   json: boolean;
@@ -70,6 +72,7 @@ Options:
                          token issuer runs inside the worker, the same bytes without the HTTP round
                          trip) or http; a real Keystone is always http
 ${STORE_DRIVERS.map((d) => `  ${`--${d.flag.name} ${d.flag.value}`.padEnd(22)} ${d.flag.help}\n`).join('')}  --no-latency           skip the tinybench latency benchmarks
+  --latency-ms MS        time budget of each latency task, after 100 ms of warm-up, 20..60000 (default 300)
   --no-report            write the JSON and ${exportedFiles(false)} only, no charts or HTML
   --seed S               seed of the sample order shuffle (fresh protocol; default 1)
   --json                 print the results JSON on stdout instead of the summary table
@@ -101,7 +104,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     baseline: { type: 'string' }, seed: { type: 'string' }, concurrency: { type: 'string' }, jobs: { type: 'string' }, timeout: { type: 'string' },
     'keystone-timeout': { type: 'string' }, 'catalog-services': { type: 'string' }, 'keystone-url': { type: 'string' },
     'token-path': { type: 'string' }, ...Object.fromEntries(STORE_DRIVERS.map((d) => [d.flag.name, { type: 'string' as const }])),
-    latency: { type: 'boolean', default: true }, report: { type: 'boolean', default: true },
+    latency: { type: 'boolean', default: true }, 'latency-ms': { type: 'string' }, report: { type: 'boolean', default: true },
     quiet: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
     'worker-max-old-space': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -152,6 +155,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       return raw === undefined ? [] : [[d.id, d.flag.parse(raw)]];
     })),
     latency: v.latency as boolean,
+    latencyMs: int('latency-ms', v['latency-ms'], 300, 20, 60_000),
     report: v.report as boolean,
     quiet: v.quiet as boolean,
     json: v.json as boolean,

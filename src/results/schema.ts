@@ -252,6 +252,8 @@ export interface Meta {
   protocol?: Protocol;
   /** workers measured at once */
   jobs?: number;
+  /** tinybench's time budget per latency task, ms (absent: the latency phase did not run, or 300 before it was recorded) */
+  latencyMs?: number;
   /** wall time of each phase of the run, ms */
   phases?: Record<string, number>;
   /** creations each worker runs before its first reading, when --warmup set it for every design */

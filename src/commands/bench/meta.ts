@@ -12,6 +12,7 @@ export function runMeta(run: Run, partial: boolean): Meta {
     sizes: [...new Set(plan.designs.flatMap((d) => d.sizes))].sort((a, b) => a - b),
     protocol: plan.protocol,
     jobs: opts.jobs,
+    ...(opts.latency ? { latencyMs: opts.latencyMs } : {}),
     ...(opts.warmup !== undefined ? { warmup: opts.warmup } : {}),
     plan: {
       trusts: plan.trusts,

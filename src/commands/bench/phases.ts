@@ -110,7 +110,7 @@ export async function measureExtras(run: Run, stopped: () => boolean): Promise<v
     const { runLatency } = await import('../../latency/run.ts');
     try {
       run.latency = await timed(run.phases, 'latency', () => runLatency(run.keystone, measured, {
-        externalStores: run.external, keyPrefix: run.keyPrefix, timeoutMs: opts.keystoneTimeoutS * 1000, retries: 2, note: (t) => progress.note(t),
+        externalStores: run.external, keyPrefix: run.keyPrefix, timeoutMs: opts.keystoneTimeoutS * 1000, retries: 2, timeMs: opts.latencyMs, note: (t) => progress.note(t),
       }));
     } catch (err) {
       skipped('latency', err);
