@@ -102,7 +102,7 @@ describe.skipIf(!HAS_PYTHON && !CI)('the python examples beside python-token-rec
   let run: ReturnType<typeof bench>;
   beforeAll(() => {
     run = bench('python', ['--design-module', 'examples/python_payload.py', '--design-module', 'examples/python_token_only.py',
-      '--designs', 'python-token-record,example-python-payload,example-python-token-only', '--snapshot-n', '0']);
+      '--designs', 'python-token-record,example-python-payload,example-python-token-only', '--snapshot-n', '0', '--python-snapshot-n', '0']);
   }, 250_000);
 
   it('measures them like built-ins: exit 0, python runtime, RSS readings', () => {

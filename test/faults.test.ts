@@ -59,8 +59,7 @@ const KEYSTONE_FAULTS = [
 const runs = new Map<string, CliRun>();
 beforeAll(async () => {
   // The hanging Keystone beside two waves: the other Keystone faults, then the heap limit. Not all five at once:
-  // every run starts by describing the python built-ins (a python3 each, importing their packages), and that
-  // many at once on two cores would time the machine, not the failure handling.
+  // that many runs at once on two cores would time the machine, not the failure handling.
   // --protocol fresh: one worker per size, 5 runs per design, so the give-up after 3 set-up failures shows
   // one worker at a time: the give-up rule counts set-up failures in a row, which overlapping workers blur
   const fresh = ['--protocol', 'fresh', '--steps', '5', '--maxsize', '4', '--jobs', '1'];
