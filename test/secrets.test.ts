@@ -44,7 +44,7 @@ describe('a whole run (5 node designs, heap snapshots, latency, report) with eve
     mkdirSync(runTmp, { mode: 0o700 });
     writeFileSync(join(out, 'latest.partial.json'), '{"stale":true}');
     const run = startScript('bench/cli.ts', ['--designs', 'full-client,token-record,redis-handle,redis-handle-encrypted,memcached-handle',
-      '--maxsize', '20', '--steps', '5', '--trials', '1', '--snapshot-n', '10', '--concurrency', '4', '--latency-ms', '50', '--json', '--out', out],
+      '--maxsize', '20', '--steps', '3', '--trials', '1', '--snapshot-n', '10', '--warmup', '10', '--concurrency', '4', '--latency-ms', '50', '--json', '--out', out],
     { env: { KCB_TEST_DUMP_TOKENS: dumpFile, TMPDIR: runTmp }, timeoutMs: 100_000 });
     const watch = watchChildren(run.pid);
     res = await run.done;
@@ -67,8 +67,8 @@ describe('a whole run (5 node designs, heap snapshots, latency, report) with eve
   });
 
   it('greps every output file, stdout and stderr: no token id, password or trust id anywhere', () => {
-    // every sample's tokens plus warm-ups plus the latency runs: hundreds of distinct token ids to look for
-    expect(dump.tokens.length).toBeGreaterThan(400);
+    // every sample's tokens plus warm-ups, the snapshot runs and the latency runs: hundreds of distinct token ids to look for
+    expect(dump.tokens.length).toBeGreaterThan(200);
     expect(dump.passwords).toHaveLength(2);
     expect(dump.trustIds.length).toBeGreaterThan(20);
     const texts: Array<[string, string]> = [...filesUnder(out), ['stdout', res.stdout], ['stderr', res.stderr]];
