@@ -9,7 +9,7 @@ import type { ExternalStore } from '../stores/index.ts';
 import { openStore, type OpenStore } from '../stores/open.ts';
 import { redact } from '../util/redact.ts';
 import { designTasks, noCacheTask, type LatencyTask } from './tasks.ts';
-import { pythonDesignLatency } from './python.ts';
+import { pythonDesignsLatency, type PythonLatencyJob } from './python.ts';
 import { errorLine } from '../util/text.ts';
 
 export interface LatencyOptions {
@@ -82,16 +82,20 @@ export async function runLatency(keystone: KeystoneEnv, designs: DesignDescripto
     const python = designs.filter((x) => x.runtime === 'python');
     const hits = trustIds.length;
     const all = python.length ? await keystone.trustIds(hits + python.length * PYTHON_MISSES) : [];
+    const jobs: PythonLatencyJob[] = [];
     for (const [i, d] of python.entries()) {
-      const missIds = all.slice(hits + i * PYTHON_MISSES, hits + (i + 1) * PYTHON_MISSES);
       try {
         const stores: Partial<Record<StoreId, StoreLocation>> = {};
         for (const s of d.needs) stores[s] = await storeOf(s);
-        opts.note?.(`timing ${d.id} in python…`);
-        results.push(...await pythonDesignLatency(d, trustIds, missIds, { ...base, stores, timeMs: opts.timeMs ?? 300 }));
+        jobs.push({ design: d, trustIds, missTrustIds: all.slice(hits + i * PYTHON_MISSES, hits + (i + 1) * PYTHON_MISSES), stores });
       } catch (err) {
-        opts.note?.(redact(`latency: ${d.id} skipped: ${(err as Error).message.split('\n')[0]}`));
+        opts.note?.(redact(`latency: ${d.id} skipped: ${errorLine(err)}`));
       }
+    }
+    if (jobs.length) opts.note?.(`timing ${jobs.map((j) => j.design.id).join(', ')} in python…`);
+    for (const r of await pythonDesignsLatency(jobs, { ...base, timeMs: opts.timeMs ?? 300 })) {
+      if ('rows' in r) results.push(...r.rows);
+      else opts.note?.(redact(`latency: ${r.design} skipped: ${r.error}`));
     }
   } finally {
     for (const close of closers) await close().catch(() => {});

@@ -8,7 +8,7 @@ import type { StoreId } from '../designs/contract.ts';
 import type { KeystoneEnv } from '../keystone/env.ts';
 import { redact } from '../util/redact.ts';
 import { errorLine } from '../util/text.ts';
-import { stopBundling } from './node-bundle.ts';
+import { stopBundling } from '../util/bundle.ts';
 import type { CampaignDesign, CampaignOptions } from './campaign-options.ts';
 import { trustsNeeded } from './run-plan.ts';
 import { pickNext, type RunTiming } from './schedule.ts';

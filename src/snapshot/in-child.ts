@@ -4,16 +4,17 @@ import { fileURLToPath } from 'node:url';
 import type { Runtime } from '../designs/descriptor.ts';
 import type { SnapshotCheck } from '../results/schema.ts';
 import { runBounded } from '../util/run-bounded.ts';
+import { bundleOnce } from '../util/bundle.ts';
 
 const CHILD = fileURLToPath(new URL('./analyse-child.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 
 /** A 300-entry full-client snapshot (~35 MB) takes a few seconds; this bounds a stuck analysis, not a slow one. */
 const ANALYSIS_TIMEOUT_MS = 30 * 60_000;
 
 /** A node heap snapshot or a python object graph (which reader: `runtime`), analysed in a child. */
 export async function analyseSnapshotInChild(path: string, runtime: Runtime = 'node'): Promise<Omit<SnapshotCheck, 'n'>> {
-  const run = await runBounded(process.execPath, ['--import', TSX, CHILD, path, runtime], { timeoutMs: ANALYSIS_TIMEOUT_MS, maxStdoutBytes: 64 << 20 });
+  // bundled, run by plain node: no tsx start-up for every analysis
+  const run = await runBounded(process.execPath, [await bundleOnce(CHILD, { file: CHILD }, { name: 'analyse' }), path, runtime], { timeoutMs: ANALYSIS_TIMEOUT_MS, maxStdoutBytes: 64 << 20 });
   if (run.code !== 0 || run.timedOut) {
     const why = run.timedOut ? `took more than ${ANALYSIS_TIMEOUT_MS / 60_000} min`
       : run.signal ? `analysis killed by ${run.signal}` : run.stderr.split('\n').find((l) => /Error/.test(l))?.trim() ?? `analysis exited with code ${run.code}`;
