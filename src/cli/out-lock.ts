@@ -3,19 +3,10 @@
 // a lock whose process is gone (kill -9, a crash) is stale and taken over.
 import { mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { onHarnessExit } from '../util/processes.ts';
+import { isAlive as alive, onHarnessExit } from '../util/processes.ts';
 import { UsageError } from './errors.ts';
 
 export const LOCK_FILE = '.kcb-lock';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 function take(lock: string): boolean {
   try {

@@ -6,20 +6,12 @@ import { build, stop } from 'esbuild';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { isAlive as alive } from './processes.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const bundles = new Map<string, Promise<string>>();
 let counter = 0;
 let swept = false;
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 /** Bundles of harness processes that are gone without their exit hook (kill -9): named by their PID. */
 function sweep(outDir: string): void {

@@ -77,3 +77,13 @@ function installHandlers(): void {
     if (err.code === 'EPIPE') process.exit(0);
   });
 }
+
+/** Whether a process with this PID exists (EPERM: it does, owned by another user). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
