@@ -11,6 +11,7 @@ import { snakeStores } from '../measure/runtimes.ts';
 import type { LatencyResult } from '../results/schema.ts';
 import { timingStats } from '../stats/timings.ts';
 import { redact } from '../util/redact.ts';
+import { errorLine, firstLine } from '../util/text.ts';
 import { PYTHON, pythonEnv } from '../worker/python/paths.ts';
 
 const SCRIPT = fileURLToPath(new URL('../worker/python/latency.py', import.meta.url));
@@ -70,10 +71,10 @@ export async function pythonDesignsLatency(jobs: PythonLatencyJob[], o: PythonLa
       const id = j.design.id;
       try {
         const r = await child.next();
-        out.push(r.type === 'result' ? { design: id, rows: rowsOf(id, r) } : { design: id, error: redact((r.message ?? 'failed').split('\n')[0]) });
+        out.push(r.type === 'result' ? { design: id, rows: rowsOf(id, r) } : { design: id, error: redact(firstLine(r.message ?? 'failed')) });
       } catch (err) {
         // the process ended: this design and the ones after it have no timings
-        out.push({ design: id, error: redact((err as Error).message.split('\n')[0]) });
+        out.push({ design: id, error: redact(errorLine(err)) });
       }
     }
     await child.exited;
