@@ -73,7 +73,7 @@ describe('signals while a module loops at import', () => {
     const run = startScript('bench/cli.ts', ['--design-module', file, '--designs', 'x', '--maxsize', '8', '--out', join(tmp, 'signal-out')], { timeoutMs: 120_000 });
     let describing: number | undefined;
     await waitFor(() => {
-      describing = childrenOf(run.pid).find((c) => c.cmdline.includes('describe-node.ts') && c.cmdline.includes('loops-for-signal.ts'))?.pid;
+      describing = childrenOf(run.pid).find((c) => /\/describe-\d+-\d+\.mjs /.test(c.cmdline) && c.cmdline.includes('loops-for-signal.ts'))?.pid;
       return describing !== undefined;
     }, 60_000, 'the describing child');
     strays.push(describing!);

@@ -1,5 +1,6 @@
-// Runs as a child process of its own (started by load.ts with a time limit): imports each node design module named
-// on the command line and prints what its default export declares, one marked line per module. Whatever a module
+// Runs as a child process of its own (started by load.ts with a time limit, as an esbuild bundle under plain node):
+// imports each node design module named on the command line (pairs: the module's file, then its esbuild bundle)
+// and prints what its default export declares, one marked line per module. Whatever a module
 // does at import (exit, loop, never settle) happens here, where the harness can see it and stop it.
 import { writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -28,9 +29,11 @@ function declared(d: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-for (const file of process.argv.slice(2)) {
+const args = process.argv.slice(2);
+for (let i = 0; i + 1 < args.length; i += 2) {
+  const [file, bundle] = [args[i], args[i + 1]];
   try {
-    const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    const mod = (await import(pathToFileURL(bundle).href)) as { default?: unknown };
     const d = mod.default;
     if (!d || typeof d !== 'object') say({ file, problem: 'needs a default export { id, title, topology, open(ctx) }' });
     else say({ file, exports: declared(d as Record<string, unknown>) });

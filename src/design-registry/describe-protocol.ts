@@ -10,8 +10,5 @@ export type Described =
   | { file: string; loadError: string }
   | { done: true };
 
-/** The line of an import error that says what is wrong: esbuild (under tsx) puts it after "Transform failed with 1 error:". */
-export const importProblem = (text: string) => {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  return /^Transform failed with \d+ errors?:$/.test(lines[0] ?? '') && lines[1] ? lines[1] : lines[0] ?? '';
-};
+/** The line of an import error that says what is wrong (the modules are bundled already: a runtime error's first line). */
+export const importProblem = (text: string) => text.split('\n').map((l) => l.trim()).find(Boolean) ?? '';

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../util/usage-error.ts';
 import { runBounded, type BoundedRun } from '../util/run-bounded.ts';
 import { withoutCredentials } from '../util/env.ts';
+import { bundle, bundleOnce, discard, stopBundling } from '../util/bundle.ts';
 import { PYTHON, pythonEnv, PYTHON_WORKER } from '../worker/python/paths.ts';
 import { TOPOLOGIES } from '../designs/contract.ts';
 import { STORE_IDS } from '../stores/index.ts';
@@ -16,11 +17,10 @@ import { DESCRIBE_MARK, type Described } from './describe-protocol.ts';
 
 const NODE_EXT = new Set(['.ts', '.mts', '.js', '.mjs']);
 const DESCRIBE_NODE = fileURLToPath(new URL('./describe-node.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 
 /**
  * How long describing may take. The python built-ins import keystoneclient or Aodh, the node ones are transpiled
- * by tsx: 0.1–1.5 s of CPU each, measured. A module busy at import (a loop) is stopped after DESCRIBE_CPU_MS of
+ * are bundled by esbuild first: 0.1–1.5 s of CPU each, measured. A module busy at import (a loop) is stopped after DESCRIBE_CPU_MS of
  * its own CPU time, however loaded the machine is; one that waits at import on something that never comes, after
  * DESCRIBE_TIMEOUT_MS of wall time: generous, because on a machine shared with other test suites (load 20 on 2
  * cores) describing the ten built-ins took 13–29 s of wall time for 8 s of CPU.
@@ -93,15 +93,38 @@ function fromNodeExports(file: string, m: Described): DesignDescriptor {
   return checkShape(file, m.exports, 'node');
 }
 
+/** esbuild's first error as a compiler prints it: `file:line:column: ERROR: text`. */
+function buildProblem(err: unknown): string {
+  const first = (err as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number } | null }> }).errors?.[0];
+  if (!first) return firstLine(String((err as Error)?.message ?? err));
+  const at = first.location ? `${resolve(first.location.file)}:${first.location.line}:${first.location.column}: ` : '';
+  return `${at}ERROR: ${first.text}`;
+}
+
 /**
  * Imports node modules in one child process (the built-ins together: one start-up, not one each) and checks each
- * descriptor. A module that ends or stalls the child fails with the reason; the modules after it are not reached.
+ * descriptor. Each module is first bundled by esbuild, as the sample workers run it (src/measure/node-bundle.ts):
+ * the child is plain node, with no TypeScript loader to start, and a module that cannot be bundled — so never
+ * measured — is refused here with esbuild's error. A module that ends or stalls the child fails with the reason;
+ * the modules after it are not reached.
  */
 export async function describeNodeModules(files: string[]): Promise<Map<string, DesignDescriptor | Error>> {
-  const run = await runBounded(process.execPath, ['--import', TSX, DESCRIBE_NODE, ...files], { env: withoutCredentials(process.env), ...describeLimits() });
+  // fresh bundles, not one per path and process: a file can change between two loads in one process (tests)
+  const bundled = await Promise.all(files.map((file) => bundle({ file }, { name: 'design', keepNames: true })
+    .then((b) => ({ file, bundle: b }), (err: unknown) => ({ file, problem: buildProblem(err) }))));
+  const describer = await bundleOnce('describe-node', { file: DESCRIBE_NODE }, { name: 'describe' });
+  await stopBundling();
+  const pairs = bundled.flatMap((b) => ('bundle' in b ? [b.file, b.bundle] : []));
+  let run: BoundedRun | undefined;
+  try {
+    if (pairs.length) run = await runBounded(process.execPath, [describer, ...pairs], { env: withoutCredentials(process.env), ...describeLimits() });
+  } finally {
+    for (const b of bundled) if ('bundle' in b) discard(b.bundle);
+  }
   const answers = new Map<string, Described>();
-  let done = false;
-  for (const line of run.stdout.split('\n')) {
+  for (const b of bundled) if ('problem' in b) answers.set(b.file, { file: b.file, loadError: b.problem });
+  let done = !run;
+  for (const line of run?.stdout.split('\n') ?? []) {
     if (!line.startsWith(DESCRIBE_MARK)) continue;
     try {
       const m = JSON.parse(line.slice(DESCRIBE_MARK.length)) as Described;
@@ -125,7 +148,7 @@ export async function describeNodeModules(files: string[]): Promise<Map<string, 
       // the first module without an answer is the one the child was importing when it ended
       culprit ??= file;
       out.set(file, new UsageError(culprit === file
-        ? `design module ${file}: ${done ? 'not described' : endedEarly(run)}`
+        ? `design module ${file}: ${done || !run ? 'not described' : endedEarly(run)}`
         : `design module ${file}: not reached (design module ${culprit} stopped the describing process first)`));
     }
   }
