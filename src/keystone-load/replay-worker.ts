@@ -7,13 +7,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { tokensObtained } from '../keystone/auth.ts';
 import { makeContext } from '../worker/node/context.ts';
 import { workerNotifications } from '../model/sim-stream.ts';
-import { makeHandler, type Handler } from '../simulate/worker.ts';
+import { makeHandler, type DesignsByFile, type Handler } from '../simulate/worker.ts';
 import type { ReplayInitMessage, ReplayParentMessage, ReplayWorkerMessage } from './replay-protocol.ts';
 
 const send = (m: ReplayWorkerMessage) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
 
 let init: ReplayInitMessage | undefined;
 let handler: Handler | undefined;
+let designs: DesignsByFile = {};
 
 async function onInit(m: ReplayInitMessage): Promise<void> {
   // the same process runs the designs one after the other: drop the previous design's caches and connections
@@ -31,7 +32,7 @@ async function onInit(m: ReplayInitMessage): Promise<void> {
     const r = await authenticate(trustId, opts);
     return { ...r, expiresAt: ctx.now() + (r.expiresAt - Date.now()) };
   };
-  handler = await makeHandler({ ...m, eviction: { kind: 'none' } }, ctx);
+  handler = await makeHandler({ ...m, eviction: { kind: 'none' } }, ctx, designs);
   // loads lazy modules, opens the shared connection pools and JITs the paths, so the first notifications are
   // not late; tokens are counted from after it
   const before = tokensObtained();
@@ -87,7 +88,8 @@ const fail = async (err: Error) => {
 };
 
 /** Serves the parent's messages until it says exit (or goes away). */
-export function serveReplay(): void {
+export function serveReplay(modules: DesignsByFile): void {
+  designs = modules;
   process.on('message', (msg: ReplayParentMessage) => {
     if (msg.type === 'init') onInit(msg).catch(fail);
     else if (msg.type === 'go') onGo(msg.startAt, msg.stopAt).catch(fail);

@@ -6,12 +6,12 @@
 // compression — notifications per token lifetime stay the scenario's. A notification not begun when the stream
 // ends is the backlog.
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { REFRESH_MARGIN_MS } from '../keystone/auth.ts';
 import type { AuthTarget } from '../keystone/auth.ts';
 import type { StoreId } from '../designs/contract.ts';
 import type { StreamSpec } from '../model/sim-stream.ts';
 import { openStore, startPool, type SharedStore, type SimCatalog } from '../simulate/run.ts';
+import { notifierWorkerBundle } from '../simulate/worker-bundle.ts';
 import type { ReplayParentMessage, ReplayWorkerDone, ReplayWorkerMessage } from './replay-protocol.ts';
 import { overlappingMints } from '../model/sim-agreement.ts';
 import { percentile } from './stats.ts';
@@ -49,12 +49,11 @@ export interface ReplayPlan {
   note?: (line: string) => void;
 }
 
-const WORKER = fileURLToPath(new URL('./replay-worker-main.ts', import.meta.url));
-
 export async function runReplay(p: ReplayPlan): Promise<ReplayRun[]> {
   const pids: number[] = [];
   const stores = new Map<StoreId, SharedStore>();
-  const pool = startPool<ReplayParentMessage, ReplayWorkerMessage>(p.spec.workers, pids, WORKER, 'replay');
+  const modules = p.designs.flatMap((d) => p.catalog.get(d)?.module ?? []);
+  const pool = startPool<ReplayParentMessage, ReplayWorkerMessage>(p.spec.workers, pids, await notifierWorkerBundle('replay', modules), 'replay');
   const out: ReplayRun[] = [];
   try {
     for (const id of new Set(p.designs.flatMap((d) => p.catalog.get(d)?.needs ?? []))) stores.set(id, await openStore(id, 1, pids));

@@ -22,7 +22,6 @@
 // is single-flight as the model assumes: concurrentMints stays 0 unless a design mints twice on its own.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { REFRESH_MARGIN_MS } from '../keystone/auth.ts';
 import { startStandIn, type StandIn } from '../keystone/standin.ts';
 import type { StoreId, StoreLocation } from '../designs/contract.ts';
@@ -38,6 +37,7 @@ import { allNotifications, replayNoise, replayTokens, validateStream, type Notif
 import { modelEarlyRemints, overlappingMints } from '../model/sim-agreement.ts';
 import type { Eviction } from '../model/firing.ts';
 import type { SimParentMessage, SimWorkerMessage } from './protocol.ts';
+import { notifierWorkerBundle } from './worker-bundle.ts';
 
 /** Designs the simulation can run: node design modules (built-in or --design-module), and the notifier without a cache. */
 export const SIM_DESIGNS = ['no-cache', 'full-client', 'token-record', 'redis-handle', 'redis-handle-encrypted'] as const;
@@ -168,9 +168,6 @@ export interface SimResult {
   wallMs: number;
 }
 
-/** The workers' entry (run through tsx: one process serves every design in turn, loading each design module). */
-const WORKER = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
-
 export function validateSimOptions(o: SimOptions): void {
   validateStream(o);
   const known = o.catalog ? ['no-cache', ...o.catalog.keys()] : [...SIM_DESIGNS];
@@ -217,7 +214,7 @@ const failed = (m: { type: string }): m is WorkerFailure => m.type === 'error';
 
 /**
  * The W notifier processes, started once and reused for every design (each design gets fresh caches and a
- * fresh clock in the same processes: it saves ~1 s of tsx start-up per design). Each is a child of the one
+ * fresh clock in the same processes: one start-up per worker, not one per design). Each is a child of the one
  * supervision helper the bench's workers use (src/measure/child.ts): tracked by PID, so Ctrl-C or a crash of the
  * parent kills it too, and a worker that dies is reported with the bench's exit reason (signal, out of memory,
  * or its exit code and last stderr line).
@@ -231,13 +228,13 @@ export interface Pool<In extends { type: string } = SimParentMessage, Out extend
   close(): Promise<void>;
 }
 
-/** `module`: the workers' entry (default the simulation's; the real-time replay has its own); `name` heads its errors. */
+/** `module`: the workers' entry (src/simulate/worker-bundle.ts: the simulation's or the replay's); `name` heads its errors. */
 export function startPool<In extends { type: string } = SimParentMessage, Out extends { type: string } = SimWorkerMessage>(
-  count: number, pids: number[], module = WORKER, name = 'simulation',
+  count: number, pids: number[], module: string, name = 'simulation',
 ): Pool<In, Out> {
   type Child = Supervised<In | { type: 'exit' }, Out | WorkerFailure>;
   const workers: Child[] = Array.from({ length: count }, () => {
-    const w = supervise<In | { type: 'exit' }, Out | WorkerFailure>({ kind: 'fork', module, execArgv: ['--import', 'tsx'], env: workerEnv() });
+    const w = supervise<In | { type: 'exit' }, Out | WorkerFailure>({ kind: 'fork', module, execArgv: [], env: workerEnv() });
     if (w.pid) pids.push(w.pid);
     return w;
   });
@@ -540,7 +537,8 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       if (id === 'memcached' && opts.killServerAt !== undefined) continue;
       stores.set(id, await openStore(id, opts.memcachedPool ?? 1, pids));
     }
-    pool = startPool(opts.workers, pids);
+    const modules = opts.designs.flatMap((d) => catalog.get(d)?.module ?? []);
+    pool = startPool(opts.workers, pids, await notifierWorkerBundle('simulation', modules));
     const [warmupTrustId, ...trustIds] = ks.trustIds;
     const run: DesignRun = {
       pool, ks, trustIds, warmupTrustId, stores, pids, sealKey: randomBytes(32).toString('base64'), catalog, note, signal,

@@ -2,8 +2,7 @@
 // notifications the parent hands it, one at a time (a single consumer: within a worker, a trust's misses never
 // overlap), each at its scheduled instant on the virtual clock: the design's clock reads that instant. Its cache
 // of entries follows the run's eviction policy (src/model/sim-stream.ts EvictingCache, the replay's own rule).
-// Talks to the parent over IPC only (src/simulate/protocol.ts); started by worker-main.ts.
-import { pathToFileURL } from 'node:url';
+// Talks to the parent over IPC only (src/simulate/protocol.ts); runs as the bundle of src/simulate/worker-bundle.ts.
 import { tokensObtained } from '../keystone/auth.ts';
 import { KeystoneV3Client } from '../keystone/client.ts';
 import type { CacheInstance, DesignContext, NodeDesignModule } from '../designs/contract.ts';
@@ -28,6 +27,7 @@ export interface Handler {
 
 let init: SimInitMessage | undefined;
 let handler: Handler | undefined;
+let designs: DesignsByFile = {};
 /** the virtual instant of the notification being handled: what the design's clock reads */
 let now = 0;
 let run = { handled: 0, errors: 0, firstError: undefined as string | undefined, mints: [] as number[], tokens: 0 };
@@ -35,8 +35,11 @@ let run = { handled: 0, errors: 0, firstError: undefined as string | undefined, 
 /** What a handler is built from: the design, the stream's trusts, and its cache's eviction policy. */
 export type HandlerSpec = Pick<SimInitMessage, 'design' | 'module' | 'trustIds' | 'topology' | 'eviction'>;
 
+/** The run's design modules, by file (the worker's bundle loaded them). */
+export type DesignsByFile = Readonly<Record<string, NodeDesignModule>>;
+
 /** The design's handler, on whatever clock `ctx` carries (also the real-time replay's, src/keystone-load/replay-worker.ts). */
-export async function makeHandler(m: HandlerSpec, ctx: DesignContext): Promise<Handler> {
+export async function makeHandler(m: HandlerSpec, ctx: DesignContext, designs: DesignsByFile): Promise<Handler> {
   if (m.design === 'no-cache') {
     // The notifier as it was: a new client, hence a new token, for every notification.
     const once = async (trustId: string) => {
@@ -55,7 +58,8 @@ export async function makeHandler(m: HandlerSpec, ctx: DesignContext): Promise<H
     };
   }
   if (!m.module) throw new Error(`design ${m.design} has no module`);
-  const mod = (await import(pathToFileURL(m.module).href)).default as NodeDesignModule;
+  const mod = designs[m.module];
+  if (!mod) throw new Error(`design ${m.design}: its module is not in this worker`);
   const design: CacheInstance = await mod.open(ctx);
   const cache = new EvictingCache<unknown>(m.eviction, m.topology);
   // Shared-store designs attach to a trust without authenticating; the others authenticate in create().
@@ -92,7 +96,7 @@ async function onInit(m: SimInitMessage): Promise<void> {
   // speedup 1: a store's TTL is handed over as virtual seconds, an hour of real time, longer than any run; the
   // designs check the record's own expiry against `now`
   const ctx = makeContext(m.ctx, { now: () => now, speedup: 1 });
-  handler = await makeHandler(m, ctx);
+  handler = await makeHandler(m, ctx, designs);
   // Warm-up with a trust outside the stream: loads lazy modules, opens the shared connection pools and JITs
   // the paths. The parent counts tokens from after the warm-up.
   await handler.warm(m.warmupTrustId);
@@ -142,7 +146,8 @@ const fail = async (err: Error) => {
 };
 
 /** Serves the parent's messages until it says exit (or goes away). */
-export function serveSimulation(): void {
+export function serveSimulation(modules: DesignsByFile): void {
+  designs = modules;
   process.on('message', (msg: SimParentMessage) => {
     if (msg.type === 'init') onInit(msg).catch(fail);
     else if (msg.type === 'step') onStep(msg.items).catch(fail);
