@@ -143,7 +143,7 @@ describe('bench CLI validation', () => {
   });
 
   it('--help prints usage and exits 0', () => {
-    const r = runScript('bench/cli.ts', ['--help']);
+    const r = runScript('bench/cli.ts', ['--help'], { tsx: true }); // exactly as `npm run bench -- --help`
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Usage: npm run bench/);
     expect(r.stdout).toMatch(/--maxsize/);

@@ -6,14 +6,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { syntheticResults } from './fixtures/synthetic-results.ts';
 import { reportMain } from '../src/commands/report.ts';
 import { runInProcess } from './helpers/in-process.ts';
+import { scriptArgs } from './helpers/run-cli.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const tmp = mkdtempSync(join(tmpdir(), 'kcb-report-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** As a user runs it: a node process through tsx. */
+/** As a user runs it: a node process of its own. */
 function report(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'bench/report.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, [...scriptArgs('bench/report.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
 }
 
 /** In this process, through the same runMain: for the refusals, which stop before anything is started or written. */

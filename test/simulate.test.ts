@@ -16,6 +16,7 @@ import memcachedHandle, { type MemcachedHandle } from '../src/designs/memcached-
 import { startMemcachedServer } from '../src/stores/memcached/server.ts';
 import { simulateMain } from '../src/commands/simulate.ts';
 import { runInProcess } from './helpers/in-process.ts';
+import { scriptArgs } from './helpers/run-cli.ts';
 
 const alive = (pid: number) => {
   try {
@@ -348,7 +349,7 @@ describe('simulation with a memcached pool, one server killed mid-run', () => {
 
 describe('CLI', () => {
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'bench/model.ts', '--simulate', ...args], { encoding: 'utf8', timeout: 60_000 });
+    spawnSync(process.execPath, [...scriptArgs('bench/model.ts'), '--simulate', ...args], { encoding: 'utf8', timeout: 60_000 });
 
   it('prints model vs simulation per design', () => {
     const r = run('--designs', 'token-record', '--workers', '1', '--trusts', '4', '--rate', '2.5', '--periods', '2',
@@ -370,7 +371,7 @@ describe('CLI', () => {
   });
 
   it('stops on SIGTERM during its noise estimate, leaving no process behind', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/simulate.ts', '--designs', 'token-record', '--workers', '2', '--trusts', '20',
+    const child = spawn(process.execPath, [...scriptArgs('bench/simulate.ts'), '--designs', 'token-record', '--workers', '2', '--trusts', '20',
       '--rate', '6', '--periods', '20', '--noise-runs', '10000'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     const pids: number[] = [];

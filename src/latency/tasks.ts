@@ -7,6 +7,7 @@ import type { CacheInstance, NodeDesignModule } from '../designs/contract.ts';
 import type { DesignDescriptor } from '../designs/descriptor.ts';
 import type { ContextSpec } from '../worker/protocol.ts';
 import { makeContext } from '../worker/node/context.ts';
+import { bundleOnce, stopBundling } from '../util/bundle.ts';
 
 export interface LatencyTask {
   name: string;
@@ -22,7 +23,11 @@ function cycler<T>(items: T[]): () => T {
 
 export async function designTasks(d: DesignDescriptor, spec: ContextSpec, trustIds: string[]): Promise<{ tasks: LatencyTask[]; close: () => Promise<void> }> {
   const id = d.id;
-  const mod = (await import(pathToFileURL(d.module).href)).default as NodeDesignModule;
+  // the module's esbuild bundle, as the sample workers and the describing child run it: the same code under any
+  // loader (a .ts module needs none), and the harness's modules stay its own
+  const file = await bundleOnce(`latency:${d.module}`, { file: d.module }, { name: 'latency', keepNames: true });
+  await stopBundling();
+  const mod = (await import(pathToFileURL(file).href)).default as NodeDesignModule;
   const ctx = makeContext(spec);
   let design: CacheInstance;
   try {

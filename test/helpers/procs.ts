@@ -2,7 +2,7 @@
 // signal it), and see its child processes by PID through /proc — the only way to prove none outlives the run.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { ROOT } from './run-cli.ts';
+import { ROOT, scriptArgs, type ScriptOptions } from './run-cli.ts';
 
 export interface Finished {
   status: number | null;
@@ -19,10 +19,10 @@ export interface Running {
   done: Promise<Finished>;
 }
 
-/** Starts `node --import tsx <script> args` from the repo root; SIGKILLed after timeoutMs so no test can hang. */
-export function startScript(script: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Running {
+/** Starts `script` (run-cli.ts scriptArgs) from the repo root; SIGKILLed after timeoutMs so no test can hang. */
+export function startScript(script: string, args: string[], opts: ScriptOptions = {}): Running {
   const t0 = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, [...scriptArgs(script, opts), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
