@@ -161,7 +161,7 @@ describe('the run plan: the design list, once the modules are loaded', () => {
     expect(ids[0]).toBe('full-client');
     expect(ids).toEqual(expect.arrayContaining(['full-client', 'token-record', 'redis-handle', 'redis-handle-encrypted', 'memcached-handle', 'python-keystoneclient']));
     expect(check(['--designs', 'all']).map((d) => d.id)).toEqual(ids);
-  }, 60_000);
+  });
 
   it('the memory guard counts the workers that run at once and their private stores', () => {
     // a size one token-record worker fits in (2/3 of the 70 % budget) but two at once do not
@@ -241,7 +241,7 @@ describe('bad input through the CLI\'s main: one line, exit 2, nothing written o
     ({ main: benchMain } = await import('../bench/cli.ts'));
     writeFileSync(join(dir, 'latest.json'), '{"keep":true}');
     writeFileSync(outFile, 'not a directory');
-  }, 60_000);
+  });
 
   const all: Array<[string, string[], RegExp, NodeJS.ProcessEnv?]> = [
     ...cases.map(([n, a, m, e]) => [n, [...a, '--out', dir], m, e] as [string, string[], RegExp, NodeJS.ProcessEnv?]),
@@ -257,13 +257,13 @@ describe('bad input through the CLI\'s main: one line, exit 2, nothing written o
     expect(readdirSync(dir).sort(), name).toEqual(['a-file', 'latest.json']);
     expect(readFileSync(join(dir, 'latest.json'), 'utf8'), name).toBe('{"keep":true}');
     expect(readFileSync(outFile, 'utf8'), name).toBe('not a directory');
-  }, 60_000);
+  });
 
   it('the real CLI process too: a late usage error (after the designs are loaded) is one line and exit 2', async () => {
-    const r = await startScript('bench/cli.ts', ['--designs', 'nope', '--out', dir], { timeoutMs: 90_000 }).done;
+    const r = await startScript('bench/cli.ts', ['--designs', 'nope', '--out', dir]).done;
     expect(r.status).toBe(2);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^error: unknown design "nope"/);
     expect(r.stdout).toBe('');
-  }, 100_000);
+  });
 });

@@ -33,7 +33,7 @@ const flags = (steps: number) => ['--maxsize', '400', '--python-maxsize', '400',
 
 function bench(name: string, args: string[], steps = 5): { res: ReturnType<typeof runScript>; results?: Results } {
   const out = join(tmp, name);
-  const res = runScript('bench/cli.ts', [...flags(steps), ...args, '--out', out], { timeoutMs: 240_000 });
+  const res = runScript('bench/cli.ts', [...flags(steps), ...args, '--out', out]);
   return { res, results: res.status === 0 ? readResults(join(out, 'latest.json')) : undefined };
 }
 
@@ -48,7 +48,7 @@ describe('the node examples beside token-record (--design-module examples/node-*
   beforeAll(() => {
     run = bench('node', ['--design-module', 'examples/node-payload.ts', '--design-module', 'examples/node-token-only.ts',
       '--designs', 'token-record,example-node-payload,example-node-token-only', '--snapshot-n', '50'], 9);
-  }, 250_000);
+  });
 
   it('measures them like built-ins: exit 0, the run as listed, each with its own descriptor', () => {
     expect(run.res.stderr).toBe('');
@@ -102,7 +102,7 @@ describe.skipIf(!HAS_PYTHON && !CI)('the python examples beside python-token-rec
   beforeAll(() => {
     run = bench('python', ['--design-module', 'examples/python_payload.py', '--design-module', 'examples/python_token_only.py',
       '--designs', 'python-token-record,example-python-payload,example-python-token-only', '--snapshot-n', '0', '--python-snapshot-n', '0']);
-  }, 250_000);
+  });
 
   it('measures them like built-ins: exit 0, python runtime, RSS readings', () => {
     expect(run.res.stderr).toBe('');
@@ -132,7 +132,7 @@ describe('which designs a run measures with --design-module', () => {
     const mod = set.designs.find((d) => d.id === 'example-node-token-only')!;
     expect(mod).toMatchObject({ builtin: false, runtime: 'node', module: resolve(ROOT, 'examples/node-token-only.ts'), planningBytesPerEntry: 2048 });
     expect(set.designs.find((d) => d.id === 'example-python-token-only')).toMatchObject({ builtin: false, runtime: 'python', planningBytesPerEntry: 1024 });
-  }, 60_000);
+  });
 
   it('every built-in is named as its file (a run that names its designs describes only those)', async () => {
     const set = await loadDesigns();
@@ -142,14 +142,14 @@ describe('which designs a run measures with --design-module', () => {
     const some = await loadDesigns([], BUILTIN_MODULES, ['token-record', 'python-auth-state']);
     expect(some.designs.map((d) => d.id)).toEqual(['token-record', 'python-auth-state']);
     expect(some.known).toEqual(set.known);
-  }, 60_000);
+  });
 
   it('a module is checked by the memory guard with its own planning estimate', async () => {
     const set = await loadDesigns(['examples/python_payload.py'], []);
     // 70,000 B per entry × 10^8 entries does not fit in any machine this runs on
     expect(() => chooseDesigns(parseBenchArgs(['--maxsize', '100000000', '--python-maxsize', '100000000']) as BenchOptions, set))
       .toThrowError(/^--maxsize 100000000 is too large: example-python-payload would need about 6519\.3 GB in one worker \(68\.4 KB per entry/);
-  }, 60_000);
+  });
 });
 
 describe('a bad --design-module: exit 2, one line, nothing started or written', () => {
@@ -189,7 +189,7 @@ describe('a bad --design-module: exit 2, one line, nothing started or written', 
     mkdirSync(mods, { recursive: true });
     mkdirSync(out);
     writeFileSync(join(out, 'latest.json'), '{"keep":true}');
-  }, 60_000);
+  });
 
   it.each(cases)('%s', async (name, make, message) => {
     const argv = ['--design-module', make(), '--maxsize', '8', '--out', out];
@@ -200,7 +200,7 @@ describe('a bad --design-module: exit 2, one line, nothing started or written', 
     expect(r.stdout, name).toBe('');
     expect(readdirSync(out)).toEqual(['latest.json']);
     expect(readFileSync(join(out, 'latest.json'), 'utf8')).toBe('{"keep":true}');
-  }, 100_000);
+  });
 
   it('the same checks without the CLI: a UsageError naming the file', async () => {
     const clash = join(mods, 'clash.ts');
@@ -209,7 +209,7 @@ describe('a bad --design-module: exit 2, one line, nothing started or written', 
     const a = write('twin-a.ts', `export default { id: 'twin', title: 'a', topology: 'shared', ${GOOD_OPEN} };\n`);
     const b = write('twin-b.ts', `export default { id: 'twin', title: 'b', topology: 'shared', ${GOOD_OPEN} };\n`);
     await expect(loadDesigns([a, b], [])).rejects.toThrowError(new RegExp(`design module ${b}: id "twin" is already taken by ${a}`));
-  }, 60_000);
+  });
 
   it.skipIf(!HAS_PYTHON && !CI)('python modules described together (as the built-ins are): each answer is its own; one that ends the interpreter is named, the ones after it not reached', async () => {
     const good = "TITLE = 't'\nTOPOLOGY = 'per-worker'\n\ndef create(trust_id, ctx):\n    return 1\n\ndef token(entry, ctx):\n    return 't'\n";
@@ -224,5 +224,5 @@ describe('a bad --design-module: exit 2, one line, nothing started or written', 
     expect((m.get(two) as DesignDescriptor).id).toBe('batch-two');
     expect((m.get(exits) as Error).message).toMatch(/^design module .*batch_exits\.py: ended the loading process \(exit code 3\) before describing itself$/);
     expect((m.get(three) as Error).message).toBe(`design module ${three}: not reached (design module ${exits} stopped the describing process first)`);
-  }, 60_000);
+  });
 });

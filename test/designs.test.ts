@@ -77,7 +77,7 @@ describe('the built-in designs (loadDesigns)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 });
 
 let ks: StandIn;

@@ -40,7 +40,7 @@ describe('bench --memcached-servers /…/mc.sock', () => {
   beforeAll(async () => {
     const out = join(tmp, 'out');
     const run = startScript('bench/cli.ts', ['--designs', 'memcached-handle', '--maxsize', '40', '--steps', '5', '--trials', '1',
-      '--snapshot-n', '0', '--concurrency', '4', '--latency-ms', '50', '--no-report', '--memcached-servers', server.socketPath, '--out', out], { timeoutMs: 100_000 });
+      '--snapshot-n', '0', '--concurrency', '4', '--latency-ms', '50', '--no-report', '--memcached-servers', server.socketPath, '--out', out]);
     const watch = watchChildren(run.pid);
     const counter = setInterval(() => {
       stats({ socketPath: server.socketPath }, 500).then((s) => (peakItems = Math.max(peakItems, s[0].curr_items)), () => {});
@@ -51,7 +51,7 @@ describe('bench --memcached-servers /…/mc.sock', () => {
     strays.push(...watch.seen.keys());
     children = [...watch.seen.values()];
     if (res.status === 0) results = readResults(join(out, 'latest.json'));
-  }, 110_000);
+  });
 
   it('measures against the existing pool and records it as external', () => {
     expect(res.stderr).not.toMatch(/error|failed/i);
@@ -83,7 +83,7 @@ describe('bench --memcached-servers /…/mc.sock', () => {
 describe('bench --memcached-servers that does not answer', () => {
   it('exits 2 with one line before measuring anything', () => {
     const r = runScript('bench/cli.ts', ['--designs', 'memcached-handle', '--maxsize', '4', '--memcached-servers', join(tmp, 'no-such.sock'),
-      '--out', join(tmp, 'dead')], { timeoutMs: 30_000 });
+      '--out', join(tmp, 'dead')]);
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^error: --memcached-servers .*no-such\.sock does not answer: /);

@@ -40,7 +40,7 @@ describe('bench --redis-url unix:///…/redis.sock?db=3', () => {
   beforeAll(async () => {
     const out = join(tmp, 'out');
     const run = startScript('bench/cli.ts', ['--designs', 'redis-handle,redis-handle-encrypted', '--maxsize', '20', '--trials', '1',
-      '--snapshot-n', '0', '--concurrency', '4', '--latency-ms', '50', '--no-report', '--redis-url', `unix://${server.socketPath}?db=3`, '--out', out], { timeoutMs: 80_000 });
+      '--snapshot-n', '0', '--concurrency', '4', '--latency-ms', '50', '--no-report', '--redis-url', `unix://${server.socketPath}?db=3`, '--out', out]);
     const watch = watchChildren(run.pid);
     // While it runs, the run's own keys appear in db 3 (next to the user's).
     const counter = setInterval(() => {
@@ -51,7 +51,7 @@ describe('bench --redis-url unix:///…/redis.sock?db=3', () => {
     watch.stop();
     pids = [...watch.seen.keys()];
     if (res.status === 0) results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8'));
-  }, 90_000);
+  });
 
   it('measures against the existing Redis and records it as external', () => {
     expect(res.stderr).not.toMatch(/error|failed/i);
@@ -88,7 +88,7 @@ describe('bench --redis-url unix:///…/redis.sock?db=3', () => {
 describe('bench --redis-url that does not answer', () => {
   it('exits 2 with one line before measuring anything', () => {
     const out = join(tmp, 'dead');
-    const r = runScript('bench/cli.ts', ['--designs', 'redis-handle', '--maxsize', '4', '--redis-url', `unix://${join(tmp, 'no-such.sock')}`, '--out', out], { timeoutMs: 30_000 });
+    const r = runScript('bench/cli.ts', ['--designs', 'redis-handle', '--maxsize', '4', '--redis-url', `unix://${join(tmp, 'no-such.sock')}`, '--out', out]);
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^error: --redis-url unix:\/\/.*no-such\.sock does not answer: Redis connect to .* failed: .*ENOENT/);

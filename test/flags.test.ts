@@ -48,5 +48,5 @@ describe('every command', () => {
     expect(res.status).toBe(2);
     expect(res.stdout).toBe('');
     expect(res.stderr.trimEnd()).toMatch(message);
-  }, 30_000);
+  });
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Results } from '../src/results/schema.ts';
 import { childrenOf, killStrays, startScript, survivors, waitFor, watchChildren } from './helpers/procs.ts';
-import { runScript } from './helpers/run-cli.ts';
+import { runScript, PROCESS_GUARD_MS } from './helpers/run-cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kcb-interrupt-phases-'));
 const strays: number[] = [];
@@ -19,7 +19,7 @@ const PREVIOUS = '{"previous":"complete results"}\n';
 
 async function interrupted(name: string, args: string[], when: (stderr: string, pid: number) => boolean) {
   const out = join(tmp, name);
-  const run = startScript('bench/cli.ts', [...args, '--no-latency', '--no-report', '--out', out], { timeoutMs: 170_000 });
+  const run = startScript('bench/cli.ts', [...args, '--no-latency', '--no-report', '--out', out]);
   const watch = watchChildren(run.pid, 20);
   await waitFor(() => {
     try {
@@ -28,7 +28,7 @@ async function interrupted(name: string, args: string[], when: (stderr: string, 
       /* not created yet, or written already */
     }
     return when(run.stderr(), run.pid);
-  }, 160_000, `the moment to interrupt ${name}`);
+  }, PROCESS_GUARD_MS, `the moment to interrupt ${name}`);
   process.kill(run.pid, 'SIGTERM');
   const res = await run.done;
   watch.stop();
@@ -52,7 +52,7 @@ describe('SIGTERM while the parent analyses the heap snapshot', () => {
     expect(partial.designs[0].samples).toHaveLength(3);
     expect(readdirSync(out).sort()).toEqual(['latest.json', 'latest.partial.json']);
     expect(await survivors(pids)).toEqual([]);
-  }, 180_000);
+  });
 });
 
 describe('SIGTERM during the first sample of a design', () => {
@@ -76,5 +76,5 @@ describe('SIGTERM during the first sample of a design', () => {
     const summary = readFileSync(join(report, 'summary.md'), 'utf8');
     expect(summary).toMatch(/redis-handle.*not measured: the run was interrupted first/);
     expect(summary).not.toMatch(/redis-handle[^\n]*failed/);
-  }, 180_000);
+  });
 });

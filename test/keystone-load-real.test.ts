@@ -18,7 +18,7 @@ describe.runIf(real.available || mustHaveKeystone)('keystone-load on the local r
     const out = mkdtempSync(join(tmpdir(), 'kcb-kl-real-'));
     try {
       const r = runScript('bench/keystone-load.ts', ['--out', out, '--operations', 'token-trust-nocatalog,validate', '--batches', '3',
-        '--batch-cpu-ms', '300', '--level-s', '0.5', '--max-concurrency', '2', '--no-replay', '--no-report'], { timeoutMs: 240_000 });
+        '--batch-cpu-ms', '300', '--level-s', '0.5', '--max-concurrency', '2', '--no-replay', '--no-report']);
       expect(r.stderr).not.toMatch(/fault/);
       expect(r.status).toBe(0);
       const res = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8'));
@@ -40,5 +40,5 @@ describe.runIf(real.available || mustHaveKeystone)('keystone-load on the local r
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
-  }, 300_000);
+  });
 });

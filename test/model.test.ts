@@ -11,7 +11,7 @@ import {
 import { syntheticResultsMinimal } from './fixtures/synthetic-results.ts';
 import { modelMain } from '../src/commands/model.ts';
 import { runInProcess } from './helpers/in-process.ts';
-import { scriptArgs } from './helpers/run-cli.ts';
+import { scriptArgs, PROCESS_GUARD_MS } from './helpers/run-cli.ts';
 
 const usablePeriods = (86_400 / (POST_SCENARIO.tokenLifetimeS - POST_SCENARIO.refreshMarginS));
 
@@ -131,7 +131,7 @@ describe('mint probabilities and finite runs', () => {
 describe('bench/model.ts CLI', () => {
   // one run exactly as `npm run model` starts it (a node process through tsx); the others in-process, through the same runMain
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, [...scriptArgs('bench/model.ts', { tsx: true }), ...args], { encoding: 'utf8', timeout: 60_000 });
+    spawnSync(process.execPath, [...scriptArgs('bench/model.ts', { tsx: true }), ...args], { encoding: 'utf8', timeout: PROCESS_GUARD_MS });
   const inProc = (...args: string[]) => runInProcess(modelMain, args);
   const dir = mkdtempSync(join(tmpdir(), 'kcb-model-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -10,6 +10,7 @@ import { DESCRIBE_TIMEOUT_MS } from '../src/design-registry/load.ts';
 import { main } from '../bench/cli.ts';
 import { runInProcess } from './helpers/in-process.ts';
 import { childrenOf, killStrays, startScript, survivors, waitFor, watchChildren } from './helpers/procs.ts';
+import { PROCESS_GUARD_MS } from './helpers/run-cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kcb-module-isolation-'));
 const strays: number[] = [];
@@ -53,7 +54,7 @@ describe('a design module that misbehaves at import, or is not a regular file', 
     const file = make();
     const out = join(tmp, `out-${readdirSync(tmp).length}`);
     // --designs x: the built-ins are not described, so only the module's own child runs
-    const run = startScript('bench/cli.ts', ['--design-module', file, ...(extra.length ? extra : ['--designs', 'x']), '--maxsize', '8', '--out', out], { timeoutMs: 170_000, env: { KCB_DESCRIBE_CPU_S: CPU_S } });
+    const run = startScript('bench/cli.ts', ['--design-module', file, ...(extra.length ? extra : ['--designs', 'x']), '--maxsize', '8', '--out', out], { env: { KCB_DESCRIBE_CPU_S: CPU_S } });
     const watch = watchChildren(run.pid, 50);
     const res = await run.done;
     watch.stop();
@@ -64,18 +65,18 @@ describe('a design module that misbehaves at import, or is not a regular file', 
     expect(res.stdout).toBe('');
     expect(() => readdirSync(out)).toThrow(/ENOENT/);
     expect(await survivors([...watch.seen.keys()])).toEqual([]);
-  }, 180_000);
+  });
 });
 
 describe('signals while a module loops at import', () => {
   it('SIGTERM ends the run at once (exit 143), with the describing child', async () => {
     const file = mod('loops-for-signal.ts', `for (;;) {}\nexport default { id: 'x', title: 'x', topology: 'per-worker', ${OPEN} };\n`);
-    const run = startScript('bench/cli.ts', ['--design-module', file, '--designs', 'x', '--maxsize', '8', '--out', join(tmp, 'signal-out')], { timeoutMs: 120_000 });
+    const run = startScript('bench/cli.ts', ['--design-module', file, '--designs', 'x', '--maxsize', '8', '--out', join(tmp, 'signal-out')]);
     let describing: number | undefined;
     await waitFor(() => {
       describing = childrenOf(run.pid).find((c) => /\/describe-\d+-\d+\.mjs /.test(c.cmdline) && c.cmdline.includes('loops-for-signal.ts'))?.pid;
       return describing !== undefined;
-    }, 60_000, 'the describing child');
+    }, PROCESS_GUARD_MS, 'the describing child');
     strays.push(describing!);
     process.kill(run.pid, 'SIGTERM');
     const res = await run.done;
@@ -84,7 +85,7 @@ describe('signals while a module loops at import', () => {
     expect(res.stderr).toMatch(/^SIGTERM: stopping/m);
     expect(res.stderr).toMatch(/^interrupted: no sample completed/m);
     expect(await survivors([describing!])).toEqual([]);
-  }, 130_000);
+  });
 });
 
 describe('KCB_DESCRIBE_CPU_S', () => {

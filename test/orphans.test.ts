@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { childrenOf, killStrays, startScript, survivors, waitFor, watchChildren } from './helpers/procs.ts';
+import { PROCESS_GUARD_MS } from './helpers/run-cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kcb-orphans-'));
 const strays: number[] = [];
@@ -18,12 +19,12 @@ describe('kill -9 of the harness while samples run', () => {
     // both samples wait on a Keystone that never answers (test hook), their store servers running
     const run = startScript('bench/cli.ts', ['--designs', 'redis-handle,memcached-handle', '--jobs', '2', '--maxsize', '20', '--steps', '3', '--trials', '1',
       '--min-trials', '1', '--snapshot-n', '0', '--keystone-timeout', '600', '--no-latency', '--no-report', '--out', join(tmp, 'out')],
-    { env: { KCB_STANDIN_FAULT: 'hang', TMPDIR: tmp }, timeoutMs: 120_000 });
+    { env: { KCB_STANDIN_FAULT: 'hang', TMPDIR: tmp } });
     const watch = watchChildren(run.pid, 20);
     await waitFor(() => {
       const comms = childrenOf(run.pid).map((c) => c.comm);
       return comms.includes('redis-server') && comms.includes('memcached') && comms.filter((c) => c === 'node').length >= 2;
-    }, 100_000, 'both store servers and both workers');
+    }, PROCESS_GUARD_MS, 'both store servers and both workers');
     const seen = childrenOf(run.pid);
     strays.push(...seen.map((c) => c.pid));
     process.kill(run.pid, 'SIGKILL');
@@ -33,5 +34,5 @@ describe('kill -9 of the harness while samples run', () => {
     expect(res.signal).toBe('SIGKILL');
     expect(seen.map((c) => c.comm).sort()).toEqual(expect.arrayContaining(['memcached', 'node', 'node', 'redis-server']));
     expect(await survivors(seen.map((c) => c.pid), 10_000)).toEqual([]);
-  }, 130_000);
+  });
 });

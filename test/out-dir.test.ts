@@ -11,7 +11,7 @@ import { UsageError } from '../src/cli/errors.ts';
 import { LOCK_FILE } from '../src/cli/out-lock.ts';
 import { syntheticResults } from './fixtures/synthetic-results.ts';
 import { startScript, waitFor } from './helpers/procs.ts';
-import { ROOT, runScript } from './helpers/run-cli.ts';
+import { ROOT, runScript, PROCESS_GUARD_MS } from './helpers/run-cli.ts';
 import { runInProcess } from './helpers/in-process.ts';
 import { reportMain } from '../src/commands/report.ts';
 import { main as benchMain } from '../bench/cli.ts';
@@ -41,7 +41,7 @@ describe('an --out that is not a results directory of the harness', () => {
     expect(res.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^error: --out is empty/)]);
     expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toBe(repoReadme);
     expect(existsSync(join(ROOT, 'index.html'))).toBe(false);
-  }, 30_000);
+  });
 
   it('refuses a directory with a .git, and one with a README.md of its own; both keep their files', async () => {
     const project = join(tmp, 'project');
@@ -56,7 +56,7 @@ describe('an --out that is not a results directory of the harness', () => {
     expect(res.stderr.trimEnd()).toMatch(/^error: --out .*docs holds a README\.md that keystone-cache-bench did not write; choose an empty or new directory$/);
     expect(readdirSync(docs).sort()).toEqual(['README.md', 'other.json']);
     expect(readFileSync(join(docs, 'README.md'), 'utf8')).toBe('# my notes\n');
-  }, 30_000);
+  });
 
   it('writes again where it wrote before: its marker, or a results JSON of its own (results/ of older versions)', async () => {
     const out = join(tmp, 'report-twice');
@@ -74,15 +74,15 @@ describe('an --out that is not a results directory of the harness', () => {
     writeFileSync(join(older, 'latest.json'), readFileSync(fixture));
     expect(parseBenchArgs(['--out', older])).toMatchObject({ out: older });
     expect(parseBenchArgs(['--out', join(ROOT, 'results')])).toMatchObject({ out: join(ROOT, 'results') });
-  }, 60_000);
+  });
 });
 
 describe('two runs into one --out', () => {
   it('the second is refused (exit 2, naming the first one\'s PID) while the first runs; the lock goes with the first', async () => {
     const out = join(tmp, 'shared');
     // the first run waits on a Keystone that never answers (test hook) until it is stopped: it holds --out meanwhile
-    const first = startScript('bench/cli.ts', [...SMALL, '--keystone-timeout', '600', '--out', out], { env: { KCB_STANDIN_FAULT: 'hang' }, timeoutMs: 120_000 });
-    await waitFor(() => existsSync(join(out, LOCK_FILE)), 60_000, 'the first run to take the lock');
+    const first = startScript('bench/cli.ts', [...SMALL, '--keystone-timeout', '600', '--out', out], { env: { KCB_STANDIN_FAULT: 'hang' } });
+    await waitFor(() => existsSync(join(out, LOCK_FILE)), PROCESS_GUARD_MS, 'the first run to take the lock');
     // refused before anything starts: in-process, through the same runMain
     const second = await runInProcess(benchMain, [...SMALL, '--out', out]);
     expect(second.status).toBe(2);
@@ -92,11 +92,11 @@ describe('two runs into one --out', () => {
     expect((await first.done).status).toBe(143);
     // nothing was measured: the directory the first run created is gone again, lock and all
     expect(existsSync(out)).toBe(false);
-    const third = runScript('bench/cli.ts', [...SMALL, '--out', out], { timeoutMs: 60_000 });
+    const third = runScript('bench/cli.ts', [...SMALL, '--out', out]);
     expect(third.stderr).toBe('');
     expect(third.status).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['.keystone-cache-bench', 'latest.json', 'samples.csv', 'summary.md']);
-  }, 130_000);
+  });
 
   it('a lock left by a run that is gone (kill -9) is taken over', async () => {
     const out = join(tmp, 'stale');
@@ -104,12 +104,12 @@ describe('two runs into one --out', () => {
     const gone = spawn(process.execPath, ['-e', '0']);
     await new Promise((r) => gone.on('exit', r));
     writeFileSync(join(out, LOCK_FILE), `${gone.pid}\n`);
-    const res = runScript('bench/cli.ts', [...SMALL, '--out', out], { timeoutMs: 120_000 });
+    const res = runScript('bench/cli.ts', [...SMALL, '--out', out]);
     expect(res.stderr).toBe('');
     expect(res.status).toBe(0);
     expect(readdirSync(out)).not.toContain(LOCK_FILE);
     expect(readdirSync(out)).toContain('latest.json');
-  }, 130_000);
+  });
 });
 
 describe('--name', () => {

@@ -142,5 +142,5 @@ describe('npm run plan --keystone', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  });
 });

@@ -218,7 +218,7 @@ describe('npm run plan flags', () => {
   });
 
   it('the CLI: a bad flag is one line "error: …" and exit 2', () => {
-    const r = runScript('bench/plan.ts', ['--hosts', '0'], { timeoutMs: 60_000 });
+    const r = runScript('bench/plan.ts', ['--hosts', '0']);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trimEnd().split('\n')).toEqual(['error: --hosts must be at least 1, got 0']);

@@ -116,7 +116,7 @@ describe.skipIf(!kc && !CI)('python-keystoneclient design (real client, Debian p
     expect(traced[1].tokens).toBe(51);
     expectNoSecrets(outcome);
     expect(pythonChildren()).toEqual([]);
-  }, 60_000);
+  });
 
   it('memory grows with n', () => {
     const [r0, r50] = traced;
@@ -134,7 +134,7 @@ describe.skipIf(!kc && !CI)('python-keystoneclient design (real client, Debian p
     expect(outcome.samples[0].rss).toBeGreaterThan(10 * MB);
     expect(tokens).toBe(51);
     expect(pythonChildren()).toEqual([]);
-  }, 60_000);
+  });
 
   it('a deleted trust fails the run with a redacted one-line reason', async () => {
     const [warm, gone] = s.createTrusts(2);
@@ -147,7 +147,7 @@ describe.skipIf(!kc && !CI)('python-keystoneclient design (real client, Debian p
     expect(outcome.setup).toBe(false); // the warm-up worked: this failure is the entry's
     expectNoSecrets(outcome);
     expect(pythonChildren()).toEqual([]);
-  }, 60_000);
+  });
 
   it('an error whose text would contain the password is scrubbed', async () => {
     // An unreachable auth URL with the password in its path: requests' error message quotes the URL.
@@ -160,7 +160,7 @@ describe.skipIf(!kc && !CI)('python-keystoneclient design (real client, Debian p
     expect(outcome.setup).toBe(true); // the warm-up could not authenticate
     expectNoSecrets(outcome);
     expect(pythonChildren()).toEqual([]);
-  }, 60_000);
+  });
 
   it('a Keystone that never answers times the run out and kills the child', async () => {
     s.setFault({ kind: 'hang' });
@@ -172,7 +172,7 @@ describe.skipIf(!kc && !CI)('python-keystoneclient design (real client, Debian p
       s.setFault(null);
     }
     expect(pythonChildren()).toEqual([]);
-  }, 30_000);
+  });
 });
 
 describe.skipIf(!kc && !CI)('python designs through npm run bench', () => {
@@ -183,9 +183,9 @@ describe.skipIf(!kc && !CI)('python designs through npm run bench', () => {
   beforeAll(() => {
     out = mkdtempSync(join(tmpdir(), 'kcb-py-bench-'));
     res = runScript('bench/cli.ts', ['--designs', IDS.join(','), '--maxsize', '80', '--steps', '5', '--trials', '2', '--min-trials', '2',
-      '--warmup', '10', '--no-latency', '--snapshot-n', '0', '--python-snapshot-n', '0', '--no-report', '--quiet', '--out', out], { timeoutMs: 240_000 });
+      '--warmup', '10', '--no-latency', '--snapshot-n', '0', '--python-snapshot-n', '0', '--no-report', '--quiet', '--out', out]);
     if (res.status === 0) results = readResults(join(out, 'latest.json'));
-  }, 250_000);
+  });
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   const design = (id: string) => results.designs.find((d) => d.id === id)!;
@@ -239,9 +239,9 @@ describe.skipIf(!kc && !CI)('the python cross-check worker through npm run bench
     out = mkdtempSync(join(tmpdir(), 'kcb-py-check-'));
     res = runScript('bench/cli.ts', ['--designs', 'python-token-record,example-python-payload', '--design-module', 'examples/python_payload.py',
       '--maxsize', '40', '--steps', '3', '--trials', '2', '--min-trials', '2', '--warmup', '2', '--no-latency', '--python-snapshot-n', '20',
-      '--no-report', '--quiet', '--out', out], { timeoutMs: 180_000 });
+      '--no-report', '--quiet', '--out', out]);
     if (res.status === 0) results = readResults(join(out, 'latest.json'));
-  }, 190_000);
+  });
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it('gives every python design its retained size, breakdown, tracemalloc slope and allocation sites, from a worker of its own', () => {

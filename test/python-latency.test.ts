@@ -21,7 +21,7 @@ beforeAll(async () => {
   keystone = await startStandInEnv({ services: 13, trusts: 0 });
   memcached = await storeDriver('memcached').startPrivate('kcb:lat-test:');
   designs = (await loadDesigns([], undefined, ['python-token-record', 'python-auth-state'])).designs;
-}, 60_000);
+});
 afterAll(async () => {
   await memcached?.stop();
   await keystone?.close();
@@ -62,5 +62,5 @@ describe('python design latency', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  });
 });

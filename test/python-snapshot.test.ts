@@ -14,6 +14,7 @@ import { stopPidusage } from '../src/measure/outside.ts';
 import { runWorker } from '../src/measure/session.ts';
 import { analyseHeldEntries } from '../src/snapshot/index.ts';
 import { PYTHON, pythonEnv } from '../src/worker/python/paths.ts';
+import { PROCESS_GUARD_MS } from './helpers/run-cli.ts';
 
 const HERE = resolve('src/worker/python');
 
@@ -53,7 +54,7 @@ tracemalloc.stop()
 kcb_graph.write_graph(${JSON.stringify(path)})
 print(json.dumps({'traced': traced}))
 `;
-  const r = spawnSync(PYTHON, ['-c', script], { env: pythonEnv(), encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(PYTHON, ['-c', script], { env: pythonEnv(), encoding: 'utf8', timeout: PROCESS_GUARD_MS });
   if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
   return { tracedPerEntry: JSON.parse(r.stdout.trim().split('\n').at(-1)!).traced };
 }
@@ -136,5 +137,5 @@ describe('the python known-answer pair through the cross-check worker', () => {
     const payload = 65536;
     expect(Math.abs(retained[1] - retained[0] - payload) / payload).toBeLessThan(0.03);
     expect(Math.abs(traced[1] - traced[0] - payload) / payload).toBeLessThan(0.03);
-  }, 120_000);
+  });
 });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStandIn, type StandIn } from '../src/keystone/standin.ts';
 import { BASELINE, PYTHON, ROOT, WORKER, describeModule, grow, pyEnv, release, slope, startWorker, type PyCtx } from './helpers/py-worker.ts';
 import { startMemcached } from './helpers/memcached.ts';
+import { PROCESS_GUARD_MS } from './helpers/run-cli.ts';
 
 const probe = spawnSync(PYTHON, ['-c', 'import keystoneclient, keystoneauth1, aodh.notifier.trust, pymemcache'], { env: pyEnv() });
 const haveMemcached = spawnSync('sh', ['-c', 'command -v memcached']).status === 0;
@@ -46,7 +47,7 @@ describe.skipIf(!ok)('python worker: --describe', () => {
   // every design in one interpreter, as the harness describes its built-ins: one line each, in order
   let together: string[];
   beforeAll(() => {
-    const r = spawnSync(PYTHON, ['-u', WORKER, '--describe', ...Object.values(DESIGNS)], { encoding: 'utf8', env: pyEnv(), timeout: 60_000 });
+    const r = spawnSync(PYTHON, ['-u', WORKER, '--describe', ...Object.values(DESIGNS)], { encoding: 'utf8', env: pyEnv(), timeout: PROCESS_GUARD_MS });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     together = r.stdout.trim().split('\n');
   });

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { syntheticResults } from './fixtures/synthetic-results.ts';
 import { reportMain } from '../src/commands/report.ts';
 import { runInProcess } from './helpers/in-process.ts';
-import { scriptArgs } from './helpers/run-cli.ts';
+import { scriptArgs, PROCESS_GUARD_MS } from './helpers/run-cli.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const tmp = mkdtempSync(join(tmpdir(), 'kcb-report-cli-'));
@@ -14,7 +14,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** As a user runs it: a node process of its own. */
 function report(...args: string[]) {
-  return spawnSync(process.execPath, [...scriptArgs('bench/report.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, [...scriptArgs('bench/report.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: PROCESS_GUARD_MS });
 }
 
 /** In this process, through the same runMain: for the refusals, which stop before anything is started or written. */
@@ -48,7 +48,7 @@ describe('npm run report', () => {
     expect(readFileSync(join(out, 'README.md'), 'utf8')).toContain('](charts/per-object.png)');
     // no temp files left behind by the atomic writes
     expect(readdirSync(out).filter((f) => f.startsWith('.tmp-'))).toEqual([]);
-  }, 60_000);
+  });
 
   const bad: Array<[string, (dir: string) => string, RegExp]> = [
     ['a missing file', (d) => join(d, 'absent.json'), /cannot read results file .*absent\.json: no such file/],
@@ -72,7 +72,7 @@ describe('npm run report', () => {
       expect(lines[0]).toMatch(/^error: /);
       expect(lines[0]).toMatch(message);
       expect(snapshot(out)).toEqual(before);
-    }, 30_000);
+    });
   }
 
   it.each([
@@ -85,7 +85,7 @@ describe('npm run report', () => {
     expect(res.status).toBe(2);
     expect(res.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(res.stderr).toMatch(message);
-  }, 30_000);
+  });
 
   it('rejects an unknown flag with exit 2 and prints help with --help', () => {
     const bad = report('--inn', 'x.json');
@@ -96,5 +96,5 @@ describe('npm run report', () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('--in FILE');
     expect(help.stdout).toContain('results/latest.json');
-  }, 30_000);
+  });
 });

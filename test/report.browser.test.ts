@@ -75,5 +75,5 @@ describe.skipIf(!hasChromium)(`report in headless Chromium (${hasChromium ? CHRO
     } finally {
       await browser.close();
     }
-  }, 60_000);
+  });
 });

@@ -45,7 +45,7 @@ describe('a whole run (5 node designs, heap snapshots, latency, report) with eve
     writeFileSync(join(out, 'latest.partial.json'), '{"stale":true}');
     const run = startScript('bench/cli.ts', ['--designs', 'full-client,token-record,redis-handle,redis-handle-encrypted,memcached-handle',
       '--maxsize', '20', '--steps', '3', '--trials', '1', '--snapshot-n', '10', '--warmup', '10', '--concurrency', '4', '--latency-ms', '50', '--json', '--out', out],
-    { env: { KCB_TEST_DUMP_TOKENS: dumpFile, TMPDIR: runTmp }, timeoutMs: 100_000 });
+    { env: { KCB_TEST_DUMP_TOKENS: dumpFile, TMPDIR: runTmp } });
     const watch = watchChildren(run.pid);
     res = await run.done;
     watch.stop();
@@ -54,7 +54,7 @@ describe('a whole run (5 node designs, heap snapshots, latency, report) with eve
     redisDirs = watch.redisDirs();
     watchedComms = [...watch.seen.values()].map((c) => c.comm);
     dump = readDump(dumpFile);
-  }, 110_000);
+  });
 
   it('completes and writes JSON, CSV, Markdown, HTML and charts', () => {
     expect(res.stderr).not.toMatch(/\n\s+at /);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Results } from '../src/results/schema.ts';
 import { childrenOf, leftoverDirs, startScript, survivors, waitFor, watchChildren, killStrays } from './helpers/procs.ts';
+import { PROCESS_GUARD_MS } from './helpers/run-cli.ts';
 
 const dirs: string[] = [];
 const strays: number[] = [];
@@ -25,19 +26,19 @@ async function interruptMidSample(signal: 'SIGTERM' | 'SIGINT', twice = false) {
   // sample in flight has a redis-server and a worker, and redis-handle-encrypted has not been reached. --warmup 10:
   // what is measured does not matter here, only that samples complete.
   const run = startScript('bench/cli.ts', ['--designs', 'token-record,redis-handle,redis-handle-encrypted', '--maxsize', '20', '--trials', '3', '--min-trials', '3',
-    '--protocol', 'fresh', '--steps', '3', '--warmup', '10', '--jobs', '1', '--snapshot-n', '0', '--no-latency', '--no-report', '--concurrency', '2', '--out', out], { timeoutMs: 140_000 });
+    '--protocol', 'fresh', '--steps', '3', '--warmup', '10', '--jobs', '1', '--snapshot-n', '0', '--no-latency', '--no-report', '--concurrency', '2', '--out', out]);
   const watch = watchChildren(run.pid, 10);
   // Five samples done (the last two redis-handle's), then wait for a moment when both the worker and its redis-server are running.
-  await waitFor(() => /^\[5\/27\] redis-handle trial 1 /m.test(run.stderr()), 120_000, 'five completed samples');
+  await waitFor(() => /^\[5\/27\] redis-handle trial 1 /m.test(run.stderr()), PROCESS_GUARD_MS, 'five completed samples');
   let inFlight: ReturnType<typeof childrenOf> = [];
   await waitFor(() => {
     inFlight = childrenOf(run.pid);
     return inFlight.some((c) => c.comm === 'redis-server') && inFlight.some((c) => c.cmdline.includes('worker-'));
-  }, 30_000, 'a sample in flight');
+  }, PROCESS_GUARD_MS, 'a sample in flight');
   process.kill(run.pid, signal);
   if (twice) {
     // Signals sent back to back coalesce into one: send the second once the first has been seen.
-    await waitFor(() => run.stderr().includes(`${signal}: stopping`), 30_000, 'the first signal to be handled');
+    await waitFor(() => run.stderr().includes(`${signal}: stopping`), PROCESS_GUARD_MS, 'the first signal to be handled');
     try {
       process.kill(run.pid, signal);
     } catch {
@@ -83,7 +84,7 @@ describe.each([['SIGTERM', 143], ['SIGINT', 130]] as const)('%s in the middle of
     expect(partial.designs.find((d) => d.id === 'redis-handle-encrypted')!.note).toMatch(/interrupted/);
     // atomic writes leave no temp file; no summary/CSV claims to be a complete run
     expect(readdirSync(r.out).sort()).toEqual(['latest.json', 'latest.partial.json']);
-  }, 150_000);
+  });
 
   it('leaves no worker, redis-server or redis temp dir behind (checked by PID)', async () => {
     expect(r.inFlight.map((c) => c.comm)).toContain('redis-server');
@@ -111,5 +112,5 @@ describe('SIGTERM twice (the second one exits at once, from the signal handler)'
     expect(partial.designs.find((d) => d.id === 'redis-handle')!.samples.length).toBeGreaterThanOrEqual(2);
     expect(await survivors(r.pids)).toEqual([]);
     expect(leftoverDirs(r.redisDirs)).toEqual([]);
-  }, 150_000);
+  });
 });

@@ -16,7 +16,7 @@ import memcachedHandle, { type MemcachedHandle } from '../src/designs/memcached-
 import { startMemcachedServer } from '../src/stores/memcached/server.ts';
 import { simulateMain } from '../src/commands/simulate.ts';
 import { runInProcess } from './helpers/in-process.ts';
-import { scriptArgs } from './helpers/run-cli.ts';
+import { scriptArgs, PROCESS_GUARD_MS } from './helpers/run-cli.ts';
 
 const alive = (pid: number) => {
   try {
@@ -177,7 +177,7 @@ describe('simulation with real processes', () => {
     // workers (one set, reused across designs) and the redis-server are all gone
     expect(r.pids.length).toBe(3);
     for (const pid of r.pids) expect(alive(pid)).toBe(false);
-  }, 120_000);
+  });
 
   it('memcached shared by the workers, as deployments share it: mints what the shared model says; its server is gone after', async () => {
     const o: SimOptions = {
@@ -193,7 +193,7 @@ describe('simulation with real processes', () => {
     // two workers and one memcached
     expect(r.pids.length).toBe(3);
     for (const pid of r.pids) expect(alive(pid)).toBe(false);
-  }, 120_000);
+  });
 
   it('Poisson stream, random routing: exactly the replay of its stream, and the model within noise', async () => {
     const o: SimOptions = {
@@ -210,7 +210,7 @@ describe('simulation with real processes', () => {
       expect(Math.abs(d.tokensIssued - d.expected.tokens)).toBeLessThan(4 * d.noiseSd + 2);
     }
     for (const pid of r.pids) expect(alive(pid)).toBe(false);
-  }, 120_000);
+  });
 
   it('episodes under none, expired and lru:N: each design mints and keeps exactly what the replay says, and the model agrees', async () => {
     for (const eviction of [{ kind: 'none' }, { kind: 'expired' }, { kind: 'lru', entries: 12 }] as const) {
@@ -231,7 +231,7 @@ describe('simulation with real processes', () => {
       if (eviction.kind === 'lru') for (const d of r.designs) expect(Math.max(...d.entriesPerWorker)).toBeLessThanOrEqual(12);
       for (const pid of r.pids) expect(alive(pid)).toBe(false);
     }
-  }, 240_000);
+  });
 
   it('the count does not depend on machine load: exact beside a CPU hog', async () => {
     // one hog: the suite itself runs two files at a time, so the machine is oversubscribed while this runs
@@ -250,7 +250,7 @@ describe('simulation with real processes', () => {
     } finally {
       for (const h of hogs) h.kill('SIGKILL');
     }
-  }, 240_000);
+  });
 });
 
 describe('memcached-handle over a pool of two servers, one killed', () => {
@@ -330,7 +330,7 @@ describe('simulation with a memcached pool, one server killed mid-run', () => {
     expect(r.pids.length).toBe(4);
     for (const pid of r.pids) expect(alive(pid)).toBe(false);
     expect(existsSync(dirname(l.server.socketPath))).toBe(false);
-  }, 120_000);
+  });
 
   it('episodes: the early re-mints of the lost trusts match the model\'s expectation', async () => {
     const o: SimOptions = {
@@ -344,12 +344,12 @@ describe('simulation with a memcached pool, one server killed mid-run', () => {
     // binomial noise of the count of lost trusts that re-mint early: 4 sd
     const p = l.modelEarlyRemints! / l.trustsOnServer!;
     expect(Math.abs(l.earlyRemints! - l.modelEarlyRemints!)).toBeLessThan(4 * Math.sqrt(l.trustsOnServer! * p * (1 - p)) + 1);
-  }, 120_000);
+  });
 });
 
 describe('CLI', () => {
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, [...scriptArgs('bench/model.ts'), '--simulate', ...args], { encoding: 'utf8', timeout: 60_000 });
+    spawnSync(process.execPath, [...scriptArgs('bench/model.ts'), '--simulate', ...args], { encoding: 'utf8', timeout: PROCESS_GUARD_MS });
 
   it('prints model vs simulation per design', () => {
     const r = run('--designs', 'token-record', '--workers', '1', '--trusts', '4', '--rate', '2.5', '--periods', '2',
@@ -394,7 +394,7 @@ describe('CLI', () => {
     // tsx's esbuild helper leaves when its pipe closes, a moment after its parent: wait for the kernel to say so
     for (let i = 0; i < 100 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
     for (const pid of pids) expect(alive(pid), spawnSync('ps', ['-o', 'cmd=', '-p', String(pid)], { encoding: 'utf8' }).stdout).toBe(false);
-  }, 120_000);
+  });
 
   it.each([[['--workers', 'x']], [['--designs', 'memcached']], [['--routing', 'round-robin']], [['--bogus']],
     [['--kill-server-at', '0.5']], [['--memcached-pool', '2', '--kill-server-at', '1']], [['--memcached-pool', '9']],

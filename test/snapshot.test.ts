@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyseHeldEntries, computeDominators, heldEntries, parseHeapSnapshot, readHeapSnapshot } from '../src/snapshot/index.ts';
 import { essentialEdgeFilter } from '../src/snapshot/dominators.ts';
 import type { HeapGraph as HeapSnapshot } from '../src/snapshot/index.ts';
+import { PROCESS_GUARD_MS } from './helpers/run-cli.ts';
 
 // Node 20's meta, as v8.writeHeapSnapshot writes it.
 const NODE_TYPES = ['hidden', 'array', 'string', 'object', 'code', 'closure', 'regexp', 'number', 'native', 'synthetic', 'concatenated string', 'sliced string', 'symbol', 'bigint', 'object shape'];
@@ -180,7 +181,7 @@ v8.writeHeapSnapshot(process.argv[2]);
 if (held.entries.length < 0) console.log(held);
 `,
     );
-    const run = spawnSync(process.execPath, ['--expose-gc', script, file], { encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(process.execPath, ['--expose-gc', script, file], { encoding: 'utf8', timeout: PROCESS_GUARD_MS });
     if (run.status !== 0) throw new Error(`snapshot child failed: ${run.stderr}`);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

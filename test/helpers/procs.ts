@@ -2,7 +2,7 @@
 // signal it), and see its child processes by PID through /proc — the only way to prove none outlives the run.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { ROOT, scriptArgs, type ScriptOptions } from './run-cli.ts';
+import { PROCESS_GUARD_MS, ROOT, scriptArgs, type ScriptOptions } from './run-cli.ts';
 
 export interface Finished {
   status: number | null;
@@ -31,7 +31,7 @@ export function startScript(script: string, args: string[], opts: ScriptOptions 
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const killer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 90_000);
+  const killer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? PROCESS_GUARD_MS);
   const done = new Promise<Finished>((resolve) => {
     child.on('close', (status, signal) => {
       clearTimeout(killer);

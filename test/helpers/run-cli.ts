@@ -8,6 +8,13 @@ import { inject } from 'vitest';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/**
+ * How long a test lets a process it started run before killing it: a guard against a hang, never a measure of
+ * speed (on a machine shared with other work, 2 CPU hogs and 4 test files at once, runs take 3–4× their quiet
+ * time). The test and hook time limit (vitest.config.ts) is longer, so the test still sees what the process printed.
+ */
+export const PROCESS_GUARD_MS = 480_000;
+
 export interface ScriptOptions {
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
@@ -25,6 +32,6 @@ export function runScript(script: string, args: string[], opts: ScriptOptions = 
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, ...opts.env },
-    timeout: opts.timeoutMs ?? 300_000,
+    timeout: opts.timeoutMs ?? PROCESS_GUARD_MS,
   });
 }
