@@ -17,6 +17,7 @@ import { startMemcachedServer } from '../src/stores/memcached/server.ts';
 import { simulateMain } from '../src/commands/simulate.ts';
 import { runInProcess } from './helpers/in-process.ts';
 import { scriptArgs, PROCESS_GUARD_MS } from './helpers/run-cli.ts';
+import { childrenOf } from './helpers/procs.ts';
 
 const alive = (pid: number) => {
   try {
@@ -379,7 +380,7 @@ describe('CLI', () => {
     // the noise estimate runs after the stream: wait for the design's line, then for its workers to be done
     await new Promise<void>((resolve) => {
       const tick = setInterval(() => {
-        const kids = spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).map(Number);
+        const kids = childrenOf(child.pid!).map((c) => c.pid);
         for (const k of kids) if (!pids.includes(k)) pids.push(k);
         if (/token-record: noise estimate/.test(stderr) && pids.length > 0) {
           clearInterval(tick);

@@ -59,20 +59,46 @@ function stat(pid: number): ProcInfo | undefined {
   }
 }
 
-/** Direct children of `pid`, from /proc/<n>/stat. */
+/**
+ * PIDs of the direct children of `pid`: from each of its threads' /proc/<pid>/task/<tid>/children (a few small
+ * reads), or, on a kernel without that file, by scanning every /proc/<n>/stat (hundreds of reads per call: the
+ * watchers below poll every 20 ms, so this is most of their cost).
+ */
+const PER_THREAD_CHILDREN = existsSync(`/proc/self/task/${process.pid}/children`);
+
+function childPids(pid: number): number[] {
+  if (!PER_THREAD_CHILDREN) return readdirSync('/proc').filter((n) => /^\d+$/.test(n) && stat(Number(n))?.ppid === pid).map(Number);
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return []; // gone
+  }
+  const out: number[] = [];
+  for (const t of tasks) {
+    try {
+      for (const c of readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ')) if (c.trim()) out.push(Number(c));
+    } catch {
+      /* the thread ended meanwhile */
+    }
+  }
+  return out;
+}
+
+const cmdlineOf = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return ''; // gone
+  }
+};
+
+/** Direct children of `pid`, with their /proc/<n>/stat and command line. */
 export function childrenOf(pid: number): Array<ProcInfo & { cmdline: string }> {
   const out: Array<ProcInfo & { cmdline: string }> = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const s = stat(Number(name));
-    if (s?.ppid !== pid) continue;
-    let cmdline = '';
-    try {
-      cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-    } catch {
-      /* gone */
-    }
-    out.push({ ...s, cmdline });
+  for (const child of childPids(pid)) {
+    const s = stat(child);
+    if (s?.ppid === pid) out.push({ ...s, cmdline: cmdlineOf(child) });
   }
   return out;
 }
@@ -99,8 +125,16 @@ export function watchChildren(pid: number, everyMs = 20): ChildWatch {
   const seen = new Map<number, { comm: string; cmdline: string }>();
   const poll = () => {
     // Keep the latest non-empty view: a child seen between fork and exec still shows its parent's comm and
-    // cmdline (node), and only a later poll sees the redis-server it became.
-    for (const c of childrenOf(pid)) if (!seen.has(c.pid) || c.cmdline) seen.set(c.pid, { comm: c.comm, cmdline: c.cmdline });
+    // cmdline (node), and only a later poll sees the redis-server it became. The command line is read again
+    // only when the name changed (an exec) or none was read yet.
+    for (const child of childPids(pid)) {
+      const s = stat(child);
+      if (s?.ppid !== pid) continue;
+      const known = seen.get(child);
+      if (known && known.comm === s.comm && known.cmdline) continue;
+      const cmdline = cmdlineOf(child);
+      if (!known || cmdline) seen.set(child, { comm: s.comm, cmdline });
+    }
   };
   poll();
   const timer = setInterval(poll, everyMs);
