@@ -56,17 +56,18 @@ describe('bench end to end (--maxsize 200 --steps 5 --trials 2)', () => {
       return cellsOf(row!)[table!.cells.indexOf(head)];
     };
     for (const d of results.designs) {
-      expect(cell(d.id, 'Status')).toBe('ok');
-      expect(cell(d.id, 'heapUsed per object')).toBe(formatSlope(d.perObject.heapUsed, 'heapUsed'));
-      expect(cell(d.id, 'RSS per object')).toBe(formatSlope(d.perObject.rss, 'rss'));
-      expect(cell(d.id, 'Redis used_memory per key')).toBe(formatSlope(d.perObject.storeUsedMemory, 'storeUsedMemory'));
+      const why = `${d.id}; the printed tables:\n${lines.filter((l) => l.startsWith('|')).join('\n')}`;
+      expect(cell(d.id, 'Status'), why).toBe('ok');
+      expect(cell(d.id, 'heapUsed per object'), why).toBe(formatSlope(d.perObject.heapUsed, 'heapUsed'));
+      expect(cell(d.id, 'RSS per object'), why).toBe(formatSlope(d.perObject.rss, 'rss'));
+      expect(cell(d.id, 'Redis used_memory per key'), why).toBe(formatSlope(d.perObject.storeUsedMemory, 'storeUsedMemory'));
     }
     // the terminal ends with the decision: no python design ran, the node one is named with its figures
     const tail = run.stdout.slice(run.stdout.lastIndexOf('\nDecision\n'));
-    expect(tail).toMatch(/- Python \(what Aodh can adopt\): none — no python design in the results\./);
-    expect(tail).toMatch(/- Node: (full-client|token-record|redis-handle) — [\d.]+ (B|KB) per entry/);
+    expect(tail, tail).toMatch(/- Python \(what Aodh can adopt\): none — no python design in the results\./);
+    expect(tail, tail).toMatch(/- Node: (full-client|token-record|redis-handle) — [\d.]+ (B|KB) per entry/);
     // the full client's heap figure is tens of KB per object: the printed value is a measurement, not the reference
-    expect(formatSlope(design('full-client').perObject.heapUsed, 'heapUsed')).toMatch(/^\d+\.\d KB \[/);
+    expect(formatSlope(design('full-client').perObject.heapUsed, 'heapUsed'), JSON.stringify(design('full-client').perObject.heapUsed)).toMatch(/^\d+\.\d KB \[/);
     expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain(formatSlope(design('full-client').perObject.heapUsed, 'heapUsed'));
   });
 
