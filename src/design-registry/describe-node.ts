@@ -4,7 +4,8 @@
 // does at import (exit, loop, never settle) happens here, where the harness can see it and stop it.
 import { writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { DESCRIBE_MARK, importProblem, type Described } from './describe-protocol.ts';
+import { DESCRIBE_MARK, type Described } from './describe-protocol.ts';
+import { errorLine } from '../util/text.ts';
 
 const FIELDS = ['id', 'title', 'topology', 'needs', 'planningBytesPerEntry', 'requires', 'whatIf'] as const;
 
@@ -38,7 +39,7 @@ for (let i = 0; i + 1 < args.length; i += 2) {
     if (!d || typeof d !== 'object') say({ file, problem: 'needs a default export { id, title, topology, open(ctx) }' });
     else say({ file, exports: declared(d as Record<string, unknown>) });
   } catch (err) {
-    say({ file, loadError: importProblem(String((err as Error)?.message ?? err)) });
+    say({ file, loadError: errorLine(err) });
   }
 }
 say({ done: true });

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../util/usage-error.ts';
 import { runBounded, type BoundedRun } from '../util/run-bounded.ts';
 import { withoutCredentials } from '../util/env.ts';
+import { errorLine, firstLine } from '../util/text.ts';
 import { bundle, bundleOnce, discard, stopBundling } from '../util/bundle.ts';
 import { PYTHON, pythonEnv, PYTHON_WORKER } from '../worker/python/paths.ts';
 import { TOPOLOGIES } from '../designs/contract.ts';
@@ -19,8 +20,8 @@ const NODE_EXT = new Set(['.ts', '.mts', '.js', '.mjs']);
 const DESCRIBE_NODE = fileURLToPath(new URL('./describe-node.ts', import.meta.url));
 
 /**
- * How long describing may take. The python built-ins import keystoneclient or Aodh, the node ones are transpiled
- * are bundled by esbuild first: 0.1–1.5 s of CPU each, measured. A module busy at import (a loop) is stopped after DESCRIBE_CPU_MS of
+ * How long describing may take. The python built-ins import keystoneclient or Aodh, the node ones are
+ * bundled by esbuild first: 0.1–1.5 s of CPU each, measured. A module busy at import (a loop) is stopped after DESCRIBE_CPU_MS of
  * its own CPU time, however loaded the machine is; one that waits at import on something that never comes, after
  * DESCRIBE_TIMEOUT_MS of wall time: generous, because on a machine shared with other test suites (load 20 on 2
  * cores) describing the ten built-ins took 13–29 s of wall time for 8 s of CPU.
@@ -48,7 +49,6 @@ export class DesignUnavailable extends Error {
   }
 }
 
-const firstLine = (text: string) => text.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
 const lastLine = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? '';
 
 /** Why a describing child ended without its answer, in words: exit, signal, time limit, output limit. */
@@ -96,7 +96,7 @@ function fromNodeExports(file: string, m: Described): DesignDescriptor {
 /** esbuild's first error as a compiler prints it: `file:line:column: ERROR: text`. */
 function buildProblem(err: unknown): string {
   const first = (err as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number } | null }> }).errors?.[0];
-  if (!first) return firstLine(String((err as Error)?.message ?? err));
+  if (!first) return errorLine(err);
   const at = first.location ? `${resolve(first.location.file)}:${first.location.line}:${first.location.column}: ` : '';
   return `${at}ERROR: ${first.text}`;
 }
