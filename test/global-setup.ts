@@ -1,4 +1,4 @@
-// Builds each entry script (bench/*.ts) once per test run into one JavaScript file, so the tests that run a
+// Builds the entry scripts (bench/*.ts) once per test run into JavaScript (one file per script, shared chunks), so the tests that run a
 // command as a separate process start plain node instead of node + the tsx loader: ~0.6 s less CPU per process,
 // over ~90 processes a run. The bundles run the same sources: each file's import.meta.url is its own source
 // file's URL, so every path the harness finds next to its sources (worker.py, the design modules, package.json)

@@ -82,10 +82,10 @@ export function bundleOnce(key: string, entry: BundleEntry, opts: { name: string
 }
 
 /**
- * Ends esbuild's service process once no more bundles are needed (the campaign is over): left to the harness's
- * exit, it lingered as an unreaped child of the ending process. A later bundleOnce starts it again.
+ * Ends esbuild's service process once no more bundles are needed (describing, the campaign, a simulation's workers are built): left to the harness's
+ * exit, it lingered as an unreaped child of the ending process. A later bundle starts it again.
  */
 export async function stopBundling(): Promise<void> {
-  await Promise.allSettled([...bundles.values(), ...pending]);
+  await Promise.allSettled(pending);
   await stop();
 }
